@@ -1,0 +1,146 @@
+//! Civil (wall-clock) time to UTC instants — PURE.
+//!
+//! chrono-tz answers "which instants show this local time?" with none (a DST
+//! gap), one, or two (a DST overlap), and leaves the choice to the caller.
+//! Vigil's rule is RFC 5545's (§3.3.5) and jiff's `Disambiguation::Compatible`:
+//! a local time inside a gap is read with the offset in force *before* the gap,
+//! so it lands later by the gap's length (02:30 on a spring-forward night in
+//! New York is 03:30 EDT); a local time inside an overlap takes the first
+//! occurrence. chrono-tz has no such mode, so it is written here once and every
+//! handoff, restriction window and report boundary goes through it.
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+pub type Instant = DateTime<Utc>;
+
+/// How a local time was resolved, for error messages and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    Exact,
+    /// The local time did not exist; the instant is later by the gap.
+    InGap,
+    /// The local time happened twice; the instant is the first occurrence.
+    InOverlap,
+}
+
+/// The instant a local wall-clock time names in `zone`, by the rule above.
+pub fn resolve(zone: Tz, local: NaiveDateTime) -> Instant {
+    resolve_with(zone, local).0
+}
+
+pub fn resolve_with(zone: Tz, local: NaiveDateTime) -> (Instant, Resolution) {
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(t) => (t.with_timezone(&Utc), Resolution::Exact),
+        LocalResult::Ambiguous(a, b) => {
+            let (a, b) = (a.with_timezone(&Utc), b.with_timezone(&Utc));
+            (a.min(b), Resolution::InOverlap)
+        }
+        LocalResult::None => {
+            // The offset before the gap is the one a day earlier: no zone has
+            // two transitions within 24 hours.
+            let before = zone
+                .offset_from_local_datetime(&(local - Duration::days(1)))
+                .earliest();
+            let utc = match before {
+                Some(offset) => {
+                    use chrono::Offset;
+                    local - Duration::seconds(i64::from(offset.fix().local_minus_utc()))
+                }
+                None => local,
+            };
+            (Utc.from_utc_datetime(&utc), Resolution::InGap)
+        }
+    }
+}
+
+/// The local wall-clock time of an instant in `zone`.
+pub fn local(zone: Tz, t: Instant) -> NaiveDateTime {
+    t.with_timezone(&zone).naive_local()
+}
+
+/// Local midnight starting `date` in `zone` (or the first instant of that day
+/// when midnight falls in a gap).
+pub fn start_of_day(zone: Tz, date: NaiveDate) -> Instant {
+    resolve(zone, date.and_time(NaiveTime::MIN))
+}
+
+/// Parses `HH:MM` (or `HH:MM:SS`); `24:00` is accepted only when `allow_24`.
+pub fn parse_time_of_day(s: &str, allow_24: bool) -> Option<TimeOfDay> {
+    if allow_24 && (s == "24:00" || s == "24:00:00") {
+        return Some(TimeOfDay::END_OF_DAY);
+    }
+    let t = NaiveTime::parse_from_str(s, "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M:%S"))
+        .ok()?;
+    Some(TimeOfDay::from_time(t))
+}
+
+/// A time of day as a duration since midnight, so that `24:00` (the end of a
+/// day) is representable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeOfDay(Duration);
+
+impl TimeOfDay {
+    pub const MIDNIGHT: TimeOfDay = TimeOfDay(Duration::zero());
+    pub const END_OF_DAY: TimeOfDay = TimeOfDay(Duration::hours(24));
+
+    pub fn from_time(t: NaiveTime) -> Self {
+        TimeOfDay(t - NaiveTime::MIN)
+    }
+    pub fn hm(h: u32, m: u32) -> Self {
+        TimeOfDay(Duration::hours(i64::from(h)) + Duration::minutes(i64::from(m)))
+    }
+    pub fn since_midnight(self) -> Duration {
+        self.0
+    }
+    pub fn on(self, date: NaiveDate) -> NaiveDateTime {
+        date.and_time(NaiveTime::MIN) + self.0
+    }
+}
+
+impl std::fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.0.num_minutes();
+        write!(f, "{:02}:{:02}", m / 60, m % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("test literal")
+    }
+    fn utc(s: &str) -> Instant {
+        DateTime::parse_from_rfc3339(s).expect("test literal").with_timezone(&Utc)
+    }
+
+    #[test]
+    fn gap_moves_forward_by_the_gap() {
+        let ny = chrono_tz::America::New_York;
+        let (t, how) = resolve_with(ny, at("2026-03-08 02:30"));
+        assert_eq!(t, utc("2026-03-08T07:30:00Z")); // 03:30 EDT
+        assert_eq!(how, Resolution::InGap);
+        let lh = chrono_tz::Australia::Lord_Howe; // +10:30 -> +11 at 02:00
+        assert_eq!(resolve(lh, at("2026-10-04 02:15")), utc("2026-10-03T15:45:00Z"));
+    }
+
+    #[test]
+    fn overlap_takes_first_occurrence() {
+        let ny = chrono_tz::America::New_York;
+        let (t, how) = resolve_with(ny, at("2026-11-01 01:30"));
+        assert_eq!(t, utc("2026-11-01T05:30:00Z")); // 01:30 EDT
+        assert_eq!(how, Resolution::InOverlap);
+    }
+
+    #[test]
+    fn time_of_day_parses_and_prints() {
+        assert_eq!(parse_time_of_day("09:05", false), Some(TimeOfDay::hm(9, 5)));
+        assert_eq!(parse_time_of_day("24:00", false), None);
+        assert_eq!(parse_time_of_day("24:00", true), Some(TimeOfDay::END_OF_DAY));
+        assert_eq!(parse_time_of_day("9am", true), None);
+        assert_eq!(TimeOfDay::hm(21, 0).to_string(), "21:00");
+    }
+}

@@ -1,0 +1,166 @@
+//! The rota engine — PURE: rotas in, shift calendars and check results out.
+//!
+//! A `Rota` belongs to a team with an IANA zone. It has `Layer`s in file
+//! order; each layer is a sequence of effective-dated `Rotation` versions,
+//! optional `Restriction` windows and `Override`s (swaps arrive here already
+//! turned into a pair of overrides). Layers that share a `role` form a stack in
+//! which a later layer takes precedence over an earlier one wherever it has
+//! someone on call (a business-hours layer over a 24/7 layer).
+//!
+//! Invariants: instants are UTC; local times are only ever turned into
+//! instants by `civil::resolve`; nothing here reads the clock or does IO.
+
+pub mod checks;
+pub mod civil;
+pub mod fairness;
+pub mod file;
+pub mod holidays;
+pub mod interval;
+pub mod restriction;
+pub mod rotation;
+pub mod shifts;
+
+pub use civil::Instant;
+pub use interval::Interval;
+pub use restriction::Restriction;
+pub use rotation::{Cadence, CivilCadence, DstPolicy, FollowTheSun, PersonIx, Rotation, SunGroup};
+pub use shifts::{OnCall, Shift, on_call_at, shifts_between};
+
+use chrono_tz::Tz;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rota {
+    pub name: String,
+    pub zone: Tz,
+    pub people: Vec<Person>,
+    pub lead: Option<PersonIx>,
+    pub layers: Vec<Layer>,
+    pub checks: checks::CheckConfig,
+    pub fairness: fairness::FairnessConfig,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    /// The person's own zone, for night hours; the team's when absent.
+    pub zone: Option<Tz>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    pub name: String,
+    pub role: String,
+    /// Versions in effect order; each applies until the next one's
+    /// `effective_from`.
+    pub rotations: Vec<Rotation>,
+    pub restrictions: Vec<Restriction>,
+    overrides: Vec<Override>,
+    /// `override_reach[i]` = the latest end among `overrides[..=i]`, for
+    /// finding the overrides holding an instant by binary search.
+    override_reach: Vec<Instant>,
+}
+
+/// Where a shift comes from: the rotation, an override, or a swap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    Rotation,
+    Override,
+    Swap,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Rotation => "rotation",
+            Source::Override => "override",
+            Source::Swap => "swap",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub interval: Interval,
+    pub action: OverrideAction,
+    /// `Override`, or `Swap` for the two halves of a swap.
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverrideAction {
+    /// `by` takes the shift of `replaces` (of whoever is on call when `None`).
+    Replace { replaces: Option<PersonIx>, by: PersonIx },
+    /// `person` is on call in addition to whoever else is.
+    Add { person: PersonIx },
+    /// Nobody is on call in this layer.
+    Remove,
+}
+
+impl Layer {
+    pub fn new(name: impl Into<String>, rotations: Vec<Rotation>) -> Self {
+        let name = name.into();
+        Layer {
+            role: name.clone(),
+            name,
+            rotations,
+            restrictions: Vec::new(),
+            overrides: Vec::new(),
+            override_reach: Vec::new(),
+        }
+    }
+
+    pub fn overrides(&self) -> &[Override] {
+        &self.overrides
+    }
+
+    /// Replaces the layer's overrides, keeping them sorted by start (stable,
+    /// so equal starts apply in the given order) and indexed.
+    pub fn set_overrides(&mut self, mut overrides: Vec<Override>) {
+        overrides.sort_by_key(|o| o.interval.start);
+        let mut reach = Vec::with_capacity(overrides.len());
+        for o in &overrides {
+            let prev = reach.last().copied().unwrap_or(o.interval.end);
+            reach.push(prev.max(o.interval.end));
+        }
+        self.overrides = overrides;
+        self.override_reach = reach;
+    }
+
+    /// Overrides holding `t`, in application order.
+    pub fn overrides_at(&self, t: Instant) -> impl Iterator<Item = &Override> {
+        let n = self.overrides.partition_point(|o| o.interval.start <= t);
+        let lo = self.override_reach[..n].partition_point(|r| *r <= t);
+        self.overrides[lo..n].iter().filter(move |o| o.interval.contains(t))
+    }
+
+    /// The version in effect at `t`, with the instant its successor starts.
+    pub fn version_at(&self, t: Instant) -> Option<(&Rotation, Option<Instant>)> {
+        let i = self
+            .rotations
+            .partition_point(|r| r.effective_from.is_none_or(|e| e <= t));
+        let r = self.rotations.get(i.checked_sub(1)?)?;
+        Some((r, self.rotations.get(i).and_then(|n| n.effective_from)))
+    }
+}
+
+impl Rota {
+    pub fn person(&self, id: &str) -> Option<PersonIx> {
+        self.people.iter().position(|p| p.id == id)
+    }
+
+    pub fn layer(&self, name: &str) -> Option<usize> {
+        self.layers.iter().position(|l| l.name == name)
+    }
+
+    /// Role names in order of first appearance.
+    pub fn roles(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for l in &self.layers {
+            if !out.contains(&l.role.as_str()) {
+                out.push(&l.role);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,244 @@
+//! Shift calendars: `shifts_between` and `on_call_at` — PURE.
+//!
+//! A layer's shifts are built in three steps, each a function of full shifts
+//! (never of the query window, so a shift is the same whatever window asked
+//! for it and calendar UIDs stay stable):
+//! 1. rotation shifts of each effective-dated version, clipped to the
+//!    version's time of effect;
+//! 2. intersected with the layer's restriction windows;
+//! 3. overrides applied in start order: replace splits a shift, remove cuts
+//!    it, add lays an extra shift beside it.
+//!
+//! `on_call_at` answers the same question for one instant without building
+//! the calendar (a handful of handoff computations and binary searches).
+
+use super::interval::{self, Interval};
+use super::restriction;
+use super::{Instant, Layer, OverrideAction, PersonIx, Rota, Source};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Shift {
+    pub layer: usize,
+    pub person: PersonIx,
+    pub start: Instant,
+    pub end: Instant,
+    pub source: Source,
+}
+
+impl Shift {
+    pub fn interval(&self) -> Interval {
+        Interval::new(self.start, self.end)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OnCall {
+    pub layer: usize,
+    pub person: PersonIx,
+    pub source: Source,
+}
+
+/// Every shift of every layer overlapping `[from, to)`, sorted by layer then
+/// start (then person). Shifts are not clipped to the window.
+pub fn shifts_between(rota: &Rota, from: Instant, to: Instant) -> Vec<Shift> {
+    let mut out = Vec::new();
+    for (i, layer) in rota.layers.iter().enumerate() {
+        out.extend(layer_shifts(rota, i, layer, from, to, true));
+    }
+    out
+}
+
+/// Shifts of one layer, with or without its overrides.
+pub fn layer_shifts(
+    rota: &Rota,
+    index: usize,
+    layer: &Layer,
+    from: Instant,
+    to: Instant,
+    with_overrides: bool,
+) -> Vec<Shift> {
+    if from >= to {
+        return Vec::new();
+    }
+    let mut pieces = rotation_pieces(index, layer, from, to);
+    if !layer.restrictions.is_empty() {
+        pieces = restrict(rota, layer, pieces);
+    }
+    if with_overrides {
+        pieces = apply_overrides(index, layer, pieces, from, to);
+    }
+    pieces.retain(|s| s.start < to && s.end > from && s.start < s.end);
+    pieces.sort_by_key(|s| (s.start, s.person, s.end));
+    pieces
+}
+
+fn rotation_pieces(index: usize, layer: &Layer, from: Instant, to: Instant) -> Vec<Shift> {
+    let mut out = Vec::new();
+    for (v, rot) in layer.rotations.iter().enumerate() {
+        let lo = rot.effective_from;
+        let hi = layer.rotations.get(v + 1).and_then(|n| n.effective_from);
+        let (w_from, w_to) = (lo.map_or(from, |l| l.max(from)), hi.map_or(to, |h| h.min(to)));
+        if w_from >= w_to {
+            continue;
+        }
+        for rs in rot.cadence.shifts_between(w_from, w_to) {
+            let start = lo.map_or(rs.start, |l| l.max(rs.start));
+            let end = hi.map_or(rs.end, |h| h.min(rs.end));
+            if start < end {
+                out.push(Shift { layer: index, person: rs.person, start, end, source: Source::Rotation });
+            }
+        }
+    }
+    out
+}
+
+fn restrict(rota: &Rota, layer: &Layer, pieces: Vec<Shift>) -> Vec<Shift> {
+    let (Some(lo), Some(hi)) = (pieces.iter().map(|s| s.start).min(), pieces.iter().map(|s| s.end).max()) else {
+        return pieces;
+    };
+    let windows = restriction::windows_between(rota.zone, &layer.restrictions, lo, hi);
+    let mut out = Vec::with_capacity(pieces.len());
+    let mut first = 0;
+    for s in pieces {
+        while first < windows.len() && windows[first].end <= s.start {
+            first += 1;
+        }
+        for w in windows[first..].iter().take_while(|w| w.start < s.end) {
+            if let Some(i) = w.intersect(&s.interval()) {
+                out.push(Shift { start: i.start, end: i.end, ..s });
+            }
+        }
+    }
+    out
+}
+
+fn apply_overrides(index: usize, layer: &Layer, mut pieces: Vec<Shift>, from: Instant, to: Instant) -> Vec<Shift> {
+    let lo = pieces.iter().map(|s| s.start).min().map_or(from, |s| s.min(from));
+    let hi = pieces.iter().map(|s| s.end).max().map_or(to, |e| e.max(to));
+    let span = Interval::new(lo, hi);
+    for o in layer.overrides().iter().filter(|o| o.interval.overlaps(&span)) {
+        match o.action {
+            OverrideAction::Add { person } => pieces.push(Shift {
+                layer: index,
+                person,
+                start: o.interval.start,
+                end: o.interval.end,
+                source: o.source,
+            }),
+            OverrideAction::Remove => {
+                pieces = pieces
+                    .into_iter()
+                    .flat_map(|s| split(s, &o.interval).into_iter().filter(|(_, inside)| !inside))
+                    .map(|(s, _)| s)
+                    .collect();
+            }
+            OverrideAction::Replace { replaces, by } => {
+                pieces = pieces
+                    .into_iter()
+                    .flat_map(|s| {
+                        let applies = replaces.is_none_or(|r| r == s.person);
+                        split(s, &o.interval).into_iter().map(move |(p, inside)| {
+                            if inside && applies { Shift { person: by, source: o.source, ..p } } else { p }
+                        })
+                    })
+                    .collect();
+            }
+        }
+    }
+    pieces
+}
+
+/// Splits a shift at the edges of `cut`: each part with whether it is inside.
+fn split(s: Shift, cut: &Interval) -> Vec<(Shift, bool)> {
+    let Some(inside) = s.interval().intersect(cut) else {
+        return vec![(s, false)];
+    };
+    let mut v = Vec::with_capacity(3);
+    if s.start < inside.start {
+        v.push((Shift { end: inside.start, ..s }, false));
+    }
+    v.push((Shift { start: inside.start, end: inside.end, ..s }, true));
+    if inside.end < s.end {
+        v.push((Shift { start: inside.end, ..s }, false));
+    }
+    v
+}
+
+/// Who is on call at `t`, per layer in layer order (a layer with an add
+/// override can have several people; one with nobody has no entry).
+pub fn on_call_at(rota: &Rota, t: Instant) -> Vec<OnCall> {
+    let mut out = Vec::new();
+    for (i, layer) in rota.layers.iter().enumerate() {
+        layer_on_call_at(rota, i, layer, t, &mut out);
+    }
+    out
+}
+
+fn layer_on_call_at(rota: &Rota, index: usize, layer: &Layer, t: Instant, out: &mut Vec<OnCall>) {
+    let mark = out.len();
+    let base = layer.version_at(t).and_then(|(rot, _)| rot.cadence.shift_at(t));
+    if let Some(s) = base
+        && (layer.restrictions.is_empty() || restriction::active_at(rota.zone, &layer.restrictions, t))
+    {
+        out.push(OnCall { layer: index, person: s.person, source: Source::Rotation });
+    }
+    // The same rules as `apply_overrides`, applied to one instant.
+    for o in layer.overrides_at(t) {
+        match o.action {
+            OverrideAction::Remove => out.truncate(mark),
+            OverrideAction::Replace { replaces, by } => {
+                for c in &mut out[mark..] {
+                    if replaces.is_none_or(|r| r == c.person) {
+                        *c = OnCall { layer: index, person: by, source: o.source };
+                    }
+                }
+            }
+            OverrideAction::Add { person } => out.push(OnCall { layer: index, person, source: o.source }),
+        }
+    }
+}
+
+/// Per role, the shifts that count once precedence is applied: a later layer
+/// of a role covers an earlier one wherever it has a shift. Each shift keeps
+/// the index of the layer it came from.
+pub fn effective_shifts_between(rota: &Rota, from: Instant, to: Instant) -> Vec<(String, Vec<Shift>)> {
+    let all = shifts_between(rota, from, to);
+    let mut out = Vec::new();
+    for role in rota.roles() {
+        let mut covered: Vec<Interval> = Vec::new();
+        let mut kept = Vec::new();
+        for (i, _) in rota.layers.iter().enumerate().rev().filter(|(_, l)| l.role == role) {
+            let mine: Vec<&Shift> = all.iter().filter(|s| s.layer == i).collect();
+            for s in &mine {
+                for part in interval::subtract(&[s.interval()], &covered) {
+                    kept.push(Shift { start: part.start, end: part.end, ..**s });
+                }
+            }
+            covered = interval::union(covered.into_iter().chain(mine.iter().map(|s| s.interval())).collect());
+        }
+        kept.sort_by_key(|s| (s.start, s.person));
+        out.push((role.to_string(), kept));
+    }
+    out
+}
+
+/// Per role, who counts as on call at `t` (the highest-precedence layer of
+/// the role that has anyone).
+pub fn effective_on_call_at(rota: &Rota, t: Instant) -> Vec<(String, Vec<OnCall>)> {
+    let now = on_call_at(rota, t);
+    rota.roles()
+        .into_iter()
+        .map(|role| {
+            let top = rota
+                .layers
+                .iter()
+                .enumerate()
+                .rev()
+                .filter(|(_, l)| l.role == role)
+                .map(|(i, _)| now.iter().filter(|o| o.layer == i).copied().collect::<Vec<_>>())
+                .find(|v| !v.is_empty())
+                .unwrap_or_default();
+            (role.to_string(), top)
+        })
+        .collect()
+}
