@@ -96,12 +96,19 @@ pub struct Violation {
     pub message: String,
 }
 
-/// Runs every configured rule over `[from, to)`.
+/// Runs every configured rule over `[from, to)`. Critical windows and double
+/// duty read the calendar per role, after layer precedence.
 pub fn check(rota: &Rota, from: Instant, to: Instant) -> Vec<Violation> {
     let window = Interval::new(from, to);
     let shifts: Vec<Shift> = shifts::shifts_between(rota, from, to)
         .into_iter()
-        .filter_map(|s| s.interval().intersect(&window).map(|i| Shift { start: i.start, end: i.end, ..s }))
+        .filter_map(|s| {
+            s.interval().intersect(&window).map(|i| Shift {
+                start: i.start,
+                end: i.end,
+                ..s
+            })
+        })
         .collect();
     let c = &rota.checks;
     let mut out = Vec::new();
@@ -124,13 +131,19 @@ pub fn check(rota: &Rota, from: Instant, to: Instant) -> Vec<Violation> {
     if let Some(spread) = c.weekend_spread {
         out.extend(weekend_spread(rota, &shifts, window, spread));
     }
-    for cw in &c.critical {
-        out.extend(critical(rota, &shifts, window, cw));
+    if !c.critical.is_empty() || c.forbid_double_duty {
+        let roles = shifts::effective_shifts_between(rota, from, to);
+        let effective: Vec<Shift> = roles.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+        for cw in &c.critical {
+            out.extend(critical(rota, &effective, window, cw));
+        }
+        if c.forbid_double_duty {
+            out.extend(double_duty(rota, &roles, window));
+        }
     }
-    if c.forbid_double_duty {
-        out.extend(double_duty(rota, window));
-    }
-    out.sort_by(|a, b| (a.rule, a.interval.start, &a.person).cmp(&(b.rule, b.interval.start, &b.person)));
+    out.sort_by(|a, b| {
+        (a.rule, a.interval.start, &a.person).cmp(&(b.rule, b.interval.start, &b.person))
+    });
     out
 }
 
@@ -156,7 +169,13 @@ fn coverage_gaps(rota: &Rota, shifts: &[Shift], window: Interval) -> Vec<Violati
                 .filter_map(|w| w.intersect(&window))
                 .collect()
         };
-        let covered = interval::union(shifts.iter().filter(|s| s.layer == i).map(Shift::interval).collect());
+        let covered = interval::union(
+            shifts
+                .iter()
+                .filter(|s| s.layer == i)
+                .map(Shift::interval)
+                .collect(),
+        );
         for gap in interval::subtract(&expected, &covered) {
             if gap.duration() >= rota.checks.min_gap {
                 out.push(Violation {
@@ -184,11 +203,19 @@ pub fn merged_by_person(shifts: &[Shift]) -> BTreeMap<PersonIx, Vec<Interval>> {
     for s in shifts {
         m.entry(s.person).or_default().push(s.interval());
     }
-    m.into_iter().map(|(p, v)| (p, interval::union(v))).collect()
+    m.into_iter()
+        .map(|(p, v)| (p, interval::union(v)))
+        .collect()
 }
 
 fn person_violation(rule: Rule, person: &str, interval: Interval, message: String) -> Violation {
-    Violation { rule, layer: None, person: Some(person.to_string()), interval, message }
+    Violation {
+        rule,
+        layer: None,
+        person: Some(person.to_string()),
+        interval,
+        message,
+    }
 }
 
 fn consecutive(person: &str, ivs: &[Interval], max: u32, gap: Duration) -> Vec<Violation> {
@@ -259,7 +286,10 @@ fn hours_per_7_days(person: &str, ivs: &[Interval], limit: Duration) -> Vec<Viol
         sum -= (ivs[hi - 1].end - b).max(Duration::zero());
         sum
     };
-    let mut anchors: Vec<Instant> = ivs.iter().flat_map(|iv| [iv.start, iv.end - week]).collect();
+    let mut anchors: Vec<Instant> = ivs
+        .iter()
+        .flat_map(|iv| [iv.start, iv.end - week])
+        .collect();
     anchors.sort();
     let mut out = Vec::new();
     let mut reported_until: Option<Instant> = None;
@@ -290,74 +320,108 @@ fn hours_per_7_days(person: &str, ivs: &[Interval], limit: Duration) -> Vec<Viol
 fn weekend_spread(rota: &Rota, shifts: &[Shift], window: Interval, spread: u32) -> Vec<Violation> {
     let weekend = Restriction::on(&[Weekday::Sat], TimeOfDay::MIDNIGHT, TimeOfDay::MIDNIGHT);
     // Whole weekends inside the window: Saturday 00:00 to Monday 00:00.
-    let weekends: Vec<Interval> = restriction::windows_between(rota.zone, &[weekend], window.start, window.end)
-        .into_iter()
-        .map(|sat| {
-            let monday = civil::local(rota.zone, sat.start).date() + Duration::days(2);
-            Interval::new(sat.start, civil::start_of_day(rota.zone, monday))
-        })
-        .filter(|w| window.start <= w.start && w.end <= window.end)
-        .collect();
+    let weekends: Vec<Interval> =
+        restriction::windows_between(rota.zone, &[weekend], window.start, window.end)
+            .into_iter()
+            .map(|sat| {
+                let monday = civil::local(rota.zone, sat.start).date() + Duration::days(2);
+                Interval::new(sat.start, civil::start_of_day(rota.zone, monday))
+            })
+            .filter(|w| window.start <= w.start && w.end <= window.end)
+            .collect();
+    // People are compared within one rotation version, over the weekends it
+    // was in effect: someone who joined last month is not "behind".
     let mut out = Vec::new();
     for (i, layer) in rota.layers.iter().enumerate() {
-        let mut counts: BTreeMap<PersonIx, u32> = BTreeMap::new();
-        for r in &layer.rotations {
-            for p in r.cadence.participants() {
-                counts.entry(p).or_insert(0);
+        for (v, rot) in layer.rotations.iter().enumerate() {
+            let lo = rot.effective_from.unwrap_or(window.start);
+            let hi = layer
+                .rotations
+                .get(v + 1)
+                .and_then(|n| n.effective_from)
+                .unwrap_or(window.end);
+            let mut counts: BTreeMap<PersonIx, u32> = rot
+                .cadence
+                .participants()
+                .into_iter()
+                .map(|p| (p, 0))
+                .collect();
+            for w in weekends.iter().filter(|w| lo <= w.start && w.end <= hi) {
+                let mut on: Vec<PersonIx> = shifts
+                    .iter()
+                    .filter(|s| s.layer == i && s.interval().overlaps(w))
+                    .map(|s| s.person)
+                    .collect();
+                on.sort_unstable();
+                on.dedup();
+                for p in on {
+                    *counts.entry(p).or_insert(0) += 1;
+                }
             }
-        }
-        for w in &weekends {
-            let mut on: Vec<PersonIx> =
-                shifts.iter().filter(|s| s.layer == i && s.interval().overlaps(w)).map(|s| s.person).collect();
-            on.sort_unstable();
-            on.dedup();
-            for p in on {
-                *counts.entry(p).or_insert(0) += 1;
+            let (Some((&least, &few)), Some((&most, &many))) = (
+                counts.iter().min_by_key(|(_, c)| **c),
+                counts.iter().max_by_key(|(_, c)| **c),
+            ) else {
+                continue;
+            };
+            if many > few + spread {
+                let (m, l) = (&rota.people[most].id, &rota.people[least].id);
+                out.push(Violation {
+                    rule: Rule::WeekendSpread,
+                    layer: Some(layer.name.clone()),
+                    person: Some(m.clone()),
+                    interval: Interval::new(lo.max(window.start), hi.min(window.end)),
+                    message: format!(
+                        "{m} is on call {many} weekends in layer {} ({}) but {l} only {few} (at most {spread} apart allowed)",
+                        layer.name, rot.name
+                    ),
+                });
             }
-        }
-        let (Some((&least, &lo)), Some((&most, &hi))) =
-            (counts.iter().min_by_key(|(_, c)| **c), counts.iter().max_by_key(|(_, c)| **c))
-        else {
-            continue;
-        };
-        if hi > lo + spread {
-            let (m, l) = (&rota.people[most].id, &rota.people[least].id);
-            out.push(Violation {
-                rule: Rule::WeekendSpread,
-                layer: Some(layer.name.clone()),
-                person: Some(m.clone()),
-                interval: window,
-                message: format!(
-                    "{m} is on call {hi} weekends in layer {} but {l} only {lo} (at most {spread} apart allowed)",
-                    layer.name
-                ),
-            });
         }
     }
     out
 }
 
-fn critical(rota: &Rota, shifts: &[Shift], window: Interval, cw: &CriticalWindow) -> Vec<Violation> {
+fn critical(
+    rota: &Rota,
+    shifts: &[Shift],
+    window: Interval,
+    cw: &CriticalWindow,
+) -> Vec<Violation> {
     let occurrences = match &cw.when {
         CriticalWhen::Once(i) => i.intersect(&window).into_iter().collect(),
-        CriticalWhen::Weekly(r) => {
-            restriction::windows_between(rota.zone, std::slice::from_ref(r), window.start, window.end)
-                .into_iter()
-                .filter_map(|w| w.intersect(&window))
-                .collect::<Vec<_>>()
-        }
+        CriticalWhen::Weekly(r) => restriction::windows_between(
+            rota.zone,
+            std::slice::from_ref(r),
+            window.start,
+            window.end,
+        )
+        .into_iter()
+        .filter_map(|w| w.intersect(&window))
+        .collect::<Vec<_>>(),
     };
     // Sweep: the distinct people on call between consecutive shift edges.
     let mut short = Vec::new();
     for occ in occurrences {
-        let inside: Vec<&Shift> = shifts.iter().filter(|s| s.interval().overlaps(&occ)).collect();
+        let inside: Vec<&Shift> = shifts
+            .iter()
+            .filter(|s| s.interval().overlaps(&occ))
+            .collect();
         let mut edges: Vec<Instant> = vec![occ.start, occ.end];
-        edges.extend(inside.iter().flat_map(|s| [s.start, s.end]).filter(|t| occ.contains(*t)));
+        edges.extend(
+            inside
+                .iter()
+                .flat_map(|s| [s.start, s.end])
+                .filter(|t| occ.contains(*t)),
+        );
         edges.sort();
         edges.dedup();
         for e in edges.windows(2) {
-            let mut people: Vec<PersonIx> =
-                inside.iter().filter(|s| s.interval().contains(e[0])).map(|s| s.person).collect();
+            let mut people: Vec<PersonIx> = inside
+                .iter()
+                .filter(|s| s.interval().contains(e[0]))
+                .map(|s| s.person)
+                .collect();
             people.sort_unstable();
             people.dedup();
             if (people.len() as u32) < cw.min_people {
@@ -383,15 +447,18 @@ fn critical(rota: &Rota, shifts: &[Shift], window: Interval, cw: &CriticalWindow
         .collect()
 }
 
-fn double_duty(rota: &Rota, window: Interval) -> Vec<Violation> {
-    let roles = shifts::effective_shifts_between(rota, window.start, window.end);
+fn double_duty(rota: &Rota, roles: &[(String, Vec<Shift>)], window: Interval) -> Vec<Violation> {
     let mut out = Vec::new();
     for (a, (role_a, sa)) in roles.iter().enumerate() {
         for (role_b, sb) in &roles[a + 1..] {
             let mut clashes: BTreeMap<PersonIx, Vec<Interval>> = BTreeMap::new();
             for x in sa {
                 for y in sb.iter().filter(|y| y.person == x.person) {
-                    if let Some(i) = x.interval().intersect(&y.interval()).and_then(|i| i.intersect(&window)) {
+                    if let Some(i) = x
+                        .interval()
+                        .intersect(&y.interval())
+                        .and_then(|i| i.intersect(&window))
+                    {
                         clashes.entry(x.person).or_default().push(i);
                     }
                 }

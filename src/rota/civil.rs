@@ -114,7 +114,9 @@ mod tests {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("test literal")
     }
     fn utc(s: &str) -> Instant {
-        DateTime::parse_from_rfc3339(s).expect("test literal").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s)
+            .expect("test literal")
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -124,7 +126,10 @@ mod tests {
         assert_eq!(t, utc("2026-03-08T07:30:00Z")); // 03:30 EDT
         assert_eq!(how, Resolution::InGap);
         let lh = chrono_tz::Australia::Lord_Howe; // +10:30 -> +11 at 02:00
-        assert_eq!(resolve(lh, at("2026-10-04 02:15")), utc("2026-10-03T15:45:00Z"));
+        assert_eq!(
+            resolve(lh, at("2026-10-04 02:15")),
+            utc("2026-10-03T15:45:00Z")
+        );
     }
 
     #[test]
@@ -139,7 +144,10 @@ mod tests {
     fn time_of_day_parses_and_prints() {
         assert_eq!(parse_time_of_day("09:05", false), Some(TimeOfDay::hm(9, 5)));
         assert_eq!(parse_time_of_day("24:00", false), None);
-        assert_eq!(parse_time_of_day("24:00", true), Some(TimeOfDay::END_OF_DAY));
+        assert_eq!(
+            parse_time_of_day("24:00", true),
+            Some(TimeOfDay::END_OF_DAY)
+        );
         assert_eq!(parse_time_of_day("9am", true), None);
         assert_eq!(TimeOfDay::hm(21, 0).to_string(), "21:00");
     }

@@ -20,7 +20,11 @@ pub struct FairnessConfig {
 
 impl Default for FairnessConfig {
     fn default() -> Self {
-        FairnessConfig { night_from: TimeOfDay::hm(22, 0), night_to: TimeOfDay::hm(7, 0), holidays: Vec::new() }
+        FairnessConfig {
+            night_from: TimeOfDay::hm(22, 0),
+            night_to: TimeOfDay::hm(7, 0),
+            holidays: Vec::new(),
+        }
     }
 }
 
@@ -38,7 +42,13 @@ pub fn fairness_between(rota: &Rota, from: Instant, to: Instant) -> Vec<Fairness
     let window = Interval::new(from, to);
     let shifts: Vec<Shift> = shifts::shifts_between(rota, from, to)
         .into_iter()
-        .filter_map(|s| s.interval().intersect(&window).map(|i| Shift { start: i.start, end: i.end, ..s }))
+        .filter_map(|s| {
+            s.interval().intersect(&window).map(|i| Shift {
+                start: i.start,
+                end: i.end,
+                ..s
+            })
+        })
         .collect();
     let merged = merged_by_person(&shifts);
     let cfg = &rota.fairness;
@@ -48,13 +58,27 @@ pub fn fairness_between(rota: &Rota, from: Instant, to: Instant) -> Vec<Fairness
         .map(|(p, person)| {
             let zone = person.zone.unwrap_or(rota.zone);
             let on = merged.get(&p).cloned().unwrap_or_default();
-            let within = |rs: &[Restriction]| hours(&interval::intersect(&on, &restriction::windows_between(zone, rs, from, to)));
+            let within = |rs: &[Restriction]| {
+                hours(&interval::intersect(
+                    &on,
+                    &restriction::windows_between(zone, rs, from, to),
+                ))
+            };
             let night = Restriction::every_day(cfg.night_from, cfg.night_to);
-            let weekend = Restriction::on(&[Weekday::Sat, Weekday::Sun], TimeOfDay::MIDNIGHT, TimeOfDay::MIDNIGHT);
+            let weekend = Restriction::on(
+                &[Weekday::Sat, Weekday::Sun],
+                TimeOfDay::MIDNIGHT,
+                TimeOfDay::MIDNIGHT,
+            );
             let holidays = interval::union(
                 cfg.holidays
                     .iter()
-                    .map(|d| Interval::new(civil::start_of_day(zone, *d), civil::start_of_day(zone, *d + Duration::days(1))))
+                    .map(|d| {
+                        Interval::new(
+                            civil::start_of_day(zone, *d),
+                            civil::start_of_day(zone, *d + Duration::days(1)),
+                        )
+                    })
                     .collect(),
             );
             FairnessRow {

@@ -9,8 +9,15 @@ pub fn dates_from_ics(text: &str) -> Result<Vec<NaiveDate>, String> {
     for cal in ical::IcalParser::new(text.as_bytes()) {
         let cal = cal.map_err(|e| e.to_string())?;
         for ev in cal.events {
-            let prop = |name: &str| ev.properties.iter().find(|p| p.name == name).and_then(|p| p.value.clone());
-            let Some(start) = prop("DTSTART") else { return Err("a VEVENT has no DTSTART".into()) };
+            let prop = |name: &str| {
+                ev.properties
+                    .iter()
+                    .find(|p| p.name == name)
+                    .and_then(|p| p.value.clone())
+            };
+            let Some(start) = prop("DTSTART") else {
+                return Err("a VEVENT has no DTSTART".into());
+            };
             let start = date(&start)?;
             let end = match prop("DTEND") {
                 Some(e) => date(&e)?.max(start + Duration::days(1)),

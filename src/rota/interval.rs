@@ -98,13 +98,19 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     fn h(a: i64, b: i64) -> Interval {
-        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("valid");
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("valid");
         Interval::new(t0 + Duration::hours(a), t0 + Duration::hours(b))
     }
 
     #[test]
     fn union_merges_touching_and_overlapping() {
-        assert_eq!(union(vec![h(5, 6), h(0, 2), h(2, 3), h(1, 2)]), vec![h(0, 3), h(5, 6)]);
+        assert_eq!(
+            union(vec![h(5, 6), h(0, 2), h(2, 3), h(1, 2)]),
+            vec![h(0, 3), h(5, 6)]
+        );
     }
 
     #[test]

@@ -90,7 +90,10 @@ pub struct Override {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OverrideAction {
     /// `by` takes the shift of `replaces` (of whoever is on call when `None`).
-    Replace { replaces: Option<PersonIx>, by: PersonIx },
+    Replace {
+        replaces: Option<PersonIx>,
+        by: PersonIx,
+    },
     /// `person` is on call in addition to whoever else is.
     Add { person: PersonIx },
     /// Nobody is on call in this layer.
@@ -131,7 +134,9 @@ impl Layer {
     pub fn overrides_at(&self, t: Instant) -> impl Iterator<Item = &Override> {
         let n = self.overrides.partition_point(|o| o.interval.start <= t);
         let lo = self.override_reach[..n].partition_point(|r| *r <= t);
-        self.overrides[lo..n].iter().filter(move |o| o.interval.contains(t))
+        self.overrides[lo..n]
+            .iter()
+            .filter(move |o| o.interval.contains(t))
     }
 
     /// The version in effect at `t`, with the instant its successor starts.

@@ -19,7 +19,11 @@ pub struct Restriction {
 
 impl Restriction {
     pub fn every_day(from: TimeOfDay, to: TimeOfDay) -> Self {
-        Restriction { days: [true; 7], from, to }
+        Restriction {
+            days: [true; 7],
+            from,
+            to,
+        }
     }
 
     pub fn on(days: &[Weekday], from: TimeOfDay, to: TimeOfDay) -> Self {
@@ -27,7 +31,11 @@ impl Restriction {
         for d in days {
             set[d.num_days_from_monday() as usize] = true;
         }
-        Restriction { days: set, from, to }
+        Restriction {
+            days: set,
+            from,
+            to,
+        }
     }
 
     /// The window opening on local `date`, if this restriction opens that day.
@@ -36,7 +44,11 @@ impl Restriction {
             return None;
         }
         let start = civil::resolve(zone, self.from.on(date));
-        let end_date = if self.to > self.from { date } else { date + Duration::days(1) };
+        let end_date = if self.to > self.from {
+            date
+        } else {
+            date + Duration::days(1)
+        };
         let end = civil::resolve(zone, self.to.on(end_date));
         Some(Interval::new(start, end)).filter(|w| !w.is_empty())
     }
@@ -61,6 +73,7 @@ pub fn active_at(zone: Tz, rs: &[Restriction], t: Instant) -> bool {
     // a window of a full day) the day before.
     (0..3).any(|back| {
         let date = today - Duration::days(back);
-        rs.iter().any(|r| r.window_on(zone, date).is_some_and(|w| w.contains(t)))
+        rs.iter()
+            .any(|r| r.window_on(zone, date).is_some_and(|w| w.contains(t)))
     })
 }

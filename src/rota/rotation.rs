@@ -88,7 +88,11 @@ impl Cadence {
     pub fn participants(&self) -> Vec<PersonIx> {
         match self {
             Cadence::Civil(c) => c.participants.clone(),
-            Cadence::FollowTheSun(f) => f.groups.iter().flat_map(|g| g.participants.iter().copied()).collect(),
+            Cadence::FollowTheSun(f) => f
+                .groups
+                .iter()
+                .flat_map(|g| g.participants.iter().copied())
+                .collect(),
         }
     }
 
@@ -106,7 +110,9 @@ impl Cadence {
             Cadence::FollowTheSun(f) => {
                 let m = f.groups.len() as i64;
                 let g = &f.groups[k.rem_euclid(m) as usize];
-                let turn = k.div_euclid(m).div_euclid(i64::from(g.days_per_person.max(1)));
+                let turn = k
+                    .div_euclid(m)
+                    .div_euclid(i64::from(g.days_per_person.max(1)));
                 g.participants[wrap(g.first as i64 + turn, g.participants.len())]
             }
         }
@@ -153,7 +159,12 @@ impl Cadence {
             start = end;
             end = self.handoff(k + 1);
         }
-        Some(RotationShift { index: k, person: self.person(k), start, end })
+        Some(RotationShift {
+            index: k,
+            person: self.person(k),
+            start,
+            end,
+        })
     }
 
     /// Every non-empty rotation shift overlapping `[from, to)`, unclipped.
@@ -167,7 +178,12 @@ impl Cadence {
         while start < to {
             let end = self.handoff(k + 1);
             if end > start && end > from {
-                out.push(RotationShift { index: k, person: self.person(k), start, end });
+                out.push(RotationShift {
+                    index: k,
+                    person: self.person(k),
+                    start,
+                    end,
+                });
             }
             k += 1;
             start = end;

@@ -77,7 +77,10 @@ fn rotation_pieces(index: usize, layer: &Layer, from: Instant, to: Instant) -> V
     for (v, rot) in layer.rotations.iter().enumerate() {
         let lo = rot.effective_from;
         let hi = layer.rotations.get(v + 1).and_then(|n| n.effective_from);
-        let (w_from, w_to) = (lo.map_or(from, |l| l.max(from)), hi.map_or(to, |h| h.min(to)));
+        let (w_from, w_to) = (
+            lo.map_or(from, |l| l.max(from)),
+            hi.map_or(to, |h| h.min(to)),
+        );
         if w_from >= w_to {
             continue;
         }
@@ -85,7 +88,13 @@ fn rotation_pieces(index: usize, layer: &Layer, from: Instant, to: Instant) -> V
             let start = lo.map_or(rs.start, |l| l.max(rs.start));
             let end = hi.map_or(rs.end, |h| h.min(rs.end));
             if start < end {
-                out.push(Shift { layer: index, person: rs.person, start, end, source: Source::Rotation });
+                out.push(Shift {
+                    layer: index,
+                    person: rs.person,
+                    start,
+                    end,
+                    source: Source::Rotation,
+                });
             }
         }
     }
@@ -93,7 +102,10 @@ fn rotation_pieces(index: usize, layer: &Layer, from: Instant, to: Instant) -> V
 }
 
 fn restrict(rota: &Rota, layer: &Layer, pieces: Vec<Shift>) -> Vec<Shift> {
-    let (Some(lo), Some(hi)) = (pieces.iter().map(|s| s.start).min(), pieces.iter().map(|s| s.end).max()) else {
+    let (Some(lo), Some(hi)) = (
+        pieces.iter().map(|s| s.start).min(),
+        pieces.iter().map(|s| s.end).max(),
+    ) else {
         return pieces;
     };
     let windows = restriction::windows_between(rota.zone, &layer.restrictions, lo, hi);
@@ -105,18 +117,36 @@ fn restrict(rota: &Rota, layer: &Layer, pieces: Vec<Shift>) -> Vec<Shift> {
         }
         for w in windows[first..].iter().take_while(|w| w.start < s.end) {
             if let Some(i) = w.intersect(&s.interval()) {
-                out.push(Shift { start: i.start, end: i.end, ..s });
+                out.push(Shift {
+                    start: i.start,
+                    end: i.end,
+                    ..s
+                });
             }
         }
     }
     out
 }
 
-fn apply_overrides(index: usize, layer: &Layer, mut pieces: Vec<Shift>, from: Instant, to: Instant) -> Vec<Shift> {
-    let lo = pieces.iter().map(|s| s.start).min().map_or(from, |s| s.min(from));
+fn apply_overrides(
+    index: usize,
+    layer: &Layer,
+    mut pieces: Vec<Shift>,
+    from: Instant,
+    to: Instant,
+) -> Vec<Shift> {
+    let lo = pieces
+        .iter()
+        .map(|s| s.start)
+        .min()
+        .map_or(from, |s| s.min(from));
     let hi = pieces.iter().map(|s| s.end).max().map_or(to, |e| e.max(to));
     let span = Interval::new(lo, hi);
-    for o in layer.overrides().iter().filter(|o| o.interval.overlaps(&span)) {
+    for o in layer
+        .overrides()
+        .iter()
+        .filter(|o| o.interval.overlaps(&span))
+    {
         match o.action {
             OverrideAction::Add { person } => pieces.push(Shift {
                 layer: index,
@@ -128,7 +158,11 @@ fn apply_overrides(index: usize, layer: &Layer, mut pieces: Vec<Shift>, from: In
             OverrideAction::Remove => {
                 pieces = pieces
                     .into_iter()
-                    .flat_map(|s| split(s, &o.interval).into_iter().filter(|(_, inside)| !inside))
+                    .flat_map(|s| {
+                        split(s, &o.interval)
+                            .into_iter()
+                            .filter(|(_, inside)| !inside)
+                    })
                     .map(|(s, _)| s)
                     .collect();
             }
@@ -138,7 +172,15 @@ fn apply_overrides(index: usize, layer: &Layer, mut pieces: Vec<Shift>, from: In
                     .flat_map(|s| {
                         let applies = replaces.is_none_or(|r| r == s.person);
                         split(s, &o.interval).into_iter().map(move |(p, inside)| {
-                            if inside && applies { Shift { person: by, source: o.source, ..p } } else { p }
+                            if inside && applies {
+                                Shift {
+                                    person: by,
+                                    source: o.source,
+                                    ..p
+                                }
+                            } else {
+                                p
+                            }
                         })
                     })
                     .collect();
@@ -155,11 +197,30 @@ fn split(s: Shift, cut: &Interval) -> Vec<(Shift, bool)> {
     };
     let mut v = Vec::with_capacity(3);
     if s.start < inside.start {
-        v.push((Shift { end: inside.start, ..s }, false));
+        v.push((
+            Shift {
+                end: inside.start,
+                ..s
+            },
+            false,
+        ));
     }
-    v.push((Shift { start: inside.start, end: inside.end, ..s }, true));
+    v.push((
+        Shift {
+            start: inside.start,
+            end: inside.end,
+            ..s
+        },
+        true,
+    ));
     if inside.end < s.end {
-        v.push((Shift { start: inside.end, ..s }, false));
+        v.push((
+            Shift {
+                start: inside.end,
+                ..s
+            },
+            false,
+        ));
     }
     v
 }
@@ -176,11 +237,18 @@ pub fn on_call_at(rota: &Rota, t: Instant) -> Vec<OnCall> {
 
 fn layer_on_call_at(rota: &Rota, index: usize, layer: &Layer, t: Instant, out: &mut Vec<OnCall>) {
     let mark = out.len();
-    let base = layer.version_at(t).and_then(|(rot, _)| rot.cadence.shift_at(t));
+    let base = layer
+        .version_at(t)
+        .and_then(|(rot, _)| rot.cadence.shift_at(t));
     if let Some(s) = base
-        && (layer.restrictions.is_empty() || restriction::active_at(rota.zone, &layer.restrictions, t))
+        && (layer.restrictions.is_empty()
+            || restriction::active_at(rota.zone, &layer.restrictions, t))
     {
-        out.push(OnCall { layer: index, person: s.person, source: Source::Rotation });
+        out.push(OnCall {
+            layer: index,
+            person: s.person,
+            source: Source::Rotation,
+        });
     }
     // The same rules as `apply_overrides`, applied to one instant.
     for o in layer.overrides_at(t) {
@@ -189,11 +257,19 @@ fn layer_on_call_at(rota: &Rota, index: usize, layer: &Layer, t: Instant, out: &
             OverrideAction::Replace { replaces, by } => {
                 for c in &mut out[mark..] {
                     if replaces.is_none_or(|r| r == c.person) {
-                        *c = OnCall { layer: index, person: by, source: o.source };
+                        *c = OnCall {
+                            layer: index,
+                            person: by,
+                            source: o.source,
+                        };
                     }
                 }
             }
-            OverrideAction::Add { person } => out.push(OnCall { layer: index, person, source: o.source }),
+            OverrideAction::Add { person } => out.push(OnCall {
+                layer: index,
+                person,
+                source: o.source,
+            }),
         }
     }
 }
@@ -201,20 +277,39 @@ fn layer_on_call_at(rota: &Rota, index: usize, layer: &Layer, t: Instant, out: &
 /// Per role, the shifts that count once precedence is applied: a later layer
 /// of a role covers an earlier one wherever it has a shift. Each shift keeps
 /// the index of the layer it came from.
-pub fn effective_shifts_between(rota: &Rota, from: Instant, to: Instant) -> Vec<(String, Vec<Shift>)> {
+pub fn effective_shifts_between(
+    rota: &Rota,
+    from: Instant,
+    to: Instant,
+) -> Vec<(String, Vec<Shift>)> {
     let all = shifts_between(rota, from, to);
     let mut out = Vec::new();
     for role in rota.roles() {
         let mut covered: Vec<Interval> = Vec::new();
         let mut kept = Vec::new();
-        for (i, _) in rota.layers.iter().enumerate().rev().filter(|(_, l)| l.role == role) {
+        for (i, _) in rota
+            .layers
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, l)| l.role == role)
+        {
             let mine: Vec<&Shift> = all.iter().filter(|s| s.layer == i).collect();
             for s in &mine {
                 for part in interval::subtract(&[s.interval()], &covered) {
-                    kept.push(Shift { start: part.start, end: part.end, ..**s });
+                    kept.push(Shift {
+                        start: part.start,
+                        end: part.end,
+                        ..**s
+                    });
                 }
             }
-            covered = interval::union(covered.into_iter().chain(mine.iter().map(|s| s.interval())).collect());
+            covered = interval::union(
+                covered
+                    .into_iter()
+                    .chain(mine.iter().map(|s| s.interval()))
+                    .collect(),
+            );
         }
         kept.sort_by_key(|s| (s.start, s.person));
         out.push((role.to_string(), kept));
@@ -235,7 +330,12 @@ pub fn effective_on_call_at(rota: &Rota, t: Instant) -> Vec<(String, Vec<OnCall>
                 .enumerate()
                 .rev()
                 .filter(|(_, l)| l.role == role)
-                .map(|(i, _)| now.iter().filter(|o| o.layer == i).copied().collect::<Vec<_>>())
+                .map(|(i, _)| {
+                    now.iter()
+                        .filter(|o| o.layer == i)
+                        .copied()
+                        .collect::<Vec<_>>()
+                })
                 .find(|v| !v.is_empty())
                 .unwrap_or_default();
             (role.to_string(), top)

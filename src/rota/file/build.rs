@@ -9,8 +9,8 @@ use crate::rota::fairness::FairnessConfig;
 use crate::rota::interval::{self, Interval};
 use crate::rota::shifts::layer_shifts;
 use crate::rota::{
-    Cadence, CivilCadence, DstPolicy, FollowTheSun, Layer, Override, OverrideAction, Person, PersonIx, Restriction,
-    Rota, Rotation, Source, SunGroup, holidays,
+    Cadence, CivilCadence, DstPolicy, FollowTheSun, Layer, Override, OverrideAction, Person,
+    PersonIx, Restriction, Rota, Rotation, Source, SunGroup, holidays,
 };
 use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
@@ -29,11 +29,22 @@ pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
     let lookup = |cx: &mut Cx, v: &Spanned<String>, field: &str| -> Option<PersonIx> {
         let p = ids.iter().position(|id| id == v.get_ref());
         if p.is_none() {
-            cx.err(v.span(), field, format!("unknown person \"{}\" (not listed under [[people]])", v.get_ref()));
+            cx.err(
+                v.span(),
+                field,
+                format!(
+                    "unknown person \"{}\" (not listed under [[people]])",
+                    v.get_ref()
+                ),
+            );
         }
         p
     };
-    let lead = def.team.lead.as_ref().and_then(|l| lookup(cx, l, "team.lead"));
+    let lead = def
+        .team
+        .lead
+        .as_ref()
+        .and_then(|l| lookup(cx, l, "team.lead"));
     let policy = match def.team.dst {
         DstDef::WallClock => DstPolicy::WallClock,
         DstDef::FixedLength => DstPolicy::FixedLength,
@@ -42,15 +53,31 @@ pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
     let mut coverage_optional = Vec::new();
     for (i, l) in def.layers.iter().enumerate() {
         let field = format!("layers[{i}]");
-        if def.layers[..i].iter().any(|o| o.name.get_ref() == l.name.get_ref()) {
-            cx.err(l.name.span(), &format!("{field}.name"), format!("layer \"{}\" is defined twice", l.name.get_ref()));
+        if def.layers[..i]
+            .iter()
+            .any(|o| o.name.get_ref() == l.name.get_ref())
+        {
+            cx.err(
+                l.name.span(),
+                &format!("{field}.name"),
+                format!("layer \"{}\" is defined twice", l.name.get_ref()),
+            );
         }
         let rotations = l
             .rotations
             .get_ref()
             .iter()
             .enumerate()
-            .filter_map(|(j, r)| rotation(cx, r, &format!("{field}.rotations[{j}]"), zone, policy, &lookup))
+            .filter_map(|(j, r)| {
+                rotation(
+                    cx,
+                    r,
+                    &format!("{field}.rotations[{j}]"),
+                    zone,
+                    policy,
+                    &lookup,
+                )
+            })
             .collect::<Vec<_>>();
         check_versions(cx, l, &field);
         let mut layer = Layer::new(l.name.get_ref().clone(), rotations);
@@ -61,7 +88,15 @@ pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
             .restrictions
             .iter()
             .enumerate()
-            .filter_map(|(j, r)| restriction(cx, &r.days, &r.from, &r.to, &format!("{field}.restrictions[{j}]")))
+            .filter_map(|(j, r)| {
+                restriction(
+                    cx,
+                    &r.days,
+                    &r.from,
+                    &r.to,
+                    &format!("{field}.restrictions[{j}]"),
+                )
+            })
             .collect();
         if l.coverage_required == Some(false) {
             coverage_optional.push(i);
@@ -76,7 +111,15 @@ pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
     if cx.has_errors() {
         return None;
     }
-    let mut rota = Rota { name: def.team.name, zone, people, lead, layers, checks, fairness };
+    let mut rota = Rota {
+        name: def.team.name,
+        zone,
+        people,
+        lead,
+        layers,
+        checks,
+        fairness,
+    };
     rota.checks.coverage_optional = coverage_optional;
     apply_overrides(cx, &mut rota, &def.overrides, &def.swaps, &lookup);
     Some(rota)
@@ -87,20 +130,43 @@ fn people(cx: &mut Cx, defs: &[PersonDef]) -> Vec<Person> {
     for (i, p) in defs.iter().enumerate() {
         let id = p.id.get_ref().trim().to_string();
         if id.is_empty() || out.iter().any(|o| o.id == id) {
-            let why = if id.is_empty() { "a person id cannot be empty".to_string() } else { format!("person \"{id}\" is listed twice") };
+            let why = if id.is_empty() {
+                "a person id cannot be empty".to_string()
+            } else {
+                format!("person \"{id}\" is listed twice")
+            };
             cx.err(p.id.span(), &format!("people[{i}].id"), why);
         }
-        let zone = p.timezone.as_ref().and_then(|z| values::zone(cx, z, &format!("people[{i}].timezone")));
-        out.push(Person { name: p.name.clone().unwrap_or_else(|| id.clone()), id, zone });
+        let zone = p
+            .timezone
+            .as_ref()
+            .and_then(|z| values::zone(cx, z, &format!("people[{i}].timezone")));
+        out.push(Person {
+            name: p.name.clone().unwrap_or_else(|| id.clone()),
+            id,
+            zone,
+        });
     }
     out
 }
 
 type Lookup<'a> = dyn Fn(&mut Cx, &Spanned<String>, &str) -> Option<PersonIx> + 'a;
 
-fn rotation(cx: &mut Cx, r: &RotationDef, field: &str, zone: Tz, policy: DstPolicy, lookup: &Lookup) -> Option<Rotation> {
+fn rotation(
+    cx: &mut Cx,
+    r: &RotationDef,
+    field: &str,
+    zone: Tz,
+    policy: DstPolicy,
+    lookup: &Lookup,
+) -> Option<Rotation> {
     let effective_from = match &r.effective_from {
-        Some(e) => Some(values::instant(cx, e, &format!("{field}.effective_from"), zone)?),
+        Some(e) => Some(values::instant(
+            cx,
+            e,
+            &format!("{field}.effective_from"),
+            zone,
+        )?),
         None => None,
     };
     let policy = match r.dst {
@@ -112,17 +178,36 @@ fn rotation(cx: &mut Cx, r: &RotationDef, field: &str, zone: Tz, policy: DstPoli
     let name = r.name.clone().unwrap_or_else(|| field.to_string());
     if *r.cadence.get_ref() == CadenceDef::FollowTheSun {
         let cadence = follow_the_sun(cx, r, field, start, policy, lookup)?;
-        return Some(Rotation { name, effective_from, cadence });
+        return Some(Rotation {
+            name,
+            effective_from,
+            cadence,
+        });
     }
     if !r.groups.is_empty() {
-        cx.err(r.cadence.span(), &format!("{field}.groups"), "groups are only for cadence = \"follow_the_sun\"");
+        cx.err(
+            r.cadence.span(),
+            &format!("{field}.groups"),
+            "groups are only for cadence = \"follow_the_sun\"",
+        );
     }
-    let (participants, first) = participants(cx, &r.participants, r.first.as_ref(), field, r.cadence.span(), lookup)?;
+    let (participants, first) = participants(
+        cx,
+        &r.participants,
+        r.first.as_ref(),
+        field,
+        r.cadence.span(),
+        lookup,
+    )?;
     let need = |cx: &mut Cx, v: &Option<Spanned<String>>, what: &str| -> Option<TimeOfDay> {
         match v {
             Some(v) => values::time_of_day(cx, v, &format!("{field}.{what}"), false),
             None => {
-                cx.err(r.cadence.span(), &format!("{field}.{what}"), format!("this cadence needs {what}"));
+                cx.err(
+                    r.cadence.span(),
+                    &format!("{field}.{what}"),
+                    format!("this cadence needs {what}"),
+                );
                 None
             }
         }
@@ -131,11 +216,19 @@ fn rotation(cx: &mut Cx, r: &RotationDef, field: &str, zone: Tz, policy: DstPoli
         match &r.every {
             Some(e) if *e.get_ref() >= 1 => Some(*e.get_ref()),
             Some(e) => {
-                cx.err(e.span(), &format!("{field}.every"), "every must be at least 1");
+                cx.err(
+                    e.span(),
+                    &format!("{field}.every"),
+                    "every must be at least 1",
+                );
                 None
             }
             None => {
-                cx.err(r.cadence.span(), &format!("{field}.every"), "this cadence needs every");
+                cx.err(
+                    r.cadence.span(),
+                    &format!("{field}.every"),
+                    "this cadence needs every",
+                );
                 None
             }
         }
@@ -145,40 +238,78 @@ fn rotation(cx: &mut Cx, r: &RotationDef, field: &str, zone: Tz, policy: DstPoli
             let day = match &r.handoff_day {
                 Some(d) => values::weekday(cx, d, &format!("{field}.handoff_day")),
                 None => {
-                    cx.err(r.cadence.span(), &format!("{field}.handoff_day"), "a weekly rotation needs handoff_day");
+                    cx.err(
+                        r.cadence.span(),
+                        &format!("{field}.handoff_day"),
+                        "a weekly rotation needs handoff_day",
+                    );
                     None
                 }
             };
             let (day, time) = (day?, need(cx, &r.handoff_time, "handoff_time")?);
-            let ahead = (7 + day.num_days_from_monday() - start.weekday().num_days_from_monday()) % 7;
-            (time.on(start + Duration::days(i64::from(ahead))), Duration::days(7), vec![Duration::zero()])
+            let ahead =
+                (7 + day.num_days_from_monday() - start.weekday().num_days_from_monday()) % 7;
+            (
+                time.on(start + Duration::days(i64::from(ahead))),
+                Duration::days(7),
+                vec![Duration::zero()],
+            )
         }
-        CadenceDef::Daily => (need(cx, &r.handoff_time, "handoff_time")?.on(start), Duration::days(1), vec![Duration::zero()]),
+        CadenceDef::Daily => (
+            need(cx, &r.handoff_time, "handoff_time")?.on(start),
+            Duration::days(1),
+            vec![Duration::zero()],
+        ),
         CadenceDef::EveryDays => {
             let n = every(cx)?;
-            (need(cx, &r.handoff_time, "handoff_time")?.on(start), Duration::days(i64::from(n)), vec![Duration::zero()])
+            (
+                need(cx, &r.handoff_time, "handoff_time")?.on(start),
+                Duration::days(i64::from(n)),
+                vec![Duration::zero()],
+            )
         }
         CadenceDef::EveryHours => {
             let n = every(cx)?;
-            (need(cx, &r.handoff_time, "handoff_time")?.on(start), Duration::hours(i64::from(n)), vec![Duration::zero()])
+            (
+                need(cx, &r.handoff_time, "handoff_time")?.on(start),
+                Duration::hours(i64::from(n)),
+                vec![Duration::zero()],
+            )
         }
         CadenceDef::DayNight => {
             let Some(times) = &r.handoff_times else {
-                cx.err(r.cadence.span(), &format!("{field}.handoff_times"), "a day_night rotation needs handoff_times, e.g. [\"09:00\", \"21:00\"]");
+                cx.err(
+                    r.cadence.span(),
+                    &format!("{field}.handoff_times"),
+                    "a day_night rotation needs handoff_times, e.g. [\"09:00\", \"21:00\"]",
+                );
                 return None;
             };
             let mut ts: Vec<TimeOfDay> = Vec::new();
             for (k, t) in times.iter().enumerate() {
-                ts.push(values::time_of_day(cx, t, &format!("{field}.handoff_times[{k}]"), false)?);
+                ts.push(values::time_of_day(
+                    cx,
+                    t,
+                    &format!("{field}.handoff_times[{k}]"),
+                    false,
+                )?);
             }
             ts.sort();
             ts.dedup();
             if ts.len() < 2 {
-                cx.err(r.cadence.span(), &format!("{field}.handoff_times"), "a day_night rotation needs at least two different handoff times");
+                cx.err(
+                    r.cadence.span(),
+                    &format!("{field}.handoff_times"),
+                    "a day_night rotation needs at least two different handoff times",
+                );
                 return None;
             }
             let base = ts[0].since_midnight();
-            (ts[0].on(start), Duration::days(1), ts.iter().map(|t| t.since_midnight() - base).collect())
+            (
+                ts[0].on(start),
+                Duration::days(1),
+                ts.iter().map(|t| t.since_midnight() - base).collect(),
+            )
         }
         CadenceDef::FollowTheSun => return None,
     };
@@ -189,11 +320,27 @@ fn rotation(cx: &mut Cx, r: &RotationDef, field: &str, zone: Tz, policy: DstPoli
         .min()
         .unwrap_or(period);
     if shortest < MIN_SHIFT {
-        cx.err(r.cadence.span(), &format!("{field}.cadence"), "shifts must be at least 2 hours long");
+        cx.err(
+            r.cadence.span(),
+            &format!("{field}.cadence"),
+            "shifts must be at least 2 hours long",
+        );
         return None;
     }
-    let cadence = Cadence::Civil(CivilCadence { zone, policy, anchor, period, offsets, participants, first });
-    Some(Rotation { name: r.name.clone().unwrap_or_else(|| field.to_string()), effective_from, cadence })
+    let cadence = Cadence::Civil(CivilCadence {
+        zone,
+        policy,
+        anchor,
+        period,
+        offsets,
+        participants,
+        first,
+    });
+    Some(Rotation {
+        name: r.name.clone().unwrap_or_else(|| field.to_string()),
+        effective_from,
+        cadence,
+    })
 }
 
 fn participants(
@@ -205,7 +352,11 @@ fn participants(
     lookup: &Lookup,
 ) -> Option<(Vec<PersonIx>, usize)> {
     if list.is_empty() {
-        cx.err(at, &format!("{field}.participants"), "a rotation needs at least one participant");
+        cx.err(
+            at,
+            &format!("{field}.participants"),
+            "a rotation needs at least one participant",
+        );
         return None;
     }
     let ps: Vec<Option<PersonIx>> = list
@@ -219,7 +370,11 @@ fn participants(
         Some(f) => match list.iter().position(|p| p.get_ref() == f.get_ref()) {
             Some(i) => i,
             None => {
-                cx.err(f.span(), &format!("{field}.first"), format!("\"{}\" is not one of the participants", f.get_ref()));
+                cx.err(
+                    f.span(),
+                    &format!("{field}.first"),
+                    format!("\"{}\" is not one of the participants", f.get_ref()),
+                );
                 return None;
             }
         },
@@ -239,26 +394,53 @@ fn follow_the_sun(
         cx.err(r.cadence.span(), &format!("{field}.dst"), "follow_the_sun hands off at each group's local time; dst = \"fixed-length\" does not apply");
     }
     if r.groups.len() < 2 {
-        cx.err(r.cadence.span(), &format!("{field}.groups"), "follow_the_sun needs at least two [[…groups]]");
+        cx.err(
+            r.cadence.span(),
+            &format!("{field}.groups"),
+            "follow_the_sun needs at least two [[…groups]]",
+        );
         return None;
     }
     if !r.participants.is_empty() {
-        cx.err(r.participants[0].span(), &format!("{field}.participants"), "follow_the_sun lists participants per group");
+        cx.err(
+            r.participants[0].span(),
+            &format!("{field}.participants"),
+            "follow_the_sun lists participants per group",
+        );
     }
     let mut groups = Vec::new();
     for (g, d) in r.groups.iter().enumerate() {
         let gf = format!("{field}.groups[{g}]");
         let zone = values::zone(cx, &d.timezone, &format!("{gf}.timezone"));
-        let handoff = values::time_of_day(cx, &d.handoff_time, &format!("{gf}.handoff_time"), false);
-        let ps = participants(cx, &d.participants, d.first.as_ref(), &gf, d.timezone.span(), lookup);
+        let handoff =
+            values::time_of_day(cx, &d.handoff_time, &format!("{gf}.handoff_time"), false);
+        let ps = participants(
+            cx,
+            &d.participants,
+            d.first.as_ref(),
+            &gf,
+            d.timezone.span(),
+            lookup,
+        );
         let days = d.days_per_person.as_ref().map_or(7, |v| *v.get_ref());
         if days == 0 {
             if let Some(v) = &d.days_per_person {
-                cx.err(v.span(), &format!("{gf}.days_per_person"), "days_per_person must be at least 1");
+                cx.err(
+                    v.span(),
+                    &format!("{gf}.days_per_person"),
+                    "days_per_person must be at least 1",
+                );
             }
         }
         if let (Some(zone), Some(handoff), Some((participants, first))) = (zone, handoff, ps) {
-            groups.push(SunGroup { name: d.name.clone(), zone, handoff, participants, first, days_per_person: days.max(1) });
+            groups.push(SunGroup {
+                name: d.name.clone(),
+                zone,
+                handoff,
+                participants,
+                first,
+                days_per_person: days.max(1),
+            });
         }
     }
     if groups.len() != r.groups.len() {
@@ -270,7 +452,11 @@ fn follow_the_sun(
     let m = r.groups.len() as i64;
     for k in 0..m {
         if cadence.handoff(k + 1) - cadence.handoff(k) < MIN_SHIFT {
-            cx.err(r.groups[k as usize].handoff_time.span(), &format!("{field}.groups[{k}].handoff_time"), "each group's shift must be at least 2 hours long");
+            cx.err(
+                r.groups[k as usize].handoff_time.span(),
+                &format!("{field}.groups[{k}].handoff_time"),
+                "each group's shift must be at least 2 hours long",
+            );
         }
     }
     Some(cadence)
@@ -279,16 +465,28 @@ fn follow_the_sun(
 fn check_versions(cx: &mut Cx, l: &LayerDef, field: &str) {
     let rs = l.rotations.get_ref();
     if rs.is_empty() {
-        cx.err(l.rotations.span(), &format!("{field}.rotations"), "a layer needs at least one rotation");
+        cx.err(
+            l.rotations.span(),
+            &format!("{field}.rotations"),
+            "a layer needs at least one rotation",
+        );
     }
     let mut prev: Option<String> = None;
     for (j, r) in rs.iter().enumerate().skip(1) {
         match &r.effective_from {
-            None => cx.err(r.cadence.span(), &format!("{field}.rotations[{j}].effective_from"), "every rotation after the first is an edit and needs effective_from"),
+            None => cx.err(
+                r.cadence.span(),
+                &format!("{field}.rotations[{j}].effective_from"),
+                "every rotation after the first is an edit and needs effective_from",
+            ),
             Some(e) => {
                 let t = e.get_ref().text();
                 if prev.as_ref().is_some_and(|p| *p >= t) {
-                    cx.err(e.span(), &format!("{field}.rotations[{j}].effective_from"), "edits must be listed in order of effective_from");
+                    cx.err(
+                        e.span(),
+                        &format!("{field}.rotations[{j}].effective_from"),
+                        "edits must be listed in order of effective_from",
+                    );
                 }
                 prev = Some(t);
             }
@@ -296,14 +494,32 @@ fn check_versions(cx: &mut Cx, l: &LayerDef, field: &str) {
     }
 }
 
-fn restriction(cx: &mut Cx, days: &[Spanned<String>], from: &Spanned<String>, to: &Spanned<String>, field: &str) -> Option<Restriction> {
-    let wd: Vec<_> = days.iter().enumerate().map(|(k, d)| values::weekday(cx, d, &format!("{field}.days[{k}]"))).collect();
+fn restriction(
+    cx: &mut Cx,
+    days: &[Spanned<String>],
+    from: &Spanned<String>,
+    to: &Spanned<String>,
+    field: &str,
+) -> Option<Restriction> {
+    let wd: Vec<_> = days
+        .iter()
+        .enumerate()
+        .map(|(k, d)| values::weekday(cx, d, &format!("{field}.days[{k}]")))
+        .collect();
     let from = values::time_of_day(cx, from, &format!("{field}.from"), false);
     let to = values::time_of_day(cx, to, &format!("{field}.to"), true);
     let wd: Vec<_> = wd.into_iter().collect::<Option<_>>()?;
     let (from, to) = (from?, to?);
-    let to = if to == TimeOfDay::END_OF_DAY { TimeOfDay::MIDNIGHT } else { to };
-    Some(if wd.is_empty() { Restriction::every_day(from, to) } else { Restriction::on(&wd, from, to) })
+    let to = if to == TimeOfDay::END_OF_DAY {
+        TimeOfDay::MIDNIGHT
+    } else {
+        to
+    };
+    Some(if wd.is_empty() {
+        Restriction::every_day(from, to)
+    } else {
+        Restriction::on(&wd, from, to)
+    })
 }
 
 fn checks(cx: &mut Cx, d: &ChecksDef, zone: Tz) -> CheckConfig {
@@ -311,7 +527,11 @@ fn checks(cx: &mut Cx, d: &ChecksDef, zone: Tz) -> CheckConfig {
     let hours = |cx: &mut Cx, v: &Option<Spanned<f64>>, name: &str| -> Option<Duration> {
         let v = v.as_ref()?;
         if !(*v.get_ref() > 0.0 && v.get_ref().is_finite()) {
-            cx.err(v.span(), &format!("checks.{name}"), "must be a positive number of hours");
+            cx.err(
+                v.span(),
+                &format!("checks.{name}"),
+                "must be a positive number of hours",
+            );
             return None;
         }
         Some(Duration::seconds((v.get_ref() * 3600.0).round() as i64))
@@ -344,9 +564,12 @@ fn checks(cx: &mut Cx, d: &ChecksDef, zone: Tz) -> CheckConfig {
     CheckConfig {
         coverage_gaps: d.coverage_gaps.unwrap_or(base.coverage_gaps),
         coverage_optional: Vec::new(),
-        min_gap: d.min_gap_minutes.map_or(base.min_gap, |m| Duration::minutes(i64::from(m))),
+        min_gap: d
+            .min_gap_minutes
+            .map_or(base.min_gap, |m| Duration::minutes(i64::from(m))),
         max_consecutive_shifts: d.max_consecutive_shifts,
-        consecutive_gap: hours(cx, &d.consecutive_gap_hours, "consecutive_gap_hours").unwrap_or(base.consecutive_gap),
+        consecutive_gap: hours(cx, &d.consecutive_gap_hours, "consecutive_gap_hours")
+            .unwrap_or(base.consecutive_gap),
         min_rest: hours(cx, &d.min_rest_hours, "min_rest_hours"),
         max_hours_per_7_days: hours(cx, &d.max_hours_per_7_days, "max_hours_per_7_days"),
         weekend_spread: match d.weekend_spread {
@@ -361,20 +584,38 @@ fn checks(cx: &mut Cx, d: &ChecksDef, zone: Tz) -> CheckConfig {
 
 fn fairness(cx: &mut Cx, d: &FairnessDef, zone: Tz, include: Include<'_>) -> FairnessConfig {
     let base = FairnessConfig::default();
-    let night_from = d.night_from.as_ref().and_then(|v| values::time_of_day(cx, v, "fairness.night_from", false));
-    let night_to = d.night_to.as_ref().and_then(|v| values::time_of_day(cx, v, "fairness.night_to", true));
-    let mut holidays: Vec<NaiveDate> =
-        d.holidays.iter().enumerate().filter_map(|(i, h)| values::date(cx, h, &format!("fairness.holidays[{i}]"))).collect();
+    let night_from = d
+        .night_from
+        .as_ref()
+        .and_then(|v| values::time_of_day(cx, v, "fairness.night_from", false));
+    let night_to = d
+        .night_to
+        .as_ref()
+        .and_then(|v| values::time_of_day(cx, v, "fairness.night_to", true));
+    let mut holidays: Vec<NaiveDate> = d
+        .holidays
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| values::date(cx, h, &format!("fairness.holidays[{i}]")))
+        .collect();
     if let Some(path) = &d.holidays_ics {
         match include(path.get_ref()).and_then(|text| holidays::dates_from_ics(&text)) {
             Ok(ds) => holidays.extend(ds),
-            Err(e) => cx.err(path.span(), "fairness.holidays_ics", format!("cannot read holidays from {}: {e}", path.get_ref())),
+            Err(e) => cx.err(
+                path.span(),
+                "fairness.holidays_ics",
+                format!("cannot read holidays from {}: {e}", path.get_ref()),
+            ),
         }
     }
     let _ = zone;
     holidays.sort();
     holidays.dedup();
-    FairnessConfig { night_from: night_from.unwrap_or(base.night_from), night_to: night_to.unwrap_or(base.night_to), holidays }
+    FairnessConfig {
+        night_from: night_from.unwrap_or(base.night_from),
+        night_to: night_to.unwrap_or(base.night_to),
+        holidays,
+    }
 }
 
 /// One override or swap half, with where it was written.
@@ -385,22 +626,36 @@ struct Placed {
     field: String,
 }
 
-fn apply_overrides(cx: &mut Cx, rota: &mut Rota, defs: &[OverrideDef], swaps: &[SwapDef], lookup: &Lookup) {
+fn apply_overrides(
+    cx: &mut Cx,
+    rota: &mut Rota,
+    defs: &[OverrideDef],
+    swaps: &[SwapDef],
+    lookup: &Lookup,
+) {
     let zone = rota.zone;
     let mut placed: Vec<Placed> = Vec::new();
-    let interval = |cx: &mut Cx, s: &Spanned<When>, e: &Spanned<When>, f: &str| -> Option<Interval> {
-        let (s, e2) = (values::instant(cx, s, &format!("{f}.start"), zone), values::instant(cx, e, &format!("{f}.end"), zone));
-        let (s, e2) = (s?, e2?);
-        if e2 <= s {
-            cx.err(e.span(), &format!("{f}.end"), "end must be after start");
-            return None;
-        }
-        Some(Interval::new(s, e2))
-    };
+    let interval =
+        |cx: &mut Cx, s: &Spanned<When>, e: &Spanned<When>, f: &str| -> Option<Interval> {
+            let (s, e2) = (
+                values::instant(cx, s, &format!("{f}.start"), zone),
+                values::instant(cx, e, &format!("{f}.end"), zone),
+            );
+            let (s, e2) = (s?, e2?);
+            if e2 <= s {
+                cx.err(e.span(), &format!("{f}.end"), "end must be after start");
+                return None;
+            }
+            Some(Interval::new(s, e2))
+        };
     let layer_of = |cx: &mut Cx, l: &Spanned<String>, f: &str| -> Option<usize> {
         let i = rota.layer(l.get_ref());
         if i.is_none() {
-            cx.err(l.span(), &format!("{f}.layer"), format!("there is no layer \"{}\" in this rota", l.get_ref()));
+            cx.err(
+                l.span(),
+                &format!("{f}.layer"),
+                format!("there is no layer \"{}\" in this rota", l.get_ref()),
+            );
         }
         i
     };
@@ -408,15 +663,25 @@ fn apply_overrides(cx: &mut Cx, rota: &mut Rota, defs: &[OverrideDef], swaps: &[
         let f = format!("overrides[{i}]");
         let layer = layer_of(cx, &d.layer, &f);
         let iv = interval(cx, &d.start, &d.end, &f);
-        let person = d.person.as_ref().and_then(|p| lookup(cx, p, &format!("{f}.person")));
-        let replaces = d.replaces.as_ref().and_then(|p| lookup(cx, p, &format!("{f}.replaces")));
+        let person = d
+            .person
+            .as_ref()
+            .and_then(|p| lookup(cx, p, &format!("{f}.person")));
+        let replaces = d
+            .replaces
+            .as_ref()
+            .and_then(|p| lookup(cx, p, &format!("{f}.replaces")));
         let action = match (d.kind, d.person.is_some(), d.replaces.is_some()) {
-            (OverrideKind::Replace, true, _) => person.map(|by| OverrideAction::Replace { replaces, by }),
+            (OverrideKind::Replace, true, _) => {
+                person.map(|by| OverrideAction::Replace { replaces, by })
+            }
             (OverrideKind::Add, true, false) => person.map(|person| OverrideAction::Add { person }),
             (OverrideKind::Remove, false, false) => Some(OverrideAction::Remove),
             (kind, _, _) => {
                 let why = match kind {
-                    OverrideKind::Replace => "a replace override needs person (and optionally replaces)",
+                    OverrideKind::Replace => {
+                        "a replace override needs person (and optionally replaces)"
+                    }
                     OverrideKind::Add => "an add override needs person and takes no replaces",
                     OverrideKind::Remove => "a remove override takes neither person nor replaces",
                 };
@@ -425,7 +690,16 @@ fn apply_overrides(cx: &mut Cx, rota: &mut Rota, defs: &[OverrideDef], swaps: &[
             }
         };
         if let (Some(layer), Some(iv), Some(action)) = (layer, iv, action) {
-            placed.push(Placed { layer, o: Override { interval: iv, action, source: Source::Override }, span: d.start.span(), field: f });
+            placed.push(Placed {
+                layer,
+                o: Override {
+                    interval: iv,
+                    action,
+                    source: Source::Override,
+                },
+                span: d.start.span(),
+                field: f,
+            });
         }
     }
     for (i, s) in swaps.iter().enumerate() {
@@ -439,9 +713,17 @@ fn apply_overrides(cx: &mut Cx, rota: &mut Rota, defs: &[OverrideDef], swaps: &[
                 (p.zip(iv), side, n)
             })
             .collect();
-        let (Some(layer), (Some((pa, ia)), sa, _), (Some((pb, ib)), sb, _)) = (layer, &sides[0], &sides[1]) else { continue };
+        let (Some(layer), (Some((pa, ia)), sa, _), (Some((pb, ib)), sb, _)) =
+            (layer, &sides[0], &sides[1])
+        else {
+            continue;
+        };
         if pa == pb {
-            cx.err(sb.person.span(), &format!("{f}.b.person"), "a swap needs two different people");
+            cx.err(
+                sb.person.span(),
+                &format!("{f}.b.person"),
+                "a swap needs two different people",
+            );
             continue;
         }
         for (who, iv, side, n) in [(*pa, *ia, sa, "a"), (*pb, *ib, sb, "b")] {
@@ -454,15 +736,34 @@ fn apply_overrides(cx: &mut Cx, rota: &mut Rota, defs: &[OverrideDef], swaps: &[
         }
         let half = |iv: Interval, from: PersonIx, to: PersonIx| Override {
             interval: iv,
-            action: OverrideAction::Replace { replaces: Some(from), by: to },
+            action: OverrideAction::Replace {
+                replaces: Some(from),
+                by: to,
+            },
             source: Source::Swap,
         };
-        placed.push(Placed { layer, o: half(*ia, *pa, *pb), span: sa.start.span(), field: format!("{f}.a") });
-        placed.push(Placed { layer, o: half(*ib, *pb, *pa), span: sb.start.span(), field: format!("{f}.b") });
+        placed.push(Placed {
+            layer,
+            o: half(*ia, *pa, *pb),
+            span: sa.start.span(),
+            field: format!("{f}.a"),
+        });
+        placed.push(Placed {
+            layer,
+            o: half(*ib, *pb, *pa),
+            span: sb.start.span(),
+            field: format!("{f}.b"),
+        });
     }
     contradictions(cx, &placed);
     for (i, layer) in rota.layers.iter_mut().enumerate() {
-        layer.set_overrides(placed.iter().filter(|p| p.layer == i).map(|p| p.o.clone()).collect());
+        layer.set_overrides(
+            placed
+                .iter()
+                .filter(|p| p.layer == i)
+                .map(|p| p.o.clone())
+                .collect(),
+        );
     }
 }
 
@@ -470,7 +771,13 @@ fn apply_overrides(cx: &mut Cx, rota: &mut Rota, defs: &[OverrideDef], swaps: &[
 /// the whole of `iv`.
 fn holds(rota: &Rota, layer: usize, who: PersonIx, iv: Interval) -> bool {
     let shifts = layer_shifts(rota, layer, &rota.layers[layer], iv.start, iv.end, false);
-    let mine = interval::union(shifts.iter().filter(|s| s.person == who).map(|s| s.interval()).collect());
+    let mine = interval::union(
+        shifts
+            .iter()
+            .filter(|s| s.person == who)
+            .map(|s| s.interval())
+            .collect(),
+    );
     interval::subtract(&[iv], &mine).is_empty()
 }
 
@@ -487,10 +794,19 @@ fn contradictions(cx: &mut Cx, placed: &[Placed]) {
                 (OverrideAction::Add { person: x }, OverrideAction::Add { person: y }) if x != y
             );
             if !compatible {
-                let line = cx.text[..a.span.start.min(cx.text.len())].matches('\n').count() + 1;
-                cx.err(b.span.clone(), &b.field, format!("overlaps {} (line {line}) in the same layer and contradicts it", a.field));
+                let line = cx.text[..a.span.start.min(cx.text.len())]
+                    .matches('\n')
+                    .count()
+                    + 1;
+                cx.err(
+                    b.span.clone(),
+                    &b.field,
+                    format!(
+                        "overlaps {} (line {line}) in the same layer and contradicts it",
+                        a.field
+                    ),
+                );
             }
         }
     }
 }
-

@@ -30,7 +30,11 @@ pub type Include<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 /// Parses and validates one rota file. `file` is only used in messages.
 pub fn parse_rota(file: &str, text: &str, include: Include<'_>) -> Result<Rota, FileErrors> {
-    let mut cx = Cx { file, text, errors: Vec::new() };
+    let mut cx = Cx {
+        file,
+        text,
+        errors: Vec::new(),
+    };
     let def: defs::RotaFile = match toml::from_str(text) {
         Ok(d) => d,
         Err(e) => {

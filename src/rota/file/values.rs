@@ -12,17 +12,37 @@ pub fn zone(cx: &mut Cx, v: &Spanned<String>, field: &str) -> Option<Tz> {
     match v.get_ref().parse::<Tz>() {
         Ok(z) => Some(z),
         Err(_) => {
-            cx.err(v.span(), field, format!("unknown time zone \"{}\" (use an IANA name such as Europe/Berlin)", v.get_ref()));
+            cx.err(
+                v.span(),
+                field,
+                format!(
+                    "unknown time zone \"{}\" (use an IANA name such as Europe/Berlin)",
+                    v.get_ref()
+                ),
+            );
             None
         }
     }
 }
 
-pub fn time_of_day(cx: &mut Cx, v: &Spanned<String>, field: &str, allow_24: bool) -> Option<TimeOfDay> {
+pub fn time_of_day(
+    cx: &mut Cx,
+    v: &Spanned<String>,
+    field: &str,
+    allow_24: bool,
+) -> Option<TimeOfDay> {
     let t = civil::parse_time_of_day(v.get_ref().trim(), allow_24);
     if t.is_none() {
-        let hint = if allow_24 { "HH:MM between 00:00 and 24:00" } else { "HH:MM between 00:00 and 23:59" };
-        cx.err(v.span(), field, format!("\"{}\" is not a time of day ({hint})", v.get_ref()));
+        let hint = if allow_24 {
+            "HH:MM between 00:00 and 24:00"
+        } else {
+            "HH:MM between 00:00 and 23:59"
+        };
+        cx.err(
+            v.span(),
+            field,
+            format!("\"{}\" is not a time of day ({hint})", v.get_ref()),
+        );
     }
     t
 }
@@ -30,7 +50,14 @@ pub fn time_of_day(cx: &mut Cx, v: &Spanned<String>, field: &str, allow_24: bool
 pub fn weekday(cx: &mut Cx, v: &Spanned<String>, field: &str) -> Option<Weekday> {
     let w = v.get_ref().trim().parse::<Weekday>().ok();
     if w.is_none() {
-        cx.err(v.span(), field, format!("\"{}\" is not a weekday (monday … sunday, or mon … sun)", v.get_ref()));
+        cx.err(
+            v.span(),
+            field,
+            format!(
+                "\"{}\" is not a weekday (monday … sunday, or mon … sun)",
+                v.get_ref()
+            ),
+        );
     }
     w
 }
@@ -39,7 +66,11 @@ pub fn date(cx: &mut Cx, v: &Spanned<When>, field: &str) -> Option<NaiveDate> {
     let text = v.get_ref().text();
     let d = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
     if d.is_none() {
-        cx.err(v.span(), field, format!("\"{text}\" is not a date (YYYY-MM-DD)"));
+        cx.err(
+            v.span(),
+            field,
+            format!("\"{text}\" is not a date (YYYY-MM-DD)"),
+        );
     }
     d
 }
@@ -52,10 +83,19 @@ pub fn instant(cx: &mut Cx, v: &Spanned<When>, field: &str, zone: Tz) -> Option<
     if let Ok(t) = DateTime::parse_from_rfc3339(&text) {
         return Some(t.with_timezone(&Utc));
     }
-    let local = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok())
-        .or_else(|| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok().map(|d| TimeOfDay::MIDNIGHT.on(d)));
+    let local = [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok())
+    .or_else(|| {
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .ok()
+            .map(|d| TimeOfDay::MIDNIGHT.on(d))
+    });
     let Some(local) = local else {
         cx.err(
             v.span(),

@@ -1,0 +1,253 @@
+//! The `vigil` command line — IO: reads rota files, calls the pure engine,
+//! prints. `run` takes `now` and the output streams as parameters so tests
+//! and `main` drive it the same way; it returns the process exit code.
+
+mod output;
+
+use crate::rota::civil::{self, Resolution};
+use crate::rota::file::{FileErrors, parse_rota};
+use crate::rota::{self, Instant, Rota, checks, fairness};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Parser)]
+#[command(name = "vigil", version, about = "On-call scheduling and paging")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with rota files (rotas as code).
+    #[command(subcommand)]
+    Rota(RotaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RotaCommand {
+    /// Every shift in a window, per layer.
+    Preview {
+        file: PathBuf,
+        /// Start of the window (RFC 3339, or a local date/date-time in the rota's zone); default now.
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the window; default 14 days after --from.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Who is on call at an instant, per layer and per role.
+    Who {
+        file: PathBuf,
+        /// The instant (default now).
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Check rotas for coverage gaps and fatigue and fairness rules. Exits 1 on
+    /// any violation, 2 on a file it cannot read.
+    Check {
+        /// A rota file, or a directory of them (*.toml).
+        path: PathBuf,
+        /// Default now.
+        #[arg(long)]
+        from: Option<String>,
+        /// Default 90 days after --from.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// On-call, night, weekend and holiday hours per person.
+    Fairness {
+        file: PathBuf,
+        /// Default now.
+        #[arg(long)]
+        from: Option<String>,
+        /// Default 90 days after --from.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Ics,
+}
+
+/// Exit codes: 0 fine, 1 rota check found violations, 2 bad input.
+pub fn run(cli: Cli, now: Instant, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let result = match cli.command {
+        Command::Rota(cmd) => rota_command(cmd, now, out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
+            2
+        }
+    }
+}
+
+fn rota_command(cmd: RotaCommand, now: Instant, out: &mut dyn Write) -> Result<i32, String> {
+    let io = |e: std::io::Error| format!("cannot write output: {e}");
+    match cmd {
+        RotaCommand::Preview {
+            file,
+            from,
+            to,
+            format,
+        } => {
+            let rota = load(&file)?;
+            let (from, to) = window(&rota, from, to, now, 14)?;
+            let shifts = rota::shifts_between(&rota, from, to);
+            output::preview(out, &rota, &shifts, format, now).map_err(io)?;
+            Ok(0)
+        }
+        RotaCommand::Who { file, at, format } => {
+            let rota = load(&file)?;
+            let at = at
+                .map(|a| instant(&a, &rota, "--at"))
+                .transpose()?
+                .unwrap_or(now);
+            output::who(out, &rota, at, format).map_err(io)?;
+            Ok(0)
+        }
+        RotaCommand::Check {
+            path,
+            from,
+            to,
+            format,
+        } => check(&path, from, to, format, now, out),
+        RotaCommand::Fairness {
+            file,
+            from,
+            to,
+            format,
+        } => {
+            let rota = load(&file)?;
+            let (from, to) = window(&rota, from, to, now, 90)?;
+            let rows = fairness::fairness_between(&rota, from, to);
+            output::fairness(out, &rows, format).map_err(io)?;
+            Ok(0)
+        }
+    }
+}
+
+fn check(
+    path: &Path,
+    from: Option<String>,
+    to: Option<String>,
+    format: Format,
+    now: Instant,
+    out: &mut dyn Write,
+) -> Result<i32, String> {
+    let files = rota_files(path)?;
+    let mut reports = Vec::new();
+    let mut unreadable = Vec::new();
+    for f in &files {
+        match load(f) {
+            Ok(rota) => {
+                let (a, b) = window(&rota, from.clone(), to.clone(), now, 90)?;
+                reports.push(output::CheckReport {
+                    file: f.display().to_string(),
+                    from: a,
+                    to: b,
+                    violations: checks::check(&rota, a, b),
+                });
+            }
+            Err(e) => unreadable.push(e),
+        }
+    }
+    output::check(out, &reports, &unreadable, format)
+        .map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(if !unreadable.is_empty() {
+        2
+    } else if reports.iter().any(|r| !r.violations.is_empty()) {
+        1
+    } else {
+        0
+    })
+}
+
+fn rota_files(path: &Path) -> Result<Vec<PathBuf>, String> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!(
+            "{}: no *.toml rota files in this directory",
+            path.display()
+        ));
+    }
+    Ok(files)
+}
+
+/// Reads and parses a rota file; files it names are read relative to it.
+pub fn load(path: &Path) -> Result<Rota, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let include = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| e.to_string());
+    parse_rota(&path.display().to_string(), &text, &include).map_err(|FileErrors(errs)| {
+        errs.iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+fn window(
+    rota: &Rota,
+    from: Option<String>,
+    to: Option<String>,
+    now: Instant,
+    days: i64,
+) -> Result<(Instant, Instant), String> {
+    let from = from
+        .map(|f| instant(&f, rota, "--from"))
+        .transpose()?
+        .unwrap_or(now);
+    let to = to
+        .map(|t| instant(&t, rota, "--to"))
+        .transpose()?
+        .unwrap_or(from + Duration::days(days));
+    if to <= from {
+        return Err("--to must be after --from".into());
+    }
+    Ok((from, to))
+}
+
+/// An instant from the command line: RFC 3339, or a local date-time or date
+/// in the rota's zone.
+fn instant(s: &str, rota: &Rota, flag: &str) -> Result<Instant, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let local = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(|d| civil::TimeOfDay::MIDNIGHT.on(d)))
+        .ok_or_else(|| format!("{flag}: \"{s}\" is not a date or date-time (e.g. 2026-03-08, 2026-03-08T09:00 or 2026-03-08T14:00:00Z)"))?;
+    match civil::resolve_with(rota.zone, local) {
+        (_, Resolution::InGap) => Err(format!(
+            "{flag}: {s} does not exist in {} (daylight saving time gap)",
+            rota.zone
+        )),
+        (t, _) => Ok(t),
+    }
+}
