@@ -1,1 +1,9 @@
+//! Vigil's integration tests: one binary, one module per area.
 
+mod checks;
+mod cli;
+mod dst_table;
+mod examples;
+mod file_errors;
+mod helpers;
+mod properties;

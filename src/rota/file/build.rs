@@ -446,18 +446,20 @@ fn follow_the_sun(
     if groups.len() != r.groups.len() {
         return None;
     }
-    let fts = FollowTheSun { start, groups };
-    // Each group's shift must be at least MIN_SHIFT on a typical day.
-    let cadence = Cadence::FollowTheSun(fts);
-    let m = r.groups.len() as i64;
-    for k in 0..m {
-        if cadence.handoff(k + 1) - cadence.handoff(k) < MIN_SHIFT {
-            cx.err(
-                r.groups[k as usize].handoff_time.span(),
-                &format!("{field}.groups[{k}].handoff_time"),
-                "each group's shift must be at least 2 hours long",
-            );
-        }
+    let m = groups.len() as i64;
+    let cadence = Cadence::FollowTheSun(FollowTheSun { start, groups });
+    // Zones change to and from summer time on different dates, so look at
+    // two years of real shifts, not one nominal day.
+    if let Some((k, d)) = cadence.shortest_shift(m * 740)
+        && d < MIN_SHIFT
+    {
+        let g = (k % m) as usize;
+        cx.err(
+            r.groups[g].handoff_time.span(),
+            &format!("{field}.groups[{g}].handoff_time"),
+            format!("group {}'s shift on cycle {} would last {} minutes; every shift must be at least 2 hours", r.groups[g].name, k / m, d.num_minutes()),
+        );
+        return None;
     }
     Some(cadence)
 }
