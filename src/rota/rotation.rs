@@ -121,7 +121,9 @@ impl Cadence {
     /// The shortest of the first `n` shifts (DST can shorten a shift, and in
     /// follow-the-sun zones change on different dates).
     pub fn shortest_shift(&self, n: i64) -> Option<(i64, Duration)> {
-        (0..n).map(|k| (k, self.handoff(k + 1) - self.handoff(k))).min_by_key(|(_, d)| *d)
+        (0..n)
+            .map(|k| (k, self.handoff(k + 1) - self.handoff(k)))
+            .min_by_key(|(_, d)| *d)
     }
 
     /// A handoff index at or shortly before `t` (exactness is restored by

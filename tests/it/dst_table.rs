@@ -45,13 +45,14 @@ fn twelve_hour_new_york_fall_back() {
 
 #[test]
 fn twelve_hour_fixed_length_drifts_an_hour() {
-    let r = one_layer("America/New_York", &format!("{DAY_NIGHT}\ndst = \"fixed-length\""));
+    let r = one_layer(
+        "America/New_York",
+        &format!("{DAY_NIGHT}\ndst = \"fixed-length\""),
+    );
     // Every shift is 12 h; after the change the handoffs are 10:00/22:00 EDT.
     assert_eq!(
         window(&r, "2026-03-08T02:00:00Z", "2026-03-08T14:00:00Z"),
-        expect(&[
-            ("b", "2026-03-08T02:00:00Z", "2026-03-08T14:00:00Z"),
-        ])
+        expect(&[("b", "2026-03-08T02:00:00Z", "2026-03-08T14:00:00Z"),])
     );
     assert_eq!(
         window(&r, "2026-03-08T14:00:00Z", "2026-03-09T02:00:00Z"),
@@ -263,7 +264,10 @@ fn follow_the_sun_three_zones_through_the_year() {
         ])
     );
     let who = |t: &str| -> Vec<String> {
-        on_call_at(&r, utc(t)).iter().map(|o| r.people[o.person].id.clone()).collect()
+        on_call_at(&r, utc(t))
+            .iter()
+            .map(|o| r.people[o.person].id.clone())
+            .collect()
     };
     assert_eq!(who("2026-03-10T17:59:59Z"), ["de2"]);
     assert_eq!(who("2026-03-10T18:00:00Z"), ["us2"]);

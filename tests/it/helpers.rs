@@ -13,7 +13,9 @@ pub fn rota(toml: &str) -> Rota {
 }
 
 pub fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("bad literal {s}: {e}")).with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(s)
+        .unwrap_or_else(|e| panic!("bad literal {s}: {e}"))
+        .with_timezone(&Utc)
 }
 
 /// `(person, start, end)` with instants as RFC 3339 `Z` strings.
@@ -33,7 +35,9 @@ pub fn window(rota: &Rota, from: &str, to: &str) -> Vec<(String, String, String)
 }
 
 pub fn expect(rows: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
-    rows.iter().map(|(p, a, b)| (p.to_string(), a.to_string(), b.to_string())).collect()
+    rows.iter()
+        .map(|(p, a, b)| (p.to_string(), a.to_string(), b.to_string()))
+        .collect()
 }
 
 /// A one-layer rota in `zone` with people a, b, c and the given rotation body.

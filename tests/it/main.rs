@@ -1,5 +1,6 @@
 //! Vigil's integration tests: one binary, one module per area.
 
+mod architecture;
 mod checks;
 mod cli;
 mod dst_table;

@@ -10,8 +10,8 @@ use vigil::rota::civil::TimeOfDay;
 use vigil::rota::interval::{self, Interval};
 use vigil::rota::restriction::{self, Restriction};
 use vigil::rota::{
-    Cadence, CivilCadence, DstPolicy, FollowTheSun, Instant, Layer, Override, OverrideAction, Person, Rota,
-    Rotation, Shift, Source, SunGroup, on_call_at, shifts_between,
+    Cadence, CivilCadence, DstPolicy, FollowTheSun, Instant, Layer, Override, OverrideAction,
+    Person, Rota, Rotation, Shift, Source, SunGroup, on_call_at, shifts_between,
 };
 
 const ZONES: &[&str] = &[
@@ -41,43 +41,71 @@ fn zone() -> impl Strategy<Value = Tz> {
 }
 
 fn date() -> impl Strategy<Value = NaiveDate> {
-    (0i64..400).prop_map(|d| NaiveDate::from_ymd_opt(2025, 6, 1).expect("valid") + Duration::days(d))
+    (0i64..400)
+        .prop_map(|d| NaiveDate::from_ymd_opt(2025, 6, 1).expect("valid") + Duration::days(d))
 }
 
 fn civil(zone: Tz) -> impl Strategy<Value = Cadence> {
     let shape = prop_oneof![
         Just((Duration::days(7), vec![Duration::zero()])),
         Just((Duration::days(1), vec![Duration::zero()])),
-        Just((Duration::days(1), vec![Duration::zero(), Duration::hours(12)])),
-        Just((Duration::days(1), vec![Duration::zero(), Duration::hours(8), Duration::hours(16)])),
+        Just((
+            Duration::days(1),
+            vec![Duration::zero(), Duration::hours(12)]
+        )),
+        Just((
+            Duration::days(1),
+            vec![Duration::zero(), Duration::hours(8), Duration::hours(16)]
+        )),
         (2i64..30).prop_map(|h| (Duration::hours(h), vec![Duration::zero()])),
         (2i64..5).prop_map(|d| (Duration::days(d), vec![Duration::zero()])),
     ];
     let policy = prop_oneof![3 => Just(DstPolicy::WallClock), 1 => Just(DstPolicy::FixedLength)];
-    (shape, policy, date(), time_of_day(), prop::collection::vec(0usize..5, 1..5), 0usize..4).prop_map(
-        move |((period, offsets), policy, start, at, participants, first)| {
-            let first = first % participants.len();
-            Cadence::Civil(CivilCadence { zone, policy, anchor: at.on(start), period, offsets, participants, first })
-        },
+    (
+        shape,
+        policy,
+        date(),
+        time_of_day(),
+        prop::collection::vec(0usize..5, 1..5),
+        0usize..4,
     )
+        .prop_map(
+            move |((period, offsets), policy, start, at, participants, first)| {
+                let first = first % participants.len();
+                Cadence::Civil(CivilCadence {
+                    zone,
+                    policy,
+                    anchor: at.on(start),
+                    period,
+                    offsets,
+                    participants,
+                    first,
+                })
+            },
+        )
 }
 
 fn follow_the_sun() -> impl Strategy<Value = Cadence> {
-    let group = (zone(), time_of_day(), prop::collection::vec(0usize..5, 1..3), 1u32..8).prop_map(
-        |(zone, handoff, participants, days)| SunGroup {
+    let group = (
+        zone(),
+        time_of_day(),
+        prop::collection::vec(0usize..5, 1..3),
+        1u32..8,
+    )
+        .prop_map(|(zone, handoff, participants, days)| SunGroup {
             name: zone.name().to_string(),
             zone,
             handoff,
             participants,
             first: 0,
             days_per_person: days,
-        },
-    );
+        });
     (date(), prop::collection::vec(group, 2..4))
         .prop_map(|(start, groups)| Cadence::FollowTheSun(FollowTheSun { start, groups }))
         // The rota loader refuses shifts under 2 hours; so do we.
         .prop_filter("shifts of at least 2 hours", |c| {
-            c.shortest_shift(3 * 740).is_some_and(|(_, d)| d >= Duration::hours(2))
+            c.shortest_shift(3 * 740)
+                .is_some_and(|(_, d)| d >= Duration::hours(2))
         })
 }
 
@@ -86,13 +114,22 @@ fn cadence(zone: Tz) -> impl Strategy<Value = Cadence> {
 }
 
 fn restrictions() -> impl Strategy<Value = Vec<Restriction>> {
-    let one = (prop::collection::vec(any::<bool>(), 7), time_of_day(), time_of_day()).prop_map(|(days, from, to)| {
-        let mut set = [false; 7];
-        for (i, d) in days.into_iter().enumerate() {
-            set[i] = d;
-        }
-        Restriction { days: set, from, to }
-    });
+    let one = (
+        prop::collection::vec(any::<bool>(), 7),
+        time_of_day(),
+        time_of_day(),
+    )
+        .prop_map(|(days, from, to)| {
+            let mut set = [false; 7];
+            for (i, d) in days.into_iter().enumerate() {
+                set[i] = d;
+            }
+            Restriction {
+                days: set,
+                from,
+                to,
+            }
+        });
     prop_oneof![2 => Just(Vec::new()), 1 => prop::collection::vec(one, 1..3)]
 }
 
@@ -104,7 +141,12 @@ struct Spec {
 }
 
 fn t0() -> Instant {
-    vigil::rota::civil::resolve(chrono_tz::UTC, NaiveDate::from_ymd_opt(2025, 9, 1).expect("valid").and_time(NaiveTime::MIN))
+    vigil::rota::civil::resolve(
+        chrono_tz::UTC,
+        NaiveDate::from_ymd_opt(2025, 9, 1)
+            .expect("valid")
+            .and_time(NaiveTime::MIN),
+    )
 }
 
 /// Overrides at hour offsets from the window start; non-add ones never
@@ -116,17 +158,28 @@ fn overrides() -> impl Strategy<Value = Vec<Override>> {
         for (at, len, kind, p, q) in v {
             let iv = Interval::new(t0() + Duration::hours(at), t0() + Duration::hours(at + len));
             let action = match kind {
-                0 => OverrideAction::Replace { replaces: None, by: p },
-                1 => OverrideAction::Replace { replaces: Some(q), by: p },
+                0 => OverrideAction::Replace {
+                    replaces: None,
+                    by: p,
+                },
+                1 => OverrideAction::Replace {
+                    replaces: Some(q),
+                    by: p,
+                },
                 2 => OverrideAction::Remove,
                 _ => OverrideAction::Add { person: p },
             };
             let is_add = matches!(action, OverrideAction::Add { .. });
-            let clash = out
-                .iter()
-                .any(|o| o.interval.overlaps(&iv) && !(is_add && matches!(o.action, OverrideAction::Add { .. })));
+            let clash = out.iter().any(|o| {
+                o.interval.overlaps(&iv)
+                    && !(is_add && matches!(o.action, OverrideAction::Add { .. }))
+            });
             if !clash {
-                out.push(Override { interval: iv, action, source: Source::Override });
+                out.push(Override {
+                    interval: iv,
+                    action,
+                    source: Source::Override,
+                });
             }
         }
         out
@@ -136,7 +189,14 @@ fn overrides() -> impl Strategy<Value = Vec<Override>> {
 fn layer() -> impl Strategy<Value = (Tz, Layer)> {
     zone().prop_flat_map(|z| {
         (cadence(z), restrictions(), overrides()).prop_map(move |(c, rs, os)| {
-            let mut l = Layer::new("l", vec![Rotation { name: "r".into(), effective_from: None, cadence: c }]);
+            let mut l = Layer::new(
+                "l",
+                vec![Rotation {
+                    name: "r".into(),
+                    effective_from: None,
+                    cadence: c,
+                }],
+            );
             l.restrictions = rs;
             l.set_overrides(os);
             (z, l)
@@ -152,7 +212,13 @@ fn spec() -> impl Strategy<Value = Spec> {
             l.name = format!("layer{i}");
             l.role = l.name.clone();
         }
-        let people = (0..5).map(|i| Person { id: format!("p{i}"), name: format!("P{i}"), zone: None }).collect();
+        let people = (0..5)
+            .map(|i| Person {
+                id: format!("p{i}"),
+                name: format!("P{i}"),
+                zone: None,
+            })
+            .collect();
         let rota = Rota {
             name: "prop".into(),
             zone,
@@ -162,30 +228,41 @@ fn spec() -> impl Strategy<Value = Spec> {
             checks: Default::default(),
             fairness: Default::default(),
         };
-        Spec { rota, from: t0(), to: t0() + Duration::days(365) }
+        Spec {
+            rota,
+            from: t0(),
+            to: t0() + Duration::days(365),
+        }
     })
 }
 
 fn is_add(s: &Shift, rota: &Rota) -> bool {
     s.source != Source::Rotation
-        && rota.layers[s.layer]
-            .overrides()
-            .iter()
-            .any(|o| matches!(o.action, OverrideAction::Add { person } if person == s.person) && o.interval == s.interval())
+        && rota.layers[s.layer].overrides().iter().any(|o| {
+            matches!(o.action, OverrideAction::Add { person } if person == s.person)
+                && o.interval == s.interval()
+        })
 }
 
 /// Why a layer may have nobody at `t`: restricted out, removed, or before
 /// its rotation started.
 fn gap_is_declared(rota: &Rota, layer: usize, t: Instant) -> bool {
     let l = &rota.layers[layer];
-    let restricted = !l.restrictions.is_empty() && !restriction::active_at(rota.zone, &l.restrictions, t);
-    let removed = l.overrides().iter().any(|o| o.action == OverrideAction::Remove && o.interval.contains(t));
+    let restricted =
+        !l.restrictions.is_empty() && !restriction::active_at(rota.zone, &l.restrictions, t);
+    let removed = l
+        .overrides()
+        .iter()
+        .any(|o| o.action == OverrideAction::Remove && o.interval.contains(t));
     let not_started = l.rotations[0].cadence.handoff(0) > t;
     restricted || removed || not_started
 }
 
 fn config() -> ProptestConfig {
-    ProptestConfig { cases: 96, ..ProptestConfig::default() }
+    ProptestConfig {
+        cases: 96,
+        ..ProptestConfig::default()
+    }
 }
 
 proptest! {

@@ -22,9 +22,10 @@ use toml::Spanned;
 const MIN_SHIFT: Duration = Duration::hours(2);
 
 pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
-    let zone = values::zone(cx, &def.team.timezone, "team.timezone");
+    // With an unknown zone, go on in UTC to find the file's other mistakes;
+    // the error already recorded makes the result None.
+    let zone = values::zone(cx, &def.team.timezone, "team.timezone").unwrap_or(Tz::UTC);
     let people = people(cx, &def.people);
-    let zone = zone?;
     let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
     let lookup = |cx: &mut Cx, v: &Spanned<String>, field: &str| -> Option<PersonIx> {
         let p = ids.iter().position(|id| id == v.get_ref());
@@ -423,14 +424,14 @@ fn follow_the_sun(
             lookup,
         );
         let days = d.days_per_person.as_ref().map_or(7, |v| *v.get_ref());
-        if days == 0 {
-            if let Some(v) = &d.days_per_person {
-                cx.err(
-                    v.span(),
-                    &format!("{gf}.days_per_person"),
-                    "days_per_person must be at least 1",
-                );
-            }
+        if days == 0
+            && let Some(v) = &d.days_per_person
+        {
+            cx.err(
+                v.span(),
+                &format!("{gf}.days_per_person"),
+                "days_per_person must be at least 1",
+            );
         }
         if let (Some(zone), Some(handoff), Some((participants, first))) = (zone, handoff, ps) {
             groups.push(SunGroup {
