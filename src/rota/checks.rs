@@ -132,7 +132,7 @@ pub fn check(rota: &Rota, from: Instant, to: Instant) -> Vec<Violation> {
         out.extend(weekend_spread(rota, &shifts, window, spread));
     }
     if !c.critical.is_empty() || c.forbid_double_duty {
-        let roles = shifts::effective_shifts_between(rota, from, to);
+        let roles = shifts::effective(rota, &shifts);
         let effective: Vec<Shift> = roles.iter().flat_map(|(_, v)| v.iter().copied()).collect();
         for cw in &c.critical {
             out.extend(critical(rota, &effective, window, cw));

@@ -54,6 +54,16 @@ pub fn resolve_with(zone: Tz, local: NaiveDateTime) -> (Instant, Resolution) {
     }
 }
 
+/// Whether `zone` keeps one UTC offset from a day before `t` to a day after.
+/// Then local times within that span map to instants by that one offset, and
+/// comparing wall-clock times is exact. (Like `resolve`, this relies on no
+/// zone having two transitions within 24 hours.)
+pub fn steady_around(zone: Tz, t: Instant) -> bool {
+    use chrono::Offset;
+    let at = |t: Instant| zone.offset_from_utc_datetime(&t.naive_utc()).fix();
+    at(t - Duration::days(1)) == at(t + Duration::days(1))
+}
+
 /// The local wall-clock time of an instant in `zone`.
 pub fn local(zone: Tz, t: Instant) -> NaiveDateTime {
     t.with_timezone(&zone).naive_local()

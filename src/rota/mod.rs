@@ -132,11 +132,21 @@ impl Layer {
 
     /// Overrides holding `t`, in application order.
     pub fn overrides_at(&self, t: Instant) -> impl Iterator<Item = &Override> {
-        let n = self.overrides.partition_point(|o| o.interval.start <= t);
-        let lo = self.override_reach[..n].partition_point(|r| *r <= t);
+        self.overrides_overlapping(Interval::new(t, t + chrono::Duration::nanoseconds(1)))
+            .map(|(_, o)| o)
+    }
+
+    /// Overrides overlapping `iv`, with their application index, in order.
+    pub fn overrides_overlapping(&self, iv: Interval) -> impl Iterator<Item = (usize, &Override)> {
+        let n = self
+            .overrides
+            .partition_point(|o| o.interval.start < iv.end);
+        let lo = self.override_reach[..n].partition_point(|r| *r <= iv.start);
         self.overrides[lo..n]
             .iter()
-            .filter(move |o| o.interval.contains(t))
+            .enumerate()
+            .map(move |(i, o)| (lo + i, o))
+            .filter(move |(_, o)| o.interval.overlaps(&iv))
     }
 
     /// The version in effect at `t`, with the instant its successor starts.

@@ -6,7 +6,7 @@
 
 use super::civil::{self, Instant, TimeOfDay};
 use super::interval::{self, Interval};
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, Timelike, Weekday};
 use chrono_tz::Tz;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -68,12 +68,45 @@ pub fn windows_between(zone: Tz, rs: &[Restriction], from: Instant, to: Instant)
 
 /// Whether any window of `rs` holds `t`.
 pub fn active_at(zone: Tz, rs: &[Restriction], t: Instant) -> bool {
-    let today = civil::local(zone, t).date();
+    let local = civil::local(zone, t);
+    let today = local.date();
+    let secs = i64::from(local.time().num_seconds_from_midnight());
+    let mut steady = None;
     // A window holding t opened today, yesterday, or (across a DST night with
     // a window of a full day) the day before.
     (0..3).any(|back| {
         let date = today - Duration::days(back);
         rs.iter()
-            .any(|r| r.window_on(zone, date).is_some_and(|w| w.contains(t)))
+            .any(|r| r.holds(zone, date, back * 86_400 + secs, t, &mut steady))
     })
+}
+
+impl Restriction {
+    /// Whether the window opening on `date` holds `t`, whose local time is
+    /// `local` seconds after that date's midnight. The wall-clock comparison
+    /// decides unless `t` is within `EDGE` (more than any DST shift) of an
+    /// edge while the zone changes offset nearby; only then are the edges
+    /// resolved to instants. This keeps `on_call_at` to a few zone lookups.
+    fn holds(
+        &self,
+        zone: Tz,
+        date: NaiveDate,
+        local: i64,
+        t: Instant,
+        steady: &mut Option<bool>,
+    ) -> bool {
+        const EDGE: i64 = 3 * 3600;
+        if !self.days[date.weekday().num_days_from_monday() as usize] {
+            return false;
+        }
+        let open = self.from.since_midnight().num_seconds();
+        let to = self.to.since_midnight().num_seconds();
+        let close = if self.to > self.from { to } else { to + 86_400 };
+        let inside = open <= local && local < close;
+        let clear = (local - open).abs() >= EDGE && (local - close).abs() >= EDGE;
+        if clear || *steady.get_or_insert_with(|| civil::steady_around(zone, t)) {
+            return inside;
+        }
+        self.window_on(zone, date).is_some_and(|w| w.contains(t))
+    }
 }

@@ -150,6 +150,33 @@ impl Cadence {
         }
     }
 
+    /// Who holds the rotation at `t`. For a wall-clock cadence the nominal
+    /// index from `t`'s local time is exact when `t` is well clear (3 h, more
+    /// than any DST shift) of the handoffs around it, or when the zone keeps
+    /// one offset for a day either side; only otherwise are handoffs resolved
+    /// (`shift_at`).
+    pub fn person_at(&self, t: Instant) -> Option<PersonIx> {
+        const EDGE: Duration = Duration::hours(3);
+        if let Cadence::Civil(c) = self
+            && c.policy == DstPolicy::WallClock
+        {
+            let nominal = (civil::local(c.zone, t) - c.anchor).num_seconds();
+            let p = c.period.num_seconds().max(1);
+            let (cycle, within) = (
+                nominal.div_euclid(p),
+                Duration::seconds(nominal.rem_euclid(p)),
+            );
+            let j = c.offsets.iter().filter(|o| **o <= within).count();
+            let next = c.offsets.get(j).copied().unwrap_or(c.period);
+            let k = cycle * c.offsets.len() as i64 + j as i64 - 1;
+            let clear = within - c.offsets[j - 1] >= EDGE && next - within >= EDGE;
+            if k >= 0 && (clear || civil::steady_around(c.zone, t)) {
+                return Some(self.person(k));
+            }
+        }
+        self.shift_at(t).map(|s| s.person)
+    }
+
     /// The rotation shift holding `t`, if the rotation has started by then.
     pub fn shift_at(&self, t: Instant) -> Option<RotationShift> {
         let mut k = self.estimate(t).max(0);

@@ -128,10 +128,14 @@ fn restrict(rota: &Rota, layer: &Layer, pieces: Vec<Shift>) -> Vec<Shift> {
     out
 }
 
+/// Applies the layer's overrides in order. Each piece (a rotation piece, or
+/// the piece an add override lays down) is touched only by the overrides that
+/// overlap it and come after it, found through the layer's interval index —
+/// the same result as applying every override to every piece in turn.
 fn apply_overrides(
     index: usize,
     layer: &Layer,
-    mut pieces: Vec<Shift>,
+    pieces: Vec<Shift>,
     from: Instant,
     to: Instant,
 ) -> Vec<Shift> {
@@ -141,33 +145,38 @@ fn apply_overrides(
         .min()
         .map_or(from, |s| s.min(from));
     let hi = pieces.iter().map(|s| s.end).max().map_or(to, |e| e.max(to));
-    let span = Interval::new(lo, hi);
-    for o in layer
-        .overrides()
-        .iter()
-        .filter(|o| o.interval.overlaps(&span))
-    {
-        match o.action {
-            OverrideAction::Add { person } => pieces.push(Shift {
+    let mut seeds: Vec<(Shift, usize)> = pieces.into_iter().map(|p| (p, 0)).collect();
+    for (i, o) in layer.overrides_overlapping(Interval::new(lo, hi)) {
+        if let OverrideAction::Add { person } = o.action {
+            let s = Shift {
                 layer: index,
                 person,
                 start: o.interval.start,
                 end: o.interval.end,
                 source: o.source,
-            }),
-            OverrideAction::Remove => {
-                pieces = pieces
+            };
+            seeds.push((s, i + 1));
+        }
+    }
+    let mut out = Vec::with_capacity(seeds.len());
+    for (seed, first) in seeds {
+        let mut frags = vec![seed];
+        for (_, o) in layer
+            .overrides_overlapping(seed.interval())
+            .filter(|(i, _)| *i >= first)
+        {
+            frags = match o.action {
+                OverrideAction::Add { .. } => continue,
+                OverrideAction::Remove => frags
                     .into_iter()
                     .flat_map(|s| {
                         split(s, &o.interval)
                             .into_iter()
                             .filter(|(_, inside)| !inside)
+                            .map(|(s, _)| s)
                     })
-                    .map(|(s, _)| s)
-                    .collect();
-            }
-            OverrideAction::Replace { replaces, by } => {
-                pieces = pieces
+                    .collect(),
+                OverrideAction::Replace { replaces, by } => frags
                     .into_iter()
                     .flat_map(|s| {
                         let applies = replaces.is_none_or(|r| r == s.person);
@@ -183,11 +192,12 @@ fn apply_overrides(
                             }
                         })
                     })
-                    .collect();
-            }
+                    .collect(),
+            };
         }
+        out.extend(frags);
     }
-    pieces
+    out
 }
 
 /// Splits a shift at the edges of `cut`: each part with whether it is inside.
@@ -239,14 +249,14 @@ fn layer_on_call_at(rota: &Rota, index: usize, layer: &Layer, t: Instant, out: &
     let mark = out.len();
     let base = layer
         .version_at(t)
-        .and_then(|(rot, _)| rot.cadence.shift_at(t));
-    if let Some(s) = base
+        .and_then(|(rot, _)| rot.cadence.person_at(t));
+    if let Some(person) = base
         && (layer.restrictions.is_empty()
             || restriction::active_at(rota.zone, &layer.restrictions, t))
     {
         out.push(OnCall {
             layer: index,
-            person: s.person,
+            person,
             source: Source::Rotation,
         });
     }
@@ -282,7 +292,11 @@ pub fn effective_shifts_between(
     from: Instant,
     to: Instant,
 ) -> Vec<(String, Vec<Shift>)> {
-    let all = shifts_between(rota, from, to);
+    effective(rota, &shifts_between(rota, from, to))
+}
+
+/// `effective_shifts_between` over shifts already computed.
+pub fn effective(rota: &Rota, all: &[Shift]) -> Vec<(String, Vec<Shift>)> {
     let mut out = Vec::new();
     for role in rota.roles() {
         let mut covered: Vec<Interval> = Vec::new();

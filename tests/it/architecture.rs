@@ -5,12 +5,24 @@
 use std::path::Path;
 
 const FORBIDDEN: &[&str] = &[
-    "tokio", "sea_orm", "reqwest", "axum", "std::fs", "std::net", "std::process", "Utc::now", "Local::now",
-    "SystemTime", "std::env",
+    "tokio",
+    "sea_orm",
+    "reqwest",
+    "axum",
+    "std::fs",
+    "std::net",
+    "std::process",
+    "Utc::now",
+    "Local::now",
+    "SystemTime",
+    "std::env",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).expect("readable source dir").flatten() {
+    for e in std::fs::read_dir(dir)
+        .expect("readable source dir")
+        .flatten()
+    {
         let p = e.path();
         if p.is_dir() {
             rust_files(&p, out);
@@ -40,5 +52,9 @@ fn pure_modules_do_no_io() {
             }
         }
     }
-    assert!(offences.is_empty(), "IO in the pure core:\n{}", offences.join("\n"));
+    assert!(
+        offences.is_empty(),
+        "IO in the pure core:\n{}",
+        offences.join("\n")
+    );
 }

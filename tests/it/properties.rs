@@ -326,7 +326,14 @@ proptest! {
         let outside = |r: &Rota| -> Vec<(usize, usize, Source, Interval)> {
             let mut v: Vec<_> = shifts_between(r, s.from, s.to)
                 .into_iter()
-                .flat_map(|x| interval::subtract(&[x.interval()], &[iv]).into_iter().map(move |i| (x.layer, x.person, x.source, i)))
+                .flat_map(|x| {
+                    // Compared inside the queried window: a piece cut off
+                    // beyond it is (rightly) not returned.
+                    let inside = x.interval().intersect(&Interval::new(s.from, s.to));
+                    interval::subtract(&inside.into_iter().collect::<Vec<_>>(), &[iv])
+                        .into_iter()
+                        .map(move |i| (x.layer, x.person, x.source, i))
+                })
                 .collect();
             v.sort();
             v
