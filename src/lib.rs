@@ -7,9 +7,18 @@
 //! - `ics` PURE — RFC 5545 calendars of shifts with stable UIDs.
 //! - `clock` — the one place that reads the wall clock (`SystemClock`), and a
 //!   `ManualClock` for tests.
+//! - `engine` IO — drivers: stored rows → `Rota` (cached), rota files → rows.
+//! - `store` IO — the only module that imports sea_orm.
+//! - `api` IO — axum handlers: extract → call → map.
+//! - `app`, `config` — composition root and configuration.
 //! - `cli` IO — the `vigil` command line: reads files, prints results.
 
+pub mod api;
+pub mod app;
 pub mod cli;
 pub mod clock;
+pub mod config;
+pub mod engine;
 pub mod ics;
 pub mod rota;
+pub mod store;

@@ -3,6 +3,7 @@
 //! and `main` drive it the same way; it returns the process exit code.
 
 mod output;
+mod server;
 
 use crate::rota::civil::{self, Resolution};
 use crate::rota::file::{FileErrors, parse_rota};
@@ -24,6 +25,53 @@ pub enum Command {
     /// Work with rota files (rotas as code).
     #[command(subcommand)]
     Rota(RotaCommand),
+    /// Run the server (applies pending migrations first; on an empty
+    /// database, loads the rotas in ./schedules).
+    Serve(server::ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(server::DbArgs),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Rotas as code: load rota files into the database, or write them out.
+    #[command(subcommand)]
+    Schedules(SchedulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it (alone) on standard output.
+    Create {
+        #[arg(long, value_parser = ["admin", "lead", "responder"])]
+        role: String,
+        /// Team(s) a lead token leads (repeat for several).
+        #[arg(long = "team")]
+        teams: Vec<String>,
+        /// The person a responder token acts as.
+        #[arg(long)]
+        person: Option<String>,
+        #[command(flatten)]
+        db: server::DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchedulesCommand {
+    /// Load every *.toml rota in DIR into the database (idempotent), printing
+    /// what is added, changed or removed.
+    Apply {
+        dir: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        db: server::DbArgs,
+    },
+    /// Write every stored rota to DIR as a rota file.
+    Export {
+        dir: PathBuf,
+        #[command(flatten)]
+        db: server::DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +136,20 @@ pub enum Format {
 pub fn run(cli: Cli, now: Instant, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let result = match cli.command {
         Command::Rota(cmd) => rota_command(cmd, now, out),
+        Command::Serve(args) => server::serve(args),
+        Command::Migrate(db) => server::migrate(db, out),
+        Command::Token(TokenCommand::Create {
+            role,
+            teams,
+            person,
+            db,
+        }) => server::token_create(role, teams, person, db, out),
+        Command::Schedules(SchedulesCommand::Apply { dir, dry_run, db }) => {
+            server::schedules_apply(dir, dry_run, db, out)
+        }
+        Command::Schedules(SchedulesCommand::Export { dir, db }) => {
+            server::schedules_export(dir, db, out)
+        }
     };
     match result {
         Ok(code) => code,

@@ -19,8 +19,14 @@ use sha2::{Digest, Sha256};
 
 pub const PRODID: &str = "-//Vigil//Vigil on-call//EN";
 
-/// A calendar of `shifts` named `name`.
+/// A calendar of `shifts` of one rota, named `name`.
 pub fn render(rota: &Rota, shifts: &[Shift], name: &str, generated_at: Instant) -> String {
+    let events: Vec<(&Rota, Shift)> = shifts.iter().map(|s| (rota, *s)).collect();
+    render_many(&events, name, generated_at)
+}
+
+/// A calendar of shifts from several rotas (a person's feed).
+pub fn render_many(events: &[(&Rota, Shift)], name: &str, generated_at: Instant) -> String {
     let mut cal = Calendar::empty();
     cal.append_property(("PRODID", PRODID))
         .append_property(("VERSION", "2.0"))
@@ -29,7 +35,7 @@ pub fn render(rota: &Rota, shifts: &[Shift], name: &str, generated_at: Instant) 
         .append_property(("X-WR-CALNAME", name))
         .append_property(("X-PUBLISHED-TTL", "PT1H"))
         .append_property(("REFRESH-INTERVAL;VALUE=DURATION", "PT1H"));
-    for s in shifts {
+    for (rota, s) in events {
         let layer = &rota.layers[s.layer].name;
         let person = &rota.people[s.person];
         let event = icalendar::Event::new()

@@ -30,6 +30,9 @@ pub struct CheckConfig {
     pub critical: Vec<CriticalWindow>,
     /// Refuse one person on call in two roles at the same time.
     pub forbid_double_duty: bool,
+    /// Rules whose violations refuse a write to the server (the rest are
+    /// warnings). The CLI reports every rule the same way.
+    pub hard: Vec<Rule>,
 }
 
 impl Default for CheckConfig {
@@ -45,6 +48,7 @@ impl Default for CheckConfig {
             weekend_spread: Some(1),
             critical: Vec::new(),
             forbid_double_duty: true,
+            hard: vec![Rule::CoverageGap],
         }
     }
 }
@@ -74,6 +78,20 @@ pub enum Rule {
 }
 
 impl Rule {
+    pub const ALL: [Rule; 7] = [
+        Rule::CoverageGap,
+        Rule::MaxConsecutiveShifts,
+        Rule::MinRest,
+        Rule::MaxHoursPer7Days,
+        Rule::WeekendSpread,
+        Rule::CriticalCoverage,
+        Rule::DoubleDuty,
+    ];
+
+    pub fn parse(s: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Rule::CoverageGap => "coverage_gap",

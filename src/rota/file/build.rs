@@ -3,7 +3,7 @@
 
 use super::defs::*;
 use super::{Cx, Include, values};
-use crate::rota::checks::{CheckConfig, CriticalWhen, CriticalWindow};
+use crate::rota::checks::{CheckConfig, CriticalWhen, CriticalWindow, Rule};
 use crate::rota::civil::TimeOfDay;
 use crate::rota::fairness::FairnessConfig;
 use crate::rota::interval::{self, Interval};
@@ -582,6 +582,29 @@ fn checks(cx: &mut Cx, d: &ChecksDef, zone: Tz) -> CheckConfig {
         },
         critical,
         forbid_double_duty: !d.two_layers_at_once.unwrap_or(false),
+        hard: match &d.hard {
+            None => base.hard,
+            Some(list) => list
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| {
+                    let rule = Rule::parse(r.get_ref());
+                    if rule.is_none() {
+                        let names: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
+                        cx.err(
+                            r.span(),
+                            &format!("checks.hard[{i}]"),
+                            format!(
+                                "unknown rule \"{}\" (one of {})",
+                                r.get_ref(),
+                                names.join(", ")
+                            ),
+                        );
+                    }
+                    rule
+                })
+                .collect(),
+        },
     }
 }
 

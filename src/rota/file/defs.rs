@@ -163,6 +163,7 @@ pub struct ChecksDef {
     pub max_hours_per_7_days: Option<S<f64>>,
     pub weekend_spread: Option<i64>,
     pub two_layers_at_once: Option<bool>,
+    pub hard: Option<Vec<S<String>>>,
     #[serde(default)]
     pub critical: Vec<CriticalDef>,
 }

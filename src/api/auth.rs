@@ -1,0 +1,125 @@
+//! Bearer tokens and roles. A token is 32 random bytes shown once; the
+//! database keeps only its SHA-256, so a leaked database reveals no token.
+//! The hash is looked up by index and then compared in constant time.
+
+use super::error::ApiError;
+use super::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Role {
+    Admin,
+    Lead(Vec<String>),
+    Responder,
+}
+
+/// Who is calling.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub token_id: String,
+    pub role: Role,
+    pub person: Option<String>,
+}
+
+impl Principal {
+    pub fn actor(&self) -> String {
+        match &self.person {
+            Some(p) => format!("{p} ({})", self.token_id),
+            None => self.token_id.clone(),
+        }
+    }
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+    pub fn leads(&self, team: &str) -> bool {
+        match &self.role {
+            Role::Admin => true,
+            Role::Lead(teams) => teams.iter().any(|t| t == team),
+            Role::Responder => false,
+        }
+    }
+    pub fn is(&self, person: &str) -> bool {
+        self.person.as_deref() == Some(person)
+    }
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("only an admin may do this"))
+        }
+    }
+    pub fn require_lead(&self, team: &str) -> Result<(), ApiError> {
+        if self.leads(team) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "only a lead of team {team} or an admin may do this"
+            )))
+        }
+    }
+}
+
+/// A new secret with a readable prefix, and the hash to store.
+pub fn new_secret(prefix: &str) -> (String, String) {
+    let bytes: [u8; 32] = rand::random();
+    let secret = format!("{prefix}{}", hex(&bytes));
+    let hash = hash(&secret);
+    (secret, hash)
+}
+
+/// A random public id such as `tok_3f9a…` (not a secret).
+pub fn new_id(prefix: &str) -> String {
+    let bytes: [u8; 8] = rand::random();
+    format!("{prefix}{}", hex(&bytes))
+}
+
+pub fn hash(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The first characters of a secret, for logs.
+pub fn redact(secret: &str) -> String {
+    let head: String = secret.chars().take(8).collect();
+    format!("{head}…")
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let secret = header
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthorized)?;
+        let h = hash(secret);
+        let row = state
+            .store
+            .find_api_token(&h)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        if !bool::from(row.hash.as_bytes().ct_eq(h.as_bytes())) {
+            return Err(ApiError::unauthorized());
+        }
+        let role = match row.role.as_str() {
+            "admin" => Role::Admin,
+            "lead" => Role::Lead(row.teams.clone()),
+            _ => Role::Responder,
+        };
+        Ok(Principal {
+            token_id: row.id,
+            role,
+            person: row.person,
+        })
+    }
+}

@@ -1,0 +1,154 @@
+//! Who is on call and the shifts in a window, per rota and per person.
+
+use super::auth::Principal;
+use super::error::ApiError;
+use super::state::AppState;
+use super::time::{instant, utc, window};
+use crate::engine::Loaded;
+use crate::rota::{self, Instant, Shift, shifts};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+pub struct At {
+    at: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct Window {
+    from: Option<String>,
+    to: Option<String>,
+    layer: Option<String>,
+}
+
+pub async fn loaded(st: &AppState, team: &str, name: &str) -> Result<Arc<Loaded>, ApiError> {
+    st.cache
+        .load(&st.store, team, name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("rota {team}/{name}")))
+}
+
+pub fn shift_json(r: &rota::Rota, s: &Shift) -> Value {
+    json!({ "layer": r.layers[s.layer].name, "person": r.people[s.person].id, "start": utc(s.start), "end": utc(s.end), "source": s.source.as_str() })
+}
+
+pub fn oncall_json(r: &rota::Rota, at: Instant) -> Value {
+    let holding = shifts::shifts_between(r, at, at + chrono::Duration::seconds(1));
+    let on = rota::on_call_at(r, at);
+    let layers: Vec<Value> = r
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let who: Vec<Value> = on
+                .iter()
+                .filter(|o| o.layer == i)
+                .map(|o| {
+                    let s = holding
+                        .iter()
+                        .find(|s| s.layer == i && s.person == o.person);
+                    json!({ "person": r.people[o.person].id, "source": o.source.as_str(),
+                            "since": s.map(|s| utc(s.start)), "until": s.map(|s| utc(s.end)) })
+                })
+                .collect();
+            json!({ "layer": l.name, "role": l.role, "on_call": who })
+        })
+        .collect();
+    let roles: Vec<Value> = shifts::effective_on_call_at(r, at)
+        .iter()
+        .map(|(role, v)| json!({ "role": role, "on_call": v.iter().map(|o| json!({ "person": r.people[o.person].id, "layer": r.layers[o.layer].name })).collect::<Vec<_>>() }))
+        .collect();
+    json!({ "at": utc(at), "layers": layers, "roles": roles })
+}
+
+pub async fn oncall(
+    State(st): State<AppState>,
+    _p: Principal,
+    Path((team, name)): Path<(String, String)>,
+    Query(q): Query<At>,
+) -> Result<Json<Value>, ApiError> {
+    let at =
+        q.at.as_deref()
+            .map(|a| instant("at", a))
+            .transpose()?
+            .unwrap_or_else(|| st.now());
+    let l = loaded(&st, &team, &name).await?;
+    Ok(Json(oncall_json(&l.rota, at)))
+}
+
+pub async fn shifts(
+    State(st): State<AppState>,
+    _p: Principal,
+    Path((team, name)): Path<(String, String)>,
+    Query(q): Query<Window>,
+) -> Result<Json<Value>, ApiError> {
+    let (from, to) = window(q.from.as_deref(), q.to.as_deref(), st.now(), 14)?;
+    let l = loaded(&st, &team, &name).await?;
+    let r = &l.rota;
+    let layer = match &q.layer {
+        Some(n) => Some(
+            r.layer(n)
+                .ok_or_else(|| ApiError::not_found(format!("layer {n}")).field("layer"))?,
+        ),
+        None => None,
+    };
+    let list: Vec<Value> = shifts::shifts_between(r, from, to)
+        .iter()
+        .filter(|s| layer.is_none_or(|i| s.layer == i))
+        .map(|s| shift_json(r, s))
+        .collect();
+    Ok(Json(json!({ "shifts": list })))
+}
+
+/// Every rota's shifts of one person, across teams.
+pub async fn person_shifts_between(
+    st: &AppState,
+    handle: &str,
+    from: Instant,
+    to: Instant,
+) -> Result<Vec<(Arc<Loaded>, Shift)>, ApiError> {
+    let mut out = Vec::new();
+    for row in st.store.load_rotas(None).await? {
+        let Some(l) = st.cache.load(&st.store, &row.team, &row.name).await? else {
+            continue;
+        };
+        let Some(me) = l.rota.person(handle) else {
+            continue;
+        };
+        for s in shifts::shifts_between(&l.rota, from, to)
+            .into_iter()
+            .filter(|s| s.person == me)
+        {
+            out.push((l.clone(), s));
+        }
+    }
+    out.sort_by_key(|(_, s)| s.start);
+    Ok(out)
+}
+
+pub async fn person_shifts(
+    State(st): State<AppState>,
+    _p: Principal,
+    Path(handle): Path<String>,
+    Query(q): Query<Window>,
+) -> Result<Json<Value>, ApiError> {
+    st.store
+        .load_person(&handle)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("person {handle}")))?;
+    let (from, to) = window(q.from.as_deref(), q.to.as_deref(), st.now(), 14)?;
+    let list: Vec<Value> = person_shifts_between(&st, &handle, from, to)
+        .await?
+        .iter()
+        .map(|(l, s)| {
+            let mut v = shift_json(&l.rota, s);
+            v["team"] = json!(l.row.team);
+            v["rota"] = json!(l.row.name);
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "shifts": list })))
+}

@@ -1,0 +1,257 @@
+//! Calendar feeds: `GET /ics/{token}` for a person (all their shifts across
+//! teams) or a rota (every layer, or one), 30 days back to a year ahead.
+//! Tokens are 256-bit secrets, shown once, stored hashed, revocable and
+//! rotatable; a revoked or unknown token gets 404. Responses carry an ETag
+//! (a hash of the body) and Last-Modified, so polling clients get 304.
+
+use super::auth::{Principal, hash, new_id, new_secret};
+use super::calendar::{loaded, person_shifts_between};
+use super::error::{ApiError, ApiJson};
+use super::state::AppState;
+use crate::rota::{Rota, Shift, shifts};
+use crate::store::FeedRow;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedBody {
+    person: Option<String>,
+    team: Option<String>,
+    rota: Option<String>,
+    layer: Option<String>,
+}
+
+fn feed_url(st: &AppState, secret: &str) -> String {
+    format!("{}/ics/{secret}", st.public_url.trim_end_matches('/'))
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    p: Principal,
+    ApiJson(b): ApiJson<FeedBody>,
+) -> Result<Response, ApiError> {
+    match (&b.person, &b.team, &b.rota) {
+        (Some(person), None, None) => {
+            st.store
+                .load_person(person)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("person {person}")))?;
+            let leads_any = st
+                .store
+                .load_teams()
+                .await?
+                .iter()
+                .any(|t| p.leads(&t.slug));
+            if !(p.is(person) || leads_any) {
+                return Err(ApiError::forbidden(
+                    "a person's feed may be made by the person, a lead or an admin",
+                ));
+            }
+        }
+        (None, Some(team), Some(rota)) => {
+            let l = loaded(&st, team, rota).await?;
+            if let Some(layer) = &b.layer
+                && l.rota.layer(layer).is_none()
+            {
+                return Err(ApiError::invalid(
+                    "layer",
+                    format!("rota {team}/{rota} has no layer {layer}"),
+                ));
+            }
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "person",
+                "give either person, or team and rota (and optionally layer)",
+            ));
+        }
+    }
+    let (secret, h) = new_secret("vf_");
+    let row = FeedRow {
+        id: new_id("feed_"),
+        hash: h,
+        person: b.person,
+        team: b.team,
+        rota: b.rota,
+        layer: b.layer,
+        created_by: p.actor(),
+    };
+    let now = st.now_secs();
+    let tx = st.store.tx().await?;
+    tx.insert_feed_token(&row, now).await?;
+    tx.audit(
+        now,
+        &p.actor(),
+        "feed.create",
+        &row.id,
+        json!({ "person": row.person, "team": row.team, "rota": row.rota, "layer": row.layer }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": row.id, "url": feed_url(&st, &secret) })),
+    )
+        .into_response())
+}
+
+fn may_manage(p: &Principal, f: &FeedRow) -> bool {
+    p.is_admin()
+        || f.created_by == p.actor()
+        || f.person.as_deref().is_some_and(|who| p.is(who))
+        || f.team.as_deref().is_some_and(|t| p.leads(t))
+}
+
+pub async fn revoke(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let f = st
+        .store
+        .load_feed_token(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("feed {id}")))?;
+    if !may_manage(&p, &f) {
+        return Err(ApiError::forbidden(
+            "only whoever made the feed, its person, a lead of its team or an admin may revoke it",
+        ));
+    }
+    let now = st.now_secs();
+    let tx = st.store.tx().await?;
+    tx.revoke_feed_token(&id, now).await?;
+    tx.audit(now, &p.actor(), "feed.revoke", &id, json!({}))
+        .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new secret for the same feed; the old URL stops working at once.
+pub async fn rotate(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let f = st
+        .store
+        .load_feed_token(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("feed {id}")))?;
+    if !may_manage(&p, &f) {
+        return Err(ApiError::forbidden(
+            "only whoever made the feed, its person, a lead of its team or an admin may rotate it",
+        ));
+    }
+    let (secret, h) = new_secret("vf_");
+    let row = FeedRow {
+        id: new_id("feed_"),
+        hash: h,
+        created_by: p.actor(),
+        ..f
+    };
+    let now = st.now_secs();
+    let tx = st.store.tx().await?;
+    tx.revoke_feed_token(&id, now).await?;
+    tx.insert_feed_token(&row, now).await?;
+    tx.audit(
+        now,
+        &p.actor(),
+        "feed.rotate",
+        &id,
+        json!({ "new_id": row.id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": row.id, "url": feed_url(&st, &secret) })),
+    )
+        .into_response())
+}
+
+pub async fn ics(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let feed = st
+        .store
+        .find_feed_token(&hash(&token))
+        .await?
+        .ok_or_else(|| ApiError::not_found("feed"))?;
+    let now = st.now();
+    let (from, to) = (now - Duration::days(30), now + Duration::days(366));
+    let (events, modified, name): (
+        Vec<(std::sync::Arc<crate::engine::Loaded>, Shift)>,
+        i64,
+        String,
+    ) = match (&feed.person, &feed.team, &feed.rota) {
+        (Some(person), _, _) => {
+            let ev = person_shifts_between(&st, person, from, to).await?;
+            let m = ev.iter().map(|(l, _)| l.row.updated_at).max().unwrap_or(0);
+            (ev, m, format!("{person} on call"))
+        }
+        (None, Some(team), Some(rota)) => {
+            let l = loaded(&st, team, rota)
+                .await
+                .map_err(|_| ApiError::not_found("feed"))?;
+            let layer = feed.layer.as_ref().and_then(|n| l.rota.layer(n));
+            let ev = shifts::shifts_between(&l.rota, from, to)
+                .into_iter()
+                .filter(|s| layer.is_none_or(|i| s.layer == i))
+                .map(|s| (l.clone(), s))
+                .collect();
+            let m = l.row.updated_at;
+            let label = match &feed.layer {
+                Some(layer) => format!("{team}/{rota} {layer} on call"),
+                None => format!("{team}/{rota} on call"),
+            };
+            (ev, m, label)
+        }
+        _ => return Err(ApiError::not_found("feed")),
+    };
+    let stamp = DateTime::<Utc>::from_timestamp(modified, 0).unwrap_or_default();
+    let pairs: Vec<(&Rota, Shift)> = events.iter().map(|(l, s)| (&l.rota, *s)).collect();
+    let body = crate::ics::render_many(&pairs, &name, stamp);
+    let tag = format!(
+        "\"{}\"",
+        Sha256::digest(body.as_bytes())
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let last_modified = stamp.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::ETAG,
+        HeaderValue::from_str(&tag).map_err(ApiError::internal)?,
+    );
+    h.insert(
+        header::LAST_MODIFIED,
+        HeaderValue::from_str(&last_modified).map_err(ApiError::internal)?,
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=300"),
+    );
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, h).into_response());
+    }
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    Ok((StatusCode::OK, h, body).into_response())
+}

@@ -1,0 +1,170 @@
+//! Overrides over HTTP. A lead (or admin) may add any override to their
+//! team's rotas; a responder may put themselves on call (`person` = self).
+//! The rota with the new override must still validate (no contradicting
+//! overlaps) and pass its hard rules.
+
+use super::auth::{Principal, new_id};
+use super::error::{ApiError, ApiJson};
+use super::rotas::{enforce_checks, violations_json};
+use super::state::AppState;
+use super::time::instant;
+use crate::store::OverrideRow;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideBody {
+    layer: String,
+    #[serde(default = "replace")]
+    kind: String,
+    start: String,
+    end: String,
+    person: Option<String>,
+    replaces: Option<String>,
+    note: Option<String>,
+    #[serde(default)]
+    accept_violations: bool,
+}
+
+fn replace() -> String {
+    "replace".into()
+}
+
+fn json_of(o: &OverrideRow) -> Value {
+    use crate::engine::documents::rfc3339;
+    json!({ "id": o.id, "layer": o.layer, "kind": o.kind, "start": rfc3339(o.start), "end": rfc3339(o.end),
+            "person": o.person, "replaces": o.replaces, "note": o.note, "created_by": o.created_by })
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    _p: Principal,
+    Path((team, name)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    st.store
+        .load_rota(&team, &name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("rota {team}/{name}")))?;
+    let rows = st.store.load_overrides(&team, &name).await?;
+    Ok(Json(
+        json!({ "overrides": rows.iter().map(json_of).collect::<Vec<_>>() }),
+    ))
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    p: Principal,
+    Path((team, name)): Path<(String, String)>,
+    ApiJson(b): ApiJson<OverrideBody>,
+) -> Result<Response, ApiError> {
+    let self_service = b.person.as_deref().is_some_and(|who| p.is(who)) && b.kind != "remove";
+    if !(p.leads(&team) || self_service) {
+        return Err(ApiError::forbidden(format!(
+            "only a lead of team {team}, or the person taking the shift, may add an override"
+        )));
+    }
+    if !["replace", "add", "remove"].contains(&b.kind.as_str()) {
+        return Err(ApiError::invalid(
+            "kind",
+            format!("\"{}\" is not one of replace, add, remove", b.kind),
+        ));
+    }
+    let (start, end) = (instant("start", &b.start)?, instant("end", &b.end)?);
+    if end <= start {
+        return Err(ApiError::invalid("end", "end must be after start"));
+    }
+    let team_row = st
+        .store
+        .load_team(&team)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("team {team}")))?;
+    let rota_row = st
+        .store
+        .load_rota(&team, &name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("rota {team}/{name}")))?;
+    let row = OverrideRow {
+        id: new_id("ovr_"),
+        team: team.clone(),
+        rota: name.clone(),
+        layer: b.layer,
+        kind: b.kind,
+        start: start.timestamp(),
+        end: end.timestamp(),
+        person: b.person,
+        replaces: b.replaces,
+        note: b.note,
+        created_by: p.actor(),
+    };
+    // Validate the rota as it would be with this override.
+    let people = st.store.load_people().await?;
+    let mut overrides = st.store.load_overrides(&team, &name).await?;
+    overrides.push(row.clone());
+    let rota = crate::engine::build(&team_row, &people, &rota_row, &overrides).map_err(|errs| {
+        let e = errs
+            .0
+            .last()
+            .map(|e| (e.field.clone(), e.message.clone()))
+            .unwrap_or_default();
+        let field = if e.0.starts_with("overrides") {
+            e.0.split('.').nth(1).unwrap_or("override").to_string()
+        } else {
+            e.0
+        };
+        ApiError::invalid(field, e.1)
+    })?;
+    let warnings = enforce_checks(&rota, st.now(), &p, b.accept_violations)?;
+    let now = st.now_secs();
+    let tx = st.store.tx().await?;
+    tx.insert_override(&row, now).await?;
+    tx.touch_rota(&team, &name, now).await?;
+    tx.audit(
+        now,
+        &p.actor(),
+        "override.create",
+        &format!("{team}/{name}/{}", row.id),
+        json_of(&row),
+    )
+    .await?;
+    tx.commit().await?;
+    let mut out = json_of(&row);
+    out["warnings"] = violations_json(&warnings);
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+pub async fn delete(
+    State(st): State<AppState>,
+    p: Principal,
+    Path((team, name, id)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let o = st
+        .store
+        .load_override(&id)
+        .await?
+        .filter(|o| o.team == team && o.rota == name)
+        .ok_or_else(|| ApiError::not_found(format!("override {id}")))?;
+    if !(p.leads(&team) || o.created_by == p.actor()) {
+        return Err(ApiError::forbidden(
+            "only a lead of the team, or whoever made the override, may delete it",
+        ));
+    }
+    let now = st.now_secs();
+    let tx = st.store.tx().await?;
+    tx.delete_override(&id).await?;
+    tx.touch_rota(&team, &name, now).await?;
+    tx.audit(
+        now,
+        &p.actor(),
+        "override.delete",
+        &format!("{team}/{name}/{id}"),
+        json_of(&o),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,341 @@
+//! Rotas over HTTP: read, create, update (versioned with ETag/If-Match,
+//! effective-dated), delete. Every write is validated by the rota loader and
+//! checked by the rota checks before it is stored.
+
+use super::auth::Principal;
+use super::error::{ApiError, ApiJson};
+use super::state::AppState;
+use super::teams::check_slug;
+use super::time::{instant, utc};
+use crate::engine::{self, documents};
+use crate::rota::checks::{self, Violation};
+use crate::rota::{Instant, Rota};
+use crate::store::{RotaRow, TeamRow};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// How far ahead writes are checked.
+pub const CHECK_DAYS: i64 = 90;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotaBody {
+    document: Value,
+    /// Apply the edit from this instant on; rotation versions before it stay.
+    effective_from: Option<String>,
+    /// A lead may store a rota that breaks hard rules.
+    #[serde(default)]
+    accept_violations: bool,
+}
+
+fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+fn rota_json(row: &RotaRow) -> Value {
+    json!({ "team": row.team, "name": row.name, "version": row.version, "origin": row.origin,
+            "updated_at": documents::rfc3339(row.updated_at), "document": documents::to_json(&row.document) })
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    _p: Principal,
+    Path(team): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    st.store
+        .load_team(&team)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("team {team}")))?;
+    let rows = st.store.load_rotas(Some(&team)).await?;
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|r| json!({ "name": r.name, "version": r.version, "origin": r.origin, "updated_at": documents::rfc3339(r.updated_at) }))
+        .collect();
+    Ok(Json(json!({ "rotas": list })))
+}
+
+pub async fn get(
+    State(st): State<AppState>,
+    _p: Principal,
+    Path((team, name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let row = st
+        .store
+        .load_rota(&team, &name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("rota {team}/{name}")))?;
+    Ok(([(header::ETAG, etag(row.version))], Json(rota_json(&row))).into_response())
+}
+
+/// Parses an `If-Match: "N"` header.
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let s = v
+        .to_str()
+        .unwrap_or("")
+        .trim()
+        .trim_start_matches("W/")
+        .trim_matches('"');
+    s.parse::<i64>().map(Some).map_err(|_| {
+        ApiError::bad_request("If-Match must be an ETag from a GET, e.g. \"3\"").field("If-Match")
+    })
+}
+
+pub async fn put(
+    State(st): State<AppState>,
+    p: Principal,
+    Path((team, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<RotaBody>,
+) -> Result<Response, ApiError> {
+    check_slug("rota", &name)?;
+    p.require_lead(&team)?;
+    let team_row = st
+        .store
+        .load_team(&team)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("team {team}")))?;
+    let existing = st.store.load_rota(&team, &name).await?;
+    let expected = if_match(&headers)?;
+    let mut document =
+        documents::from_json(&body.document).map_err(|m| ApiError::invalid("document", m))?;
+    if let Some(old) = &existing {
+        let Some(v) = expected else {
+            return Err(ApiError::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition_required",
+                "updating a rota needs If-Match with its current ETag",
+            )
+            .field("If-Match"));
+        };
+        if v != old.version {
+            return Err(ApiError::conflict(format!(
+                "the rota changed since version {v}; it is now at version {}: GET it again and reapply your edit",
+                old.version
+            )));
+        }
+        if let Some(at) = &body.effective_from {
+            let at = instant("effective_from", at)?;
+            document = effective_from(&st, &team_row, old, &document, at).await?;
+        }
+    } else if body.effective_from.is_some() {
+        return Err(ApiError::invalid(
+            "effective_from",
+            "a new rota has no history to keep; leave effective_from out",
+        ));
+    }
+    let now = st.now_secs();
+    let row = RotaRow {
+        team: team.clone(),
+        name: name.clone(),
+        document,
+        version: 1,
+        origin: "api".into(),
+        updated_at: now,
+    };
+    let rota = validate(&st, &team_row, &row).await?;
+    let warnings = enforce_checks(&rota, st.now(), &p, body.accept_violations)?;
+    let tx = st.store.tx().await?;
+    let version = match &existing {
+        Some(old) => {
+            tx.update_rota(&team, &name, old.version, &row.document, "api", now)
+                .await?
+        }
+        None => {
+            tx.insert_rota(&row).await?;
+            1
+        }
+    };
+    let action = if existing.is_some() {
+        "rota.update"
+    } else {
+        "rota.create"
+    };
+    tx.audit(now, &p.actor(), action, &format!("{team}/{name}"), json!({ "version": version, "effective_from": body.effective_from, "accepted_violations": body.accept_violations && !warnings.is_empty() })).await?;
+    tx.commit().await?;
+    let saved = RotaRow { version, ..row };
+    let mut out = rota_json(&saved);
+    out["warnings"] = violations_json(&warnings);
+    let status = if existing.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, [(header::ETAG, etag(version))], Json(out)).into_response())
+}
+
+pub async fn delete(
+    State(st): State<AppState>,
+    p: Principal,
+    Path((team, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    p.require_lead(&team)?;
+    let old = st
+        .store
+        .load_rota(&team, &name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("rota {team}/{name}")))?;
+    if let Some(v) = if_match(&headers)?
+        && v != old.version
+    {
+        return Err(ApiError::conflict(format!(
+            "the rota is at version {}, not {v}",
+            old.version
+        )));
+    }
+    let tx = st.store.tx().await?;
+    tx.delete_rota(&team, &name).await?;
+    tx.audit(
+        st.now_secs(),
+        &p.actor(),
+        "rota.delete",
+        &format!("{team}/{name}"),
+        json!({ "version": old.version }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The stored form of an effective-dated edit: for each layer of the new
+/// document, the rotation versions of the old one that took effect before
+/// `at` are kept, and the new rotations follow, the first taking effect at
+/// `at`. Restrictions and checks are not versioned: they take the new values.
+async fn effective_from(
+    st: &AppState,
+    team: &TeamRow,
+    old: &RotaRow,
+    new_doc: &str,
+    at: Instant,
+) -> Result<String, ApiError> {
+    let old_rota = validate(st, team, old).await?;
+    let old_doc: toml::Table = old.document.parse().map_err(ApiError::internal)?;
+    let mut doc: toml::Table = new_doc.parse().map_err(ApiError::internal)?;
+    let old_layers = old_doc
+        .get("layers")
+        .and_then(|l| l.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let new_names: Vec<String> = doc
+        .get("layers")
+        .and_then(|l| l.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|l| l.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (i, l) in old_layers.iter().enumerate() {
+        let n = l.get("name").and_then(|n| n.as_str()).unwrap_or("");
+        if !new_names.iter().any(|m| m == n) {
+            return Err(ApiError::invalid(
+                format!("document.layers[{i}]"),
+                format!(
+                    "layer {n} is missing; an effective-dated edit keeps every layer (leave effective_from out to replace the whole rota)"
+                ),
+            ));
+        }
+    }
+    let Some(toml::Value::Array(layers)) = doc.get_mut("layers") else {
+        return Ok(new_doc.to_string());
+    };
+    for (li, layer) in layers.iter_mut().enumerate() {
+        let name = layer
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or("")
+            .to_string();
+        let Some(old_i) = old_rota.layer(&name) else {
+            continue;
+        };
+        let kept: Vec<toml::Value> = old_layers
+            .iter()
+            .find(|l| l.get("name").and_then(|n| n.as_str()) == Some(name.as_str()))
+            .and_then(|l| l.get("rotations"))
+            .and_then(|r| r.as_array())
+            .map(|a| {
+                a.iter()
+                    .zip(&old_rota.layers[old_i].rotations)
+                    .filter(|(_, parsed)| parsed.effective_from.is_none_or(|e| e < at))
+                    .map(|(raw, _)| raw.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(toml::Value::Array(new_rots)) = layer.get_mut("rotations") else {
+            return Err(ApiError::invalid(
+                format!("document.layers[{li}].rotations"),
+                "a layer needs rotations",
+            ));
+        };
+        if let Some(toml::Value::Table(first)) = new_rots.first_mut() {
+            first.insert("effective_from".into(), toml::Value::String(utc(at)));
+        }
+        let mut all = kept;
+        all.append(new_rots);
+        *new_rots = all;
+    }
+    toml::to_string(&doc).map_err(ApiError::internal)
+}
+
+/// Builds the rota as it would be stored, or says what is wrong with it.
+pub async fn validate(st: &AppState, team: &TeamRow, row: &RotaRow) -> Result<Rota, ApiError> {
+    let people = st.store.load_people().await?;
+    let overrides = st.store.load_overrides(&row.team, &row.name).await?;
+    engine::build(team, &people, row, &overrides).map_err(|errs| {
+        let first = errs
+            .0
+            .first()
+            .map(|e| (format!("document.{}", e.field), e.message.clone()))
+            .unwrap_or_default();
+        let mut e = ApiError::invalid(first.0, first.1);
+        e.details = Some(json!(
+            errs.0
+                .iter()
+                .map(|e| json!({ "field": e.field, "message": e.message }))
+                .collect::<Vec<_>>()
+        ));
+        e
+    })
+}
+
+/// Runs the checks over the coming `CHECK_DAYS`; hard violations refuse the
+/// write unless a lead accepts them. Returns what is left as warnings.
+pub fn enforce_checks(
+    rota: &Rota,
+    now: Instant,
+    p: &Principal,
+    accept: bool,
+) -> Result<Vec<Violation>, ApiError> {
+    let found = checks::check(rota, now, now + Duration::days(CHECK_DAYS));
+    let hard: Vec<&Violation> = found
+        .iter()
+        .filter(|v| rota.checks.hard.contains(&v.rule))
+        .collect();
+    let accepted = accept && p.leads(rota.name.split('/').next().unwrap_or(""));
+    if !hard.is_empty() && !accepted {
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rule_violation",
+            format!("{} hard rule violation(s): {}", hard.len(), hard[0].message),
+        );
+        e.details = Some(violations_json(&found));
+        return Err(e);
+    }
+    Ok(found)
+}
+
+pub fn violations_json(v: &[Violation]) -> Value {
+    json!(v
+        .iter()
+        .map(|v| json!({ "rule": v.rule.as_str(), "layer": v.layer, "person": v.person,
+                          "start": utc(v.interval.start), "end": utc(v.interval.end), "message": v.message }))
+        .collect::<Vec<_>>())
+}

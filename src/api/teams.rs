@@ -1,0 +1,279 @@
+//! Teams and people: adapters over the store, with validation that names the
+//! field.
+
+use super::auth::Principal;
+use super::error::{ApiError, ApiJson};
+use super::state::AppState;
+use crate::store::{PersonRow, TeamRow};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Slugs and handles: 1–64 of `a-z 0-9 _ . -`.
+pub fn check_slug(field: &str, v: &str) -> Result<(), ApiError> {
+    let ok = !v.is_empty()
+        && v.len() <= 64
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            field,
+            format!("\"{v}\" must be 1–64 characters of a-z, 0-9, _ . -"),
+        ))
+    }
+}
+
+pub fn check_zone(field: &str, v: &str) -> Result<(), ApiError> {
+    v.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
+        ApiError::invalid(
+            field,
+            format!("unknown time zone \"{v}\" (use an IANA name such as Europe/Berlin)"),
+        )
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamBody {
+    timezone: String,
+    lead: Option<String>,
+    #[serde(default)]
+    swap_approval: bool,
+}
+
+pub async fn list_teams(
+    State(st): State<AppState>,
+    _p: Principal,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(json!({ "teams": st.store.load_teams().await? })))
+}
+
+pub async fn get_team(
+    State(st): State<AppState>,
+    _p: Principal,
+    Path(team): Path<String>,
+) -> Result<Json<TeamRow>, ApiError> {
+    st.store
+        .load_team(&team)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("team {team}")))
+}
+
+pub async fn put_team(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(team): Path<String>,
+    ApiJson(body): ApiJson<TeamBody>,
+) -> Result<Response, ApiError> {
+    check_slug("team", &team)?;
+    check_zone("timezone", &body.timezone)?;
+    let existing = st.store.load_team(&team).await?;
+    if existing.is_some() {
+        p.require_lead(&team)?
+    } else {
+        p.require_admin()?
+    }
+    if let Some(l) = &body.lead
+        && st.store.load_person(l).await?.is_none()
+    {
+        return Err(ApiError::invalid("lead", format!("unknown person \"{l}\"")));
+    }
+    let row = TeamRow {
+        slug: team.clone(),
+        timezone: body.timezone,
+        lead: body.lead,
+        swap_approval: body.swap_approval,
+    };
+    let tx = st.store.tx().await?;
+    tx.upsert_team(&row, st.now_secs()).await?;
+    tx.audit(
+        st.now_secs(),
+        &p.actor(),
+        if existing.is_some() {
+            "team.update"
+        } else {
+            "team.create"
+        },
+        &team,
+        json!(row),
+    )
+    .await?;
+    tx.commit().await?;
+    let status = if existing.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(row)).into_response())
+}
+
+pub async fn delete_team(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(team): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    p.require_admin()?;
+    let tx = st.store.tx().await?;
+    if tx.delete_team(&team).await? == 0 {
+        return Err(ApiError::not_found(format!("team {team}")));
+    }
+    tx.audit(st.now_secs(), &p.actor(), "team.delete", &team, json!({}))
+        .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonBody {
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    chat: Option<String>,
+    timezone: Option<String>,
+}
+
+fn validate_person(b: &PersonBody) -> Result<(), ApiError> {
+    if b.name.trim().is_empty() || b.name.len() > 200 {
+        return Err(ApiError::invalid("name", "name must be 1–200 characters"));
+    }
+    if let Some(e) = &b.email {
+        let ok = e.len() <= 254
+            && e.split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !e.contains(' '));
+        if !ok {
+            return Err(ApiError::invalid(
+                "email",
+                format!("\"{e}\" is not an email address"),
+            ));
+        }
+    }
+    if let Some(ph) = &b.phone {
+        // E.164: a plus, a non-zero digit, at most 15 digits in all.
+        let digits = ph.strip_prefix('+').unwrap_or("");
+        let ok = (2..=15).contains(&digits.len())
+            && digits.chars().all(|c| c.is_ascii_digit())
+            && !digits.starts_with('0');
+        if !ok {
+            return Err(ApiError::invalid(
+                "phone",
+                format!("\"{ph}\" is not an E.164 number such as +14155550123"),
+            ));
+        }
+    }
+    if let Some(z) = &b.timezone {
+        check_zone("timezone", z)?;
+    }
+    Ok(())
+}
+
+pub async fn list_people(
+    State(st): State<AppState>,
+    _p: Principal,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(json!({ "people": st.store.load_people().await? })))
+}
+
+pub async fn get_person(
+    State(st): State<AppState>,
+    _p: Principal,
+    Path(handle): Path<String>,
+) -> Result<Json<PersonRow>, ApiError> {
+    st.store
+        .load_person(&handle)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("person {handle}")))
+}
+
+/// Admins create and edit anyone; a person edits their own details.
+pub async fn put_person(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(handle): Path<String>,
+    ApiJson(body): ApiJson<PersonBody>,
+) -> Result<Response, ApiError> {
+    check_slug("handle", &handle)?;
+    let existing = st.store.load_person(&handle).await?;
+    if !(p.is_admin() || (existing.is_some() && p.is(&handle))) {
+        return Err(ApiError::forbidden(
+            "only an admin, or the person themselves, may edit a person",
+        ));
+    }
+    validate_person(&body)?;
+    let row = PersonRow {
+        handle: handle.clone(),
+        name: body.name,
+        email: body.email,
+        phone: body.phone,
+        chat: body.chat,
+        timezone: body.timezone,
+    };
+    let tx = st.store.tx().await?;
+    tx.upsert_person(&row, st.now_secs()).await?;
+    tx.audit(
+        st.now_secs(),
+        &p.actor(),
+        if existing.is_some() {
+            "person.update"
+        } else {
+            "person.create"
+        },
+        &handle,
+        json!(row),
+    )
+    .await?;
+    tx.commit().await?;
+    let status = if existing.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(row)).into_response())
+}
+
+pub async fn delete_person(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(handle): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    p.require_admin()?;
+    // A person named by a rota cannot go: every rota must still validate.
+    for r in st.store.load_rotas(None).await? {
+        if let Some(l) = st.cache.load(&st.store, &r.team, &r.name).await?
+            && l.rota.person(&handle).is_some_and(|i| {
+                l.rota.layers.iter().any(|layer| {
+                    layer
+                        .rotations
+                        .iter()
+                        .any(|rot| rot.cadence.participants().contains(&i))
+                })
+            })
+        {
+            return Err(ApiError::conflict(format!(
+                "{handle} is a participant of rota {}/{}; take them out of it first",
+                r.team, r.name
+            )));
+        }
+    }
+    let tx = st.store.tx().await?;
+    if tx.delete_person(&handle).await? == 0 {
+        return Err(ApiError::not_found(format!("person {handle}")));
+    }
+    tx.audit(
+        st.now_secs(),
+        &p.actor(),
+        "person.delete",
+        &handle,
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

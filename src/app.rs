@@ -1,0 +1,112 @@
+//! Composition root: `App::build` connects and migrates the database, makes
+//! the first admin token, loads the example rotas into an empty database and
+//! binds the listener; `run_until_stopped` serves until the shutdown future
+//! resolves, letting in-flight requests finish.
+
+use crate::api::{self, state::AppState, tokens};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::engine::{RotaCache, schedules};
+use crate::store::Store;
+use std::future::Future;
+use std::sync::Arc;
+
+pub struct App {
+    listener: tokio::net::TcpListener,
+    state: AppState,
+}
+
+impl App {
+    pub async fn build(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+        let store = Store::connect(&cfg.database_url).await?;
+        store.migrate().await?;
+        let now = clock.now().timestamp();
+        bootstrap_admin(&store, cfg, now).await?;
+        if let Some(dir) = &cfg.schedules_dir
+            && store.load_rotas(None).await?.is_empty()
+        {
+            let changes = schedules::apply(&store, dir, false, "vigil serve", now)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            tracing::info!(dir = %dir.display(), changes = changes.len(), "loaded rota files into the empty database");
+        }
+        let listener = tokio::net::TcpListener::bind(&cfg.listen).await?;
+        let public_url = cfg
+            .public_url
+            .replace(":0", &format!(":{}", listener.local_addr()?.port()));
+        let state = AppState {
+            store,
+            cache: Arc::new(RotaCache::default()),
+            clock,
+            public_url,
+        };
+        Ok(App { listener, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let store = self.state.store.clone();
+        axum::serve(self.listener, api::router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        store.close().await;
+        Ok(())
+    }
+}
+
+/// On the very first start (no tokens at all), makes an admin token and
+/// writes it to a file only its owner can read, instead of logging it.
+async fn bootstrap_admin(store: &Store, cfg: &Config, now: i64) -> anyhow::Result<()> {
+    if store.count_api_tokens().await? > 0 {
+        return Ok(());
+    }
+    let body = tokens::TokenBody {
+        role: "admin".into(),
+        teams: Vec::new(),
+        person: None,
+    };
+    let (_, secret) = tokens::issue(store, &body, "vigil serve (first start)", now)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    write_private(&cfg.admin_token_file, &format!("{secret}\n"))?;
+    tracing::warn!(file = %cfg.admin_token_file.display(), "first start: an admin token was written to this file (readable only by its owner); use it as `Authorization: Bearer …` and keep it safe");
+    Ok(())
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)?.write_all(text.as_bytes())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,172 @@
+//! Server-side commands: serve, migrate, token create, schedules apply and
+//! export. Each builds a tokio runtime and talks to the database.
+
+use crate::api::tokens::{TokenBody, issue};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, Given};
+use crate::engine::{documents, schedules};
+use crate::store::Store;
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    /// Database URL: sqlite://FILE (default sqlite://vigil.db) or postgres://…
+    #[arg(long, env = "VIGIL_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// A TOML file with listen, database_url, public_url, schedules_dir, admin_token_file.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "VIGIL_LISTEN")]
+    pub listen: Option<String>,
+    /// The address people and providers reach Vigil at (used in feed URLs).
+    #[arg(long, env = "VIGIL_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+fn config(
+    listen: Option<String>,
+    public_url: Option<String>,
+    db: DbArgs,
+) -> Result<Config, String> {
+    Config::resolve(Given {
+        listen,
+        public_url,
+        database_url: db.database_url,
+        config: db.config,
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+async fn store(cfg: &Config) -> Result<Store, String> {
+    let s = Store::connect(&cfg.database_url)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    s.migrate().await.map_err(|e| format!("migrations: {e}"))?;
+    Ok(s)
+}
+
+pub fn serve(args: ServeArgs) -> Result<i32, String> {
+    let cfg = config(args.listen, args.public_url, args.db)?;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    runtime()?.block_on(async {
+        let app = crate::app::App::build(&cfg, Arc::new(SystemClock))
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!(port = app.port(), config = ?cfg, "vigil is serving");
+        app.run_until_stopped(crate::app::shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(0)
+    })
+}
+
+pub fn migrate(db: DbArgs, out: &mut dyn Write) -> Result<i32, String> {
+    let cfg = config(None, None, db)?;
+    runtime()?.block_on(async {
+        store(&cfg).await?.close().await;
+        writeln!(out, "migrations applied").map_err(|e| e.to_string())?;
+        Ok(0)
+    })
+}
+
+pub fn token_create(
+    role: String,
+    teams: Vec<String>,
+    person: Option<String>,
+    db: DbArgs,
+    out: &mut dyn Write,
+) -> Result<i32, String> {
+    let cfg = config(None, None, db)?;
+    runtime()?.block_on(async {
+        let s = store(&cfg).await?;
+        let body = TokenBody {
+            role,
+            teams,
+            person,
+        };
+        let (_, secret) = issue(
+            &s,
+            &body,
+            "vigil token create",
+            SystemClock.now().timestamp(),
+        )
+        .await
+        .map_err(|e| {
+            format!(
+                "{}{}",
+                e.field.map(|f| format!("{f}: ")).unwrap_or_default(),
+                e.message
+            )
+        })?;
+        writeln!(out, "{secret}").map_err(|e| e.to_string())?;
+        s.close().await;
+        Ok(0)
+    })
+}
+
+pub fn schedules_apply(
+    dir: PathBuf,
+    dry_run: bool,
+    db: DbArgs,
+    out: &mut dyn Write,
+) -> Result<i32, String> {
+    let cfg = config(None, None, db)?;
+    runtime()?.block_on(async {
+        let s = store(&cfg).await?;
+        let changes = schedules::apply(
+            &s,
+            &dir,
+            dry_run,
+            "vigil schedules apply",
+            SystemClock.now().timestamp(),
+        )
+        .await?;
+        for c in &changes {
+            writeln!(out, "{c}").map_err(|e| e.to_string())?;
+        }
+        if dry_run {
+            writeln!(out, "(dry run: nothing was written)").map_err(|e| e.to_string())?;
+        }
+        s.close().await;
+        Ok(0)
+    })
+}
+
+pub fn schedules_export(dir: PathBuf, db: DbArgs, out: &mut dyn Write) -> Result<i32, String> {
+    let cfg = config(None, None, db)?;
+    runtime()?.block_on(async {
+        let s = store(&cfg).await?;
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let people = s.load_people().await.map_err(|e| e.to_string())?;
+        for r in s.load_rotas(None).await.map_err(|e| e.to_string())? {
+            let Some(team) = s.load_team(&r.team).await.map_err(|e| e.to_string())? else {
+                continue;
+            };
+            let path = dir.join(format!("{}.toml", r.name));
+            std::fs::write(&path, documents::to_file(&team, &people, &r))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            writeln!(out, "wrote {}", path.display()).map_err(|e| e.to_string())?;
+        }
+        s.close().await;
+        Ok(0)
+    })
+}

@@ -1,0 +1,88 @@
+//! Drivers between the store and the pure rota engine (IO): load rows, build
+//! a `Rota`, cache it; import rota files. A stored rota is a *document*, the
+//! rota file without `[team]` and `[[people]]` (those come from their own
+//! tables), so rotas as code and rotas edited over the API are the same data
+//! and are validated by the same loader.
+
+pub mod documents;
+pub mod schedules;
+
+use crate::rota::Rota;
+use crate::rota::file::FileErrors;
+use crate::store::{OverrideRow, PersonRow, RotaRow, Store, StoreError, TeamRow};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// (team, rota) → (the change counter it was built at, the rota).
+type Entries = HashMap<(String, String), (i64, Arc<Loaded>)>;
+
+/// Parsed rotas, valid while the store's change counter stays the same.
+#[derive(Default)]
+pub struct RotaCache {
+    inner: Mutex<Entries>,
+}
+
+pub struct Loaded {
+    pub rota: Rota,
+    pub row: RotaRow,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored rota no longer validates: {0}")]
+    Invalid(FileErrors),
+}
+
+impl RotaCache {
+    /// The rota `team/name` as of now, or None if there is no such rota.
+    pub async fn load(
+        &self,
+        store: &Store,
+        team: &str,
+        name: &str,
+    ) -> Result<Option<Arc<Loaded>>, LoadError> {
+        let generation = store.generation().await?;
+        let key = (team.to_string(), name.to_string());
+        if let Some((g, l)) = self
+            .inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            && *g == generation
+        {
+            return Ok(Some(l.clone()));
+        }
+        let (Some(team_row), Some(row)) = (
+            store.load_team(team).await?,
+            store.load_rota(team, name).await?,
+        ) else {
+            return Ok(None);
+        };
+        let people = store.load_people().await?;
+        let overrides = store.load_overrides(team, name).await?;
+        let rota = build(&team_row, &people, &row, &overrides).map_err(LoadError::Invalid)?;
+        let loaded = Arc::new(Loaded { rota, row });
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, (generation, loaded.clone()));
+        Ok(Some(loaded))
+    }
+}
+
+/// Builds the engine's `Rota` from stored rows.
+pub fn build(
+    team: &TeamRow,
+    people: &[PersonRow],
+    rota: &RotaRow,
+    overrides: &[OverrideRow],
+) -> Result<Rota, FileErrors> {
+    let text = documents::assemble(team, people, rota, overrides);
+    let none = |name: &str| Err(format!("{name}: files cannot be included in a stored rota"));
+    let mut r =
+        crate::rota::file::parse_rota(&format!("{}/{}", team.slug, rota.name), &text, &none)?;
+    r.name = format!("{}/{}", team.slug, rota.name);
+    Ok(r)
+}

@@ -1,0 +1,248 @@
+//! Rotas as code: `vigil schedules apply DIR` loads rota files into the
+//! database in one transaction, idempotently (a second run changes nothing),
+//! and reports what it adds, changes or removes; `export` writes them back.
+
+use super::documents;
+use crate::rota::file::parse_rota;
+use crate::rota::holidays;
+use crate::store::{PersonRow, RotaRow, Store, TeamRow};
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Add(String),
+    Change(String),
+    Remove(String),
+    Unchanged(String),
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Change::Add(s) => write!(f, "add       {s}"),
+            Change::Change(s) => write!(f, "change    {s}"),
+            Change::Remove(s) => write!(f, "remove    {s}"),
+            Change::Unchanged(s) => write!(f, "unchanged {s}"),
+        }
+    }
+}
+
+struct FileRota {
+    team: TeamRow,
+    people: Vec<PersonRow>,
+    rota: RotaRow,
+}
+
+/// Reads and validates every `*.toml` in `dir`; any error aborts before a
+/// write.
+fn read_dir(dir: &Path, now: i64) -> Result<Vec<FileRota>, String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for path in files {
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let include =
+            |name: &str| std::fs::read_to_string(base.join(name)).map_err(|e| e.to_string());
+        let rota = match parse_rota(&path.display().to_string(), &text, &include) {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(e.to_string());
+                continue;
+            }
+        };
+        let mut doc: toml::Table = documents::from_file(&text)?
+            .parse()
+            .map_err(|e: toml::de::Error| e.to_string())?;
+        inline_holidays(&mut doc, &include)?;
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("rota")
+            .to_string();
+        out.push(FileRota {
+            team: TeamRow {
+                slug: rota.name.clone(),
+                timezone: rota.zone.name().to_string(),
+                lead: rota.lead.map(|l| rota.people[l].id.clone()),
+                swap_approval: false,
+            },
+            people: rota
+                .people
+                .iter()
+                .map(|p| PersonRow {
+                    handle: p.id.clone(),
+                    name: p.name.clone(),
+                    email: None,
+                    phone: None,
+                    chat: None,
+                    timezone: p.zone.map(|z| z.name().to_string()),
+                })
+                .collect(),
+            rota: RotaRow {
+                team: rota.name.clone(),
+                name: name.clone(),
+                document: toml::to_string(&doc).map_err(|e| e.to_string())?,
+                version: 1,
+                origin: format!("file:{name}.toml"),
+                updated_at: now,
+            },
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors.join("\n"));
+    }
+    Ok(out)
+}
+
+/// A stored rota cannot refer to files: holidays from `holidays_ics` become
+/// dates in `holidays`.
+fn inline_holidays(
+    doc: &mut toml::Table,
+    include: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<(), String> {
+    let Some(toml::Value::Table(f)) = doc.get_mut("fairness") else {
+        return Ok(());
+    };
+    let Some(toml::Value::String(path)) = f.remove("holidays_ics") else {
+        return Ok(());
+    };
+    let dates = include(&path)
+        .and_then(|t| holidays::dates_from_ics(&t))
+        .map_err(|e| format!("{path}: {e}"))?;
+    let list = f
+        .entry("holidays")
+        .or_insert(toml::Value::Array(Vec::new()));
+    if let toml::Value::Array(a) = list {
+        a.extend(dates.iter().map(|d| toml::Value::String(d.to_string())));
+    }
+    Ok(())
+}
+
+pub async fn apply(
+    store: &Store,
+    dir: &Path,
+    dry_run: bool,
+    actor: &str,
+    now: i64,
+) -> Result<Vec<Change>, String> {
+    let files = read_dir(dir, now)?;
+    let db = |e: crate::store::StoreError| e.to_string();
+    let mut changes = Vec::new();
+    let tx = store.tx().await.map_err(db)?;
+    let mut seen_people = std::collections::HashSet::new();
+    for f in &files {
+        let slug = &f.team.slug;
+        match store.load_team(slug).await.map_err(db)? {
+            None => changes.push(Change::Add(format!("team {slug}"))),
+            Some(old) if old.timezone != f.team.timezone || old.lead != f.team.lead => {
+                changes.push(Change::Change(format!("team {slug}")))
+            }
+            Some(_) => {}
+        }
+        if !dry_run {
+            let keep = store
+                .load_team(slug)
+                .await
+                .map_err(db)?
+                .is_some_and(|t| t.swap_approval);
+            tx.upsert_team(
+                &crate::store::TeamRow {
+                    swap_approval: keep,
+                    ..f.team.clone()
+                },
+                now,
+            )
+            .await
+            .map_err(db)?;
+        }
+        for p in &f.people {
+            if !seen_people.insert(p.handle.clone()) {
+                continue;
+            }
+            let merged = match store.load_person(&p.handle).await.map_err(db)? {
+                None => {
+                    changes.push(Change::Add(format!("person {}", p.handle)));
+                    p.clone()
+                }
+                Some(old) => {
+                    // Contact details are managed over the API; files own the rest.
+                    let merged = PersonRow {
+                        email: old.email.clone(),
+                        phone: old.phone.clone(),
+                        chat: old.chat.clone(),
+                        ..p.clone()
+                    };
+                    if merged != old {
+                        changes.push(Change::Change(format!("person {}", p.handle)));
+                    }
+                    merged
+                }
+            };
+            if !dry_run {
+                tx.upsert_person(&merged, now).await.map_err(db)?;
+            }
+        }
+        let what = format!("rota {slug}/{}", f.rota.name);
+        match store.load_rota(slug, &f.rota.name).await.map_err(db)? {
+            None => {
+                changes.push(Change::Add(what));
+                if !dry_run {
+                    tx.insert_rota(&f.rota).await.map_err(db)?;
+                }
+            }
+            Some(old) if old.document != f.rota.document => {
+                changes.push(Change::Change(what));
+                if !dry_run {
+                    tx.update_rota(
+                        slug,
+                        &f.rota.name,
+                        old.version,
+                        &f.rota.document,
+                        &f.rota.origin,
+                        now,
+                    )
+                    .await
+                    .map_err(db)?;
+                }
+            }
+            Some(_) => changes.push(Change::Unchanged(what)),
+        }
+    }
+    for old in store.load_rotas(None).await.map_err(db)? {
+        let present = files
+            .iter()
+            .any(|f| f.team.slug == old.team && f.rota.name == old.name);
+        if old.origin.starts_with("file:") && !present {
+            changes.push(Change::Remove(format!("rota {}/{}", old.team, old.name)));
+            if !dry_run {
+                tx.delete_rota(&old.team, &old.name).await.map_err(db)?;
+            }
+        }
+    }
+    let changed = changes.iter().any(|c| !matches!(c, Change::Unchanged(_)));
+    if !dry_run && changed {
+        let summary: Vec<String> = changes
+            .iter()
+            .filter(|c| !matches!(c, Change::Unchanged(_)))
+            .map(|c| c.to_string())
+            .collect();
+        tx.audit(
+            now,
+            actor,
+            "schedules.apply",
+            &dir.display().to_string(),
+            serde_json::json!({ "changes": summary }),
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+    }
+    Ok(changes)
+}

@@ -1,0 +1,208 @@
+//! Storage (IO): the only module that imports sea_orm. Plain, portable SQL
+//! (the same statements on SQLite and PostgreSQL; `?` placeholders are
+//! rewritten to `$n` for PostgreSQL) returning domain rows.
+//!
+//! Writes go through `Tx`: one transaction that also bumps the `generation`
+//! counter, so every instance (several may share one PostgreSQL) can tell
+//! cheaply whether anything changed. SQLite allows one writer at a time and a
+//! deferred transaction that later writes can fail with SQLITE_BUSY, so on
+//! SQLite writes are also serialised in-process by a mutex; WAL mode lets
+//! reads go on meanwhile.
+
+mod rows;
+
+pub use rows::*;
+
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, QueryResult, Statement, TransactionTrait, Value,
+};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    backend: DbBackend,
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
+    pub async fn connect(url: &str) -> Result<Store> {
+        let mut opts = ConnectOptions::new(url.to_string());
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10));
+        if url.starts_with("sqlite:") {
+            opts.max_connections(4)
+                .min_connections(1)
+                .map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
+                    o.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .busy_timeout(Duration::from_secs(10))
+                        .create_if_missing(true)
+                });
+        } else {
+            opts.max_connections(16).min_connections(1);
+        }
+        let db = Database::connect(opts).await?;
+        let backend = db.get_database_backend();
+        Ok(Store {
+            db,
+            backend,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        })
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        use migration::MigratorTrait;
+        migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers and every migration is applied.
+    pub async fn ready(&self) -> bool {
+        use migration::MigratorTrait;
+        matches!(migration::Migrator::get_pending_migrations(&self.db).await, Ok(p) if p.is_empty())
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend == DbBackend::Postgres
+    }
+
+    fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
+        stmt(self.backend, sql, values)
+    }
+
+    async fn all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
+        Ok(self.db.query_all_raw(self.stmt(sql, values)).await?)
+    }
+
+    async fn one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
+        Ok(self.db.query_one_raw(self.stmt(sql, values)).await?)
+    }
+
+    /// The change counter: it grows with every committed write.
+    pub async fn generation(&self) -> Result<i64> {
+        let row = self
+            .one("SELECT value FROM meta WHERE key = 'generation'", vec![])
+            .await?;
+        Ok(row
+            .map(|r| r.try_get_by::<i64, _>(0))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
+    /// Starts a write transaction.
+    pub async fn tx(&self) -> Result<Tx> {
+        let guard = if self.backend == DbBackend::Sqlite {
+            Some(self.writer.clone().lock_owned().await)
+        } else {
+            None
+        };
+        let tx = self.db.begin().await?;
+        Ok(Tx {
+            tx,
+            backend: self.backend,
+            _guard: guard,
+        })
+    }
+
+    pub async fn close(self) {
+        let _ = self.db.close().await;
+    }
+}
+
+pub struct Tx {
+    tx: DatabaseTransaction,
+    backend: DbBackend,
+    _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64> {
+        match self.tx.execute_raw(stmt(self.backend, sql, values)).await {
+            Ok(r) => Ok(r.rows_affected()),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(e.to_string())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
+        Ok(self
+            .tx
+            .query_one_raw(stmt(self.backend, sql, values))
+            .await?)
+    }
+
+    /// Commits, bumping the change counter in the same transaction.
+    pub async fn commit(self) -> Result<()> {
+        self.exec(
+            "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
+            vec![],
+        )
+        .await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn audit(
+        &self,
+        at: i64,
+        actor: &str,
+        action: &str,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+            vec![
+                at.into(),
+                actor.into(),
+                action.into(),
+                target.into(),
+                detail.to_string().into(),
+            ],
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    if backend != DbBackend::Postgres {
+        return Statement::from_sql_and_values(backend, sql, values);
+    }
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    Statement::from_sql_and_values(backend, out, values)
+}
+
+fn is_unique_violation(e: &DbErr) -> bool {
+    let s = e.to_string().to_lowercase();
+    s.contains("unique") || s.contains("duplicate key")
+}
+
+fn opt(v: &Option<String>) -> Value {
+    Value::String(v.clone())
+}
