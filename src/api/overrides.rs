@@ -118,7 +118,14 @@ pub async fn create(
         };
         ApiError::invalid(field, e.1)
     })?;
-    let warnings = enforce_checks(&rota, st.now(), &p, b.accept_violations)?;
+    let before = st.cache.load(&st.store, &team, &name).await?;
+    let warnings = enforce_checks(
+        &rota,
+        before.as_ref().map(|l| &l.rota),
+        st.now(),
+        &p,
+        b.accept_violations,
+    )?;
     let now = st.now_secs();
     let tx = st.store.tx().await?;
     tx.insert_override(&row, now).await?;

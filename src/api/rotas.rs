@@ -141,7 +141,14 @@ pub async fn put(
         updated_at: now,
     };
     let rota = validate(&st, &team_row, &row).await?;
-    let warnings = enforce_checks(&rota, st.now(), &p, body.accept_violations)?;
+    let before = st.cache.load(&st.store, &team, &name).await?;
+    let warnings = enforce_checks(
+        &rota,
+        before.as_ref().map(|l| &l.rota),
+        st.now(),
+        &p,
+        body.accept_violations,
+    )?;
     let tx = st.store.tx().await?;
     let version = match &existing {
         Some(old) => {
@@ -306,25 +313,36 @@ pub async fn validate(st: &AppState, team: &TeamRow, row: &RotaRow) -> Result<Ro
     })
 }
 
-/// Runs the checks over the coming `CHECK_DAYS`; hard violations refuse the
-/// write unless a lead accepts them. Returns what is left as warnings.
+/// Runs the checks over the coming `CHECK_DAYS`. A hard violation that this
+/// write introduces (one the rota `before` it did not have) refuses the write
+/// unless a lead accepts it; an earlier, accepted one does not block others'
+/// writes. Returns every violation found, as warnings.
 pub fn enforce_checks(
     rota: &Rota,
+    before: Option<&Rota>,
     now: Instant,
     p: &Principal,
     accept: bool,
 ) -> Result<Vec<Violation>, ApiError> {
-    let found = checks::check(rota, now, now + Duration::days(CHECK_DAYS));
-    let hard: Vec<&Violation> = found
+    let window = (now, now + Duration::days(CHECK_DAYS));
+    let found = checks::check(rota, window.0, window.1);
+    let old = before
+        .map(|b| checks::check(b, window.0, window.1))
+        .unwrap_or_default();
+    let new_hard: Vec<&Violation> = found
         .iter()
-        .filter(|v| rota.checks.hard.contains(&v.rule))
+        .filter(|v| rota.checks.hard.contains(&v.rule) && !old.contains(v))
         .collect();
     let accepted = accept && p.leads(rota.name.split('/').next().unwrap_or(""));
-    if !hard.is_empty() && !accepted {
+    if !new_hard.is_empty() && !accepted {
         let mut e = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "rule_violation",
-            format!("{} hard rule violation(s): {}", hard.len(), hard[0].message),
+            format!(
+                "{} hard rule violation(s): {}",
+                new_hard.len(),
+                new_hard[0].message
+            ),
         );
         e.details = Some(violations_json(&found));
         return Err(e);

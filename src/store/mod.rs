@@ -206,3 +206,22 @@ fn is_unique_violation(e: &DbErr) -> bool {
 fn opt(v: &Option<String>) -> Value {
     Value::String(v.clone())
 }
+
+/// Creates (or drops) a PostgreSQL database through an existing one, for
+/// test isolation and operators' scripts. `name` must be a plain identifier.
+pub async fn postgres_database(admin_url: &str, name: &str, create: bool) -> Result<()> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::Conflict(format!(
+            "\"{name}\" is not a plain database name"
+        )));
+    }
+    let db = Database::connect(admin_url).await?;
+    let sql = if create {
+        format!("CREATE DATABASE {name}")
+    } else {
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    };
+    db.execute_unprepared(&sql).await?;
+    let _ = db.close().await;
+    Ok(())
+}

@@ -8,3 +8,4 @@ mod examples;
 mod file_errors;
 mod helpers;
 mod properties;
+mod server;

@@ -1,0 +1,175 @@
+//! Several instances on one database, and the operator's commands.
+
+use super::{Backend, TestApp, fresh_database};
+use crate::both;
+use crate::cli::vigil;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+async fn an_edit_through_one_instance_is_served_by_another(b: Backend) {
+    let a = TestApp::spawn(b).await;
+    let second = std::env::temp_dir().join(format!("vigil-it-second-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&second).expect("dir");
+    let bi = TestApp::spawn_on(&a.db_url, second, None).await;
+    let admin = a.admin.clone();
+    let at = "/api/v1/teams/payments/rotas/payments-weekly/oncall?at=2026-12-02T12:00:00Z";
+    // Warm the second instance's cache first, so a stale cache would show.
+    let (_, v) = bi.call(Method::GET, at, Some(&admin), None).await;
+    // Week 47 of [alice, bob, carol, dave]: dave.
+    assert_eq!(v["layers"][0]["on_call"][0]["person"], "dave");
+    let o = json!({ "layer": "primary", "person": "carol", "start": "2026-12-02T09:00:00Z", "end": "2026-12-02T17:00:00Z" });
+    let (s, v) = a
+        .call(
+            Method::POST,
+            "/api/v1/teams/payments/rotas/payments-weekly/overrides",
+            Some(&admin),
+            Some(o),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, v) = bi.call(Method::GET, at, Some(&admin), None).await;
+    assert_eq!(v["layers"][0]["on_call"][0]["person"], "carol", "{v}");
+    // And in a feed served by the second instance.
+    let (_, f) = bi
+        .call(
+            Method::POST,
+            "/api/v1/feeds",
+            Some(&admin),
+            Some(json!({ "person": "carol" })),
+        )
+        .await;
+    let ics = bi
+        .http
+        .get(f["url"].as_str().expect("url"))
+        .send()
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        ics.contains("DTSTART:20261202T090000Z"),
+        "the edit is in the other instance's feed"
+    );
+    bi.stop().await;
+    a.stop().await;
+}
+both!(
+    two_instances_sqlite,
+    two_instances_postgres,
+    an_edit_through_one_instance_is_served_by_another
+);
+
+async fn schedules_apply_is_idempotent(b: Backend) {
+    let dir = std::env::temp_dir().join(format!("vigil-it-apply-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (url, pg) = fresh_database(&b, &dir).await;
+    let schedules = concat!(env!("CARGO_MANIFEST_DIR"), "/schedules");
+    let out = vigil(&["migrate", "--database-url", &url]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let dry = vigil(&[
+        "schedules",
+        "apply",
+        schedules,
+        "--dry-run",
+        "--database-url",
+        &url,
+    ]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        dry.stdout
+            .contains("add       rota payments/payments-weekly"),
+        "{}",
+        dry.stdout
+    );
+    let first = vigil(&["schedules", "apply", schedules, "--database-url", &url]);
+    assert_eq!(
+        first.stdout.replace("(dry run: nothing was written)\n", ""),
+        dry.stdout.replace("(dry run: nothing was written)\n", ""),
+        "the dry run wrote nothing"
+    );
+    let second = vigil(&["schedules", "apply", schedules, "--database-url", &url]);
+    assert_eq!(second.code, 0);
+    assert!(
+        second.stdout.lines().all(|l| l.starts_with("unchanged")),
+        "{}",
+        second.stdout
+    );
+    assert_eq!(second.stdout.lines().count(), 4);
+    // Export writes files that preview exactly like the originals.
+    let exported = dir.join("export");
+    let out = vigil(&[
+        "schedules",
+        "export",
+        exported.to_str().expect("utf-8"),
+        "--database-url",
+        &url,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for name in ["sre-day-night", "follow-the-sun", "support-business-hours"] {
+        let a = vigil(&[
+            "rota",
+            "preview",
+            &format!("{schedules}/{name}.toml"),
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-04-15",
+            "--format",
+            "json",
+        ]);
+        let e = vigil(&[
+            "rota",
+            "preview",
+            exported
+                .join(format!("{name}.toml"))
+                .to_str()
+                .expect("utf-8"),
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-04-15",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(a.stdout, e.stdout, "{name} round-trips");
+    }
+    // A token printed alone on standard output.
+    let t = vigil(&[
+        "token",
+        "create",
+        "--role",
+        "lead",
+        "--team",
+        "sre",
+        "--database-url",
+        &url,
+    ]);
+    assert_eq!(t.code, 0, "{}", t.stderr);
+    assert!(
+        t.stdout.starts_with("vgl_") && t.stdout.trim().lines().count() == 1,
+        "{}",
+        t.stdout
+    );
+    let bad = vigil(&[
+        "token",
+        "create",
+        "--role",
+        "lead",
+        "--team",
+        "nosuch",
+        "--database-url",
+        &url,
+    ]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("unknown team"), "{}", bad.stderr);
+    if let Some((admin, name)) = pg {
+        let _ = vigil::store::postgres_database(&admin, &name, false).await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+both!(
+    schedules_apply_sqlite,
+    schedules_apply_postgres,
+    schedules_apply_is_idempotent
+);
