@@ -9,6 +9,7 @@ mod feeds;
 mod overrides;
 mod rotas;
 pub mod state;
+mod swaps;
 mod teams;
 mod time;
 pub mod tokens;
@@ -59,6 +60,20 @@ pub fn router(state: AppState) -> Router {
             &format!("{rota}/overrides/{{id}}"),
             delete(overrides::delete),
         )
+        .route(
+            &format!("{rota}/swaps"),
+            get(swaps::list).post(swaps::offer),
+        )
+        .route(&format!("{rota}/swaps/{{id}}/accept"), post(swaps::accept))
+        .route(
+            &format!("{rota}/swaps/{{id}}/approve"),
+            post(swaps::approve),
+        )
+        .route(
+            &format!("{rota}/swaps/{{id}}/decline"),
+            post(swaps::decline),
+        )
+        .route(&format!("{rota}/swaps/{{id}}/cancel"), post(swaps::cancel))
         .route("/api/v1/tokens", post(tokens::create))
         .route("/api/v1/tokens/{id}", delete(tokens::revoke))
         .route("/api/v1/audit", get(tokens::audit))

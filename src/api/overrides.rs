@@ -100,6 +100,7 @@ pub async fn create(
         replaces: b.replaces,
         note: b.note,
         created_by: p.actor(),
+        source: "override".into(),
     };
     // Validate the rota as it would be with this override.
     let people = st.store.load_people().await?;

@@ -93,6 +93,9 @@ pub fn assemble(
         t.insert("kind".into(), Value::String(o.kind.clone()));
         t.insert("start".into(), Value::String(rfc3339(o.start)));
         t.insert("end".into(), Value::String(rfc3339(o.end)));
+        if o.source == "swap" {
+            t.insert("source".into(), Value::String("swap".into()));
+        }
         for (k, v) in [
             ("person", &o.person),
             ("replaces", &o.replaces),

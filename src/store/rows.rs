@@ -44,6 +44,24 @@ pub struct OverrideRow {
     pub replaces: Option<String>,
     pub note: Option<String>,
     pub created_by: String,
+    /// "override", or "swap" for the overrides an accepted swap wrote.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SwapRow {
+    pub id: String,
+    pub team: String,
+    pub rota: String,
+    pub layer: String,
+    pub offered_by: String,
+    pub start: i64,
+    pub end: i64,
+    pub taker: Option<String>,
+    /// The taker's shift given back in return, if the swap is a trade.
+    pub in_return: Option<(i64, i64)>,
+    pub state: String,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,8 +138,29 @@ fn override_row(r: &QueryResult) -> Result<OverrideRow> {
         replaces: os(r, "replaces")?,
         note: os(r, "note")?,
         created_by: s(r, "created_by")?,
+        source: s(r, "source")?,
     })
 }
+
+fn swap(r: &QueryResult) -> Result<SwapRow> {
+    let rs = r.try_get::<Option<i64>>("", "return_start")?;
+    let re = r.try_get::<Option<i64>>("", "return_end")?;
+    Ok(SwapRow {
+        id: s(r, "id")?,
+        team: s(r, "team")?,
+        rota: s(r, "rota")?,
+        layer: s(r, "layer")?,
+        offered_by: s(r, "offered_by")?,
+        start: i(r, "start_at")?,
+        end: i(r, "end_at")?,
+        taker: os(r, "taker")?,
+        in_return: rs.zip(re),
+        state: s(r, "state")?,
+        note: os(r, "note")?,
+    })
+}
+
+const SWAP_COLS: &str = "id, team, rota, layer, offered_by, start_at, end_at, taker, return_start, return_end, state, note";
 
 fn token(r: &QueryResult) -> Result<TokenRow> {
     let teams = s(r, "teams")?;
@@ -156,7 +195,7 @@ fn collect<T>(rows: Vec<QueryResult>, f: fn(&QueryResult) -> Result<T>) -> Resul
 
 const ROTA_COLS: &str = "team, name, document, version, origin, updated_at";
 const OVERRIDE_COLS: &str =
-    "id, team, rota, layer, kind, start_at, end_at, person, replaces, note, created_by";
+    "id, team, rota, layer, kind, start_at, end_at, person, replaces, note, created_by, source";
 
 impl Store {
     pub async fn load_teams(&self) -> Result<Vec<TeamRow>> {
@@ -245,6 +284,25 @@ impl Store {
         .await?
         .as_ref()
         .map(override_row)
+        .transpose()
+    }
+    pub async fn load_swaps(&self, team: &str, rota_name: &str) -> Result<Vec<SwapRow>> {
+        let sql = format!(
+            "SELECT {SWAP_COLS} FROM swaps WHERE team = ? AND rota = ? ORDER BY start_at, id"
+        );
+        collect(
+            self.all(&sql, vec![team.into(), rota_name.into()]).await?,
+            swap,
+        )
+    }
+    pub async fn load_swap(&self, id: &str) -> Result<Option<SwapRow>> {
+        self.one(
+            &format!("SELECT {SWAP_COLS} FROM swaps WHERE id = ?"),
+            vec![id.into()],
+        )
+        .await?
+        .as_ref()
+        .map(swap)
         .transpose()
     }
     /// An unrevoked API token by the hash of its secret.
@@ -407,7 +465,7 @@ impl Tx {
     }
     pub async fn insert_override(&self, o: &OverrideRow, now: i64) -> Result<()> {
         self.exec(
-            &format!("INSERT INTO overrides ({OVERRIDE_COLS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            &format!("INSERT INTO overrides ({OVERRIDE_COLS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
             vec![
                 o.id.clone().into(),
                 o.team.clone().into(),
@@ -420,6 +478,7 @@ impl Tx {
                 opt(&o.replaces),
                 opt(&o.note),
                 o.created_by.clone().into(),
+                o.source.clone().into(),
                 now.into(),
             ],
         )
@@ -459,6 +518,54 @@ impl Tx {
             vec![now.into(), id.into()],
         )
         .await
+    }
+    pub async fn insert_swap(&self, w: &SwapRow, now: i64) -> Result<()> {
+        self.exec(
+            &format!("INSERT INTO swaps ({SWAP_COLS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            vec![
+                w.id.clone().into(),
+                w.team.clone().into(),
+                w.rota.clone().into(),
+                w.layer.clone().into(),
+                w.offered_by.clone().into(),
+                w.start.into(),
+                w.end.into(),
+                opt(&w.taker),
+                w.in_return.map(|r| r.0).into(),
+                w.in_return.map(|r| r.1).into(),
+                w.state.clone().into(),
+                opt(&w.note),
+                now.into(),
+            ],
+        )
+        .await
+        .map(|_| ())
+    }
+    /// Moves a swap from state `from` to `w.state` (with its taker and
+    /// return); a swap no longer in `from` is a conflict, so two people
+    /// cannot both accept one offer.
+    pub async fn advance_swap(&self, w: &SwapRow, from: &str, now: i64) -> Result<()> {
+        let n = self
+            .exec(
+                "UPDATE swaps SET state = ?, taker = ?, return_start = ?, return_end = ?, updated_at = ? WHERE id = ? AND state = ?",
+                vec![
+                    w.state.clone().into(),
+                    opt(&w.taker),
+                    w.in_return.map(|r| r.0).into(),
+                    w.in_return.map(|r| r.1).into(),
+                    now.into(),
+                    w.id.clone().into(),
+                    from.into(),
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!(
+                "swap {} is no longer {from}",
+                w.id
+            )));
+        }
+        Ok(())
     }
     /// The rota's version inside this transaction.
     pub async fn rota_version(&self, team: &str, name: &str) -> Result<Option<i64>> {

@@ -721,7 +721,11 @@ fn apply_overrides(
                 o: Override {
                     interval: iv,
                     action,
-                    source: Source::Override,
+                    source: if d.source == OverrideSource::Swap {
+                        Source::Swap
+                    } else {
+                        Source::Override
+                    },
                 },
                 span: d.start.span(),
                 field: f,

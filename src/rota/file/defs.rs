@@ -133,6 +133,18 @@ pub struct OverrideDef {
     pub person: Option<S<String>>,
     pub replaces: Option<S<String>>,
     pub note: Option<String>,
+    /// `"override"` (default) or `"swap"`: an override written by an
+    /// accepted swap (the server stores its swaps this way).
+    #[serde(default)]
+    pub source: OverrideSource,
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum OverrideSource {
+    #[default]
+    Override,
+    Swap,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,6 +7,7 @@ mod feeds;
 mod input;
 mod instances;
 mod rotas;
+mod swaps;
 
 use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
@@ -111,6 +112,11 @@ impl TestApp {
 
     /// A server on an existing database (a second instance).
     pub async fn spawn_on(db_url: &str, dir: PathBuf, pg: Option<(String, String)>) -> TestApp {
+        // Server errors (500s log their cause) show in the failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("warn,vigil=warn")
+            .with_test_writer()
+            .try_init();
         let cfg = Config {
             listen: "127.0.0.1:0".into(),
             database_url: db_url.to_string(),
