@@ -152,3 +152,32 @@ pub async fn person_shifts(
         .collect();
     Ok(Json(json!({ "shifts": list })))
 }
+
+/// Where a person is on call at an instant, across every team's rotas.
+pub async fn person_oncall(
+    State(st): State<AppState>,
+    _p: Principal,
+    Path(handle): Path<String>,
+    Query(q): Query<At>,
+) -> Result<Json<Value>, ApiError> {
+    st.store
+        .load_person(&handle)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("person {handle}")))?;
+    let at =
+        q.at.as_deref()
+            .map(|a| instant("at", a))
+            .transpose()?
+            .unwrap_or_else(|| st.now());
+    let mut on = Vec::new();
+    for (l, s) in person_shifts_between(&st, &handle, at, at + chrono::Duration::seconds(1)).await?
+    {
+        on.push(
+            json!({ "team": l.row.team, "rota": l.row.name, "layer": l.rota.layers[s.layer].name,
+                        "since": utc(s.start), "until": utc(s.end), "source": s.source.as_str() }),
+        );
+    }
+    Ok(Json(
+        json!({ "at": utc(at), "person": handle, "on_call": on }),
+    ))
+}

@@ -6,6 +6,7 @@ pub mod auth;
 mod calendar;
 pub mod error;
 mod feeds;
+mod layers;
 mod overrides;
 mod rotas;
 pub mod state;
@@ -74,6 +75,14 @@ pub fn router(state: AppState) -> Router {
             post(swaps::decline),
         )
         .route(&format!("{rota}/swaps/{{id}}/cancel"), post(swaps::cancel))
+        .route(
+            &format!("{rota}/layers/{{layer}}"),
+            get(layers::get).put(layers::put).delete(layers::delete),
+        )
+        .route(
+            "/api/v1/people/{handle}/oncall",
+            get(calendar::person_oncall),
+        )
         .route("/api/v1/tokens", post(tokens::create))
         .route("/api/v1/tokens/{id}", delete(tokens::revoke))
         .route("/api/v1/audit", get(tokens::audit))

@@ -25,12 +25,12 @@ pub const CHECK_DAYS: i64 = 90;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RotaBody {
-    document: Value,
+    pub document: Value,
     /// Apply the edit from this instant on; rotation versions before it stay.
-    effective_from: Option<String>,
+    pub effective_from: Option<String>,
     /// A lead may store a rota that breaks hard rules.
     #[serde(default)]
-    accept_violations: bool,
+    pub accept_violations: bool,
 }
 
 fn etag(version: i64) -> HeaderValue {
@@ -95,6 +95,20 @@ pub async fn put(
     headers: HeaderMap,
     ApiJson(body): ApiJson<RotaBody>,
 ) -> Result<Response, ApiError> {
+    save(&st, &p, team, name, &headers, body).await
+}
+
+/// Creates or updates a rota from a whole document (rota and layer
+/// endpoints alike).
+pub async fn save(
+    st: &AppState,
+    p: &Principal,
+    team: String,
+    name: String,
+    headers: &HeaderMap,
+    body: RotaBody,
+) -> Result<Response, ApiError> {
+    let (st, p) = (st.clone(), p.clone());
     check_slug("rota", &name)?;
     p.require_lead(&team)?;
     let team_row = st
@@ -103,7 +117,7 @@ pub async fn put(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("team {team}")))?;
     let existing = st.store.load_rota(&team, &name).await?;
-    let expected = if_match(&headers)?;
+    let expected = if_match(headers)?;
     let mut document =
         documents::from_json(&body.document).map_err(|m| ApiError::invalid("document", m))?;
     if let Some(old) = &existing {
