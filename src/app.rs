@@ -39,6 +39,8 @@ impl App {
             cache: Arc::new(RotaCache::default()),
             clock,
             public_url,
+            tokens: Default::default(),
+            feeds: Default::default(),
         };
         Ok(App { listener, state })
     }

@@ -22,6 +22,8 @@ pub struct Principal {
     pub token_id: String,
     pub role: Role,
     pub person: Option<String>,
+    /// The store's change counter when the request was authenticated.
+    pub generation: i64,
 }
 
 impl Principal {
@@ -103,11 +105,28 @@ impl FromRequestParts<AppState> for Principal {
             .map(str::trim)
             .ok_or_else(ApiError::unauthorized)?;
         let h = hash(secret);
-        let row = state
-            .store
-            .find_api_token(&h)
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
+        let generation = state.store.generation().await?;
+        let cached = {
+            let tokens = state.tokens.lock().unwrap_or_else(|e| e.into_inner());
+            tokens
+                .get(&h)
+                .filter(|(g, _)| *g == generation)
+                .map(|(_, r)| r.clone())
+        };
+        let row = match cached {
+            Some(r) => r,
+            None => {
+                let r = state
+                    .store
+                    .find_api_token(&h)
+                    .await?
+                    .ok_or_else(ApiError::unauthorized)?;
+                let mut tokens = state.tokens.lock().unwrap_or_else(|e| e.into_inner());
+                tokens.retain(|_, (g, _)| *g == generation);
+                tokens.insert(h.clone(), (generation, r.clone()));
+                r
+            }
+        };
         if !bool::from(row.hash.as_bytes().ct_eq(h.as_bytes())) {
             return Err(ApiError::unauthorized());
         }
@@ -120,6 +139,7 @@ impl FromRequestParts<AppState> for Principal {
             token_id: row.id,
             role,
             person: row.person,
+            generation,
         })
     }
 }

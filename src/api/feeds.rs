@@ -7,7 +7,7 @@
 use super::auth::{Principal, hash, new_id, new_secret};
 use super::calendar::{loaded, person_shifts_between};
 use super::error::{ApiError, ApiJson};
-use super::state::AppState;
+use super::state::{AppState, FeedEntry};
 use crate::rota::{Rota, Shift, shifts};
 use crate::store::FeedRow;
 use axum::Json;
@@ -186,61 +186,39 @@ pub async fn ics(
         .find_feed_token(&hash(&token))
         .await?
         .ok_or_else(|| ApiError::not_found("feed"))?;
-    let now = st.now();
-    let (from, to) = (now - Duration::days(30), now + Duration::days(366));
-    let (events, modified, name): (
-        Vec<(std::sync::Arc<crate::engine::Loaded>, Shift)>,
-        i64,
-        String,
-    ) = match (&feed.person, &feed.team, &feed.rota) {
-        (Some(person), _, _) => {
-            let ev = person_shifts_between(&st, person, from, to).await?;
-            let m = ev.iter().map(|(l, _)| l.row.updated_at).max().unwrap_or(0);
-            (ev, m, format!("{person} on call"))
-        }
-        (None, Some(team), Some(rota)) => {
-            let l = loaded(&st, team, rota)
-                .await
-                .map_err(|_| ApiError::not_found("feed"))?;
-            let layer = feed.layer.as_ref().and_then(|n| l.rota.layer(n));
-            let ev = shifts::shifts_between(&l.rota, from, to)
-                .into_iter()
-                .filter(|s| layer.is_none_or(|i| s.layer == i))
-                .map(|s| (l.clone(), s))
-                .collect();
-            let m = l.row.updated_at;
-            let label = match &feed.layer {
-                Some(layer) => format!("{team}/{rota} {layer} on call"),
-                None => format!("{team}/{rota} on call"),
-            };
-            (ev, m, label)
-        }
-        _ => return Err(ApiError::not_found("feed")),
+    let generation = st.store.generation().await?;
+    // The window moves by the hour, so a feed renders at most once an hour,
+    // or again as soon as anything changes (the change counter).
+    let hour = st.now().timestamp().div_euclid(3600);
+    let cached = {
+        let feeds = st.feeds.lock().unwrap_or_else(|e| e.into_inner());
+        feeds
+            .get(&feed.id)
+            .filter(|e| e.generation == generation && e.hour == hour)
+            .cloned()
     };
-    let stamp = DateTime::<Utc>::from_timestamp(modified, 0).unwrap_or_default();
-    let pairs: Vec<(&Rota, Shift)> = events.iter().map(|(l, s)| (&l.rota, *s)).collect();
-    let body = crate::ics::render_many(&pairs, &name, stamp);
-    let tag = format!(
-        "\"{}\"",
-        Sha256::digest(body.as_bytes())
-            .iter()
-            .take(12)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
-    let last_modified = stamp.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let entry = match cached {
+        Some(e) => e,
+        None => {
+            let e = render(&st, &feed, generation, hour).await?;
+            let mut feeds = st.feeds.lock().unwrap_or_else(|e| e.into_inner());
+            feeds.retain(|_, old| old.generation == generation && old.hour == hour);
+            feeds.insert(feed.id.clone(), e.clone());
+            e
+        }
+    };
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == entry.etag));
     let mut h = HeaderMap::new();
     h.insert(
         header::ETAG,
-        HeaderValue::from_str(&tag).map_err(ApiError::internal)?,
+        HeaderValue::from_str(&entry.etag).map_err(ApiError::internal)?,
     );
     h.insert(
         header::LAST_MODIFIED,
-        HeaderValue::from_str(&last_modified).map_err(ApiError::internal)?,
+        HeaderValue::from_str(&entry.last_modified).map_err(ApiError::internal)?,
     );
     h.insert(
         header::CACHE_CONTROL,
@@ -253,5 +231,57 @@ pub async fn ics(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/calendar; charset=utf-8"),
     );
-    Ok((StatusCode::OK, h, body).into_response())
+    Ok((StatusCode::OK, h, entry.body.as_str().to_string()).into_response())
+}
+
+/// Renders a feed for the window around `hour`: 30 days back, a year ahead.
+async fn render(
+    st: &AppState,
+    feed: &FeedRow,
+    generation: i64,
+    hour: i64,
+) -> Result<FeedEntry, ApiError> {
+    let now = DateTime::<Utc>::from_timestamp(hour * 3600, 0).unwrap_or_default();
+    let (from, to) = (now - Duration::days(30), now + Duration::days(366));
+    type Events = Vec<(std::sync::Arc<crate::engine::Loaded>, Shift)>;
+    let (events, modified, name): (Events, i64, String) =
+        match (&feed.person, &feed.team, &feed.rota) {
+            (Some(person), _, _) => {
+                let ev = person_shifts_between(st, person, from, to).await?;
+                let m = ev.iter().map(|(l, _)| l.row.updated_at).max().unwrap_or(0);
+                (ev, m, format!("{person} on call"))
+            }
+            (None, Some(team), Some(rota)) => {
+                let l = loaded(st, team, rota)
+                    .await
+                    .map_err(|_| ApiError::not_found("feed"))?;
+                let layer = feed.layer.as_ref().and_then(|n| l.rota.layer(n));
+                let ev = shifts::shifts_between(&l.rota, from, to)
+                    .into_iter()
+                    .filter(|s| layer.is_none_or(|i| s.layer == i))
+                    .map(|s| (l.clone(), s))
+                    .collect();
+                let label = match &feed.layer {
+                    Some(layer) => format!("{team}/{rota} {layer} on call"),
+                    None => format!("{team}/{rota} on call"),
+                };
+                (ev, l.row.updated_at, label)
+            }
+            _ => return Err(ApiError::not_found("feed")),
+        };
+    let stamp = DateTime::<Utc>::from_timestamp(modified, 0).unwrap_or_default();
+    let pairs: Vec<(&Rota, Shift)> = events.iter().map(|(l, s)| (&l.rota, *s)).collect();
+    let body = crate::ics::render_many(&pairs, &name, stamp);
+    let digest: String = Sha256::digest(body.as_bytes())
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(FeedEntry {
+        generation,
+        hour,
+        etag: format!("\"{digest}\""),
+        last_modified: stamp.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+        body: std::sync::Arc::new(body),
+    })
 }

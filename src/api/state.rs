@@ -3,7 +3,9 @@
 use crate::clock::Clock;
 use crate::engine::RotaCache;
 use crate::store::Store;
-use std::sync::Arc;
+use crate::store::TokenRow;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -12,6 +14,21 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Where people and calendar clients reach this server.
     pub public_url: String,
+    /// Known tokens by hash, each valid while the change counter is the
+    /// one it was read at (a revocation bumps the counter).
+    pub tokens: Arc<Mutex<HashMap<String, (i64, TokenRow)>>>,
+    /// Rendered calendar feeds, by feed id.
+    pub feeds: Arc<Mutex<HashMap<String, FeedEntry>>>,
+}
+
+/// A rendered feed, valid for one change counter and one hour.
+#[derive(Clone)]
+pub struct FeedEntry {
+    pub generation: i64,
+    pub hour: i64,
+    pub etag: String,
+    pub last_modified: String,
+    pub body: Arc<String>,
 }
 
 impl AppState {

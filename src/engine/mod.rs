@@ -44,6 +44,18 @@ impl RotaCache {
         name: &str,
     ) -> Result<Option<Arc<Loaded>>, LoadError> {
         let generation = store.generation().await?;
+        self.load_at(store, generation, team, name).await
+    }
+
+    /// As `load`, with the change counter already read (it must have been
+    /// read before this call, so a cached rota is never newer than its label).
+    pub async fn load_at(
+        &self,
+        store: &Store,
+        generation: i64,
+        team: &str,
+        name: &str,
+    ) -> Result<Option<Arc<Loaded>>, LoadError> {
         let key = (team.to_string(), name.to_string());
         if let Some((g, l)) = self
             .inner

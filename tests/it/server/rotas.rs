@@ -370,25 +370,56 @@ async fn layers_and_people_on_call(b: Backend) {
     assert_eq!(v["rotations"][0]["participants"][0], "alice");
     let backup = json!({ "layer": { "rotations": [{ "cadence": "daily", "handoff_time": "09:00", "start": "2026-01-05", "participants": ["erin"] }] } });
     // Versioned like the rota.
-    let (s, _) = app.call(Method::PUT, &format!("{rota}/layers/backup"), Some(&lead), Some(backup.clone())).await;
+    let (s, _) = app
+        .call(
+            Method::PUT,
+            &format!("{rota}/layers/backup"),
+            Some(&lead),
+            Some(backup.clone()),
+        )
+        .await;
     assert_eq!(s, StatusCode::PRECONDITION_REQUIRED);
-    let (_, h, _) = app.call_full(Method::GET, rota, Some(&lead), None, &[]).await;
+    let (_, h, _) = app
+        .call_full(Method::GET, rota, Some(&lead), None, &[])
+        .await;
     let tag = h["etag"].to_str().expect("etag").to_string();
-    let (s, h, v) = app.call_full(Method::PUT, &format!("{rota}/layers/backup"), Some(&lead), Some(backup), &[("if-match", &tag)]).await;
+    let (s, h, v) = app
+        .call_full(
+            Method::PUT,
+            &format!("{rota}/layers/backup"),
+            Some(&lead),
+            Some(backup),
+            &[("if-match", &tag)],
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (_, who) = app.get(&format!("{rota}/oncall?at=2026-12-02T12:00:00Z")).await;
+    let (_, who) = app
+        .get(&format!("{rota}/oncall?at=2026-12-02T12:00:00Z"))
+        .await;
     assert_eq!(who["layers"][2]["layer"], "backup");
     assert_eq!(who["layers"][2]["on_call"][0]["person"], "erin");
     // A person's on-call status across teams.
-    let (_, me) = app.get("/api/v1/people/erin/oncall?at=2026-12-02T12:00:00Z").await;
+    let (_, me) = app
+        .get("/api/v1/people/erin/oncall?at=2026-12-02T12:00:00Z")
+        .await;
     assert_eq!(me["on_call"][0]["team"], "payments");
     assert_eq!(me["on_call"][0]["layer"], "backup");
     let tag = h["etag"].to_str().expect("etag").to_string();
-    let (s, _, _) = app.call_full(Method::DELETE, &format!("{rota}/layers/backup"), Some(&lead), None, &[("if-match", &tag)]).await;
+    let (s, _, _) = app
+        .call_full(
+            Method::DELETE,
+            &format!("{rota}/layers/backup"),
+            Some(&lead),
+            None,
+            &[("if-match", &tag)],
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = app.get(&format!("{rota}/layers/backup")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, me) = app.get("/api/v1/people/erin/oncall?at=2026-12-02T12:00:00Z").await;
+    let (_, me) = app
+        .get("/api/v1/people/erin/oncall?at=2026-12-02T12:00:00Z")
+        .await;
     assert_eq!(me["on_call"].as_array().map(|a| a.len()), Some(0));
     app.stop().await;
 }
