@@ -46,8 +46,15 @@ events=$(curl -sf "$feed" | grep -c BEGIN:VEVENT)
 
 echo "== [$backend] GET on-call, 64 connections, 2 wrk threads, 20 s"
 wrk -t2 -c64 -d20s --latency -H "$auth" "$base/api/v1/teams/sre/rotas/sre-day-night/oncall"
-echo "== [$backend] per-person ICS feed ($events events over 3 rotas), 1 connection, 10 s"
+echo "== [$backend] GET on-call, 16 connections, 2 wrk threads, 20 s"
+wrk -t2 -c16 -d20s --latency -H "$auth" "$base/api/v1/teams/sre/rotas/sre-day-night/oncall"
+echo "== [$backend] per-person ICS feed ($events events over 3 rotas), cached (no change since the last fetch), 1 connection, 10 s"
 wrk -t1 -c1 -d10s --latency "$feed"
+echo "== [$backend] per-person ICS feed, cold: the first fetch after a change (a team update), 50 times"
+for _ in $(seq 1 50); do
+  curl -sf -o /dev/null -X PUT -H "$auth" -H "$json" "$base/api/v1/teams/sre" -d '{"timezone":"America/New_York","lead":"ivan"}'
+  curl -sf -o /dev/null -w '%{time_total}\n' "$feed"
+done | sort -n | awk '{ t[NR] = $1 * 1000 } END { printf "cold feed fetch (ms): p50 %.2f  p90 %.2f  max %.2f  (n=%d)\n", t[int(NR * 0.5)], t[int(NR * 0.9)], t[NR], NR }'
 echo "== [$backend] override writes (POST, each validated and checked), 1 connection, 10 s"
 cat > post.lua <<'LUA'
 counter = 0

@@ -6,11 +6,14 @@ use vigil::clock::{Clock, SystemClock};
 
 fn main() {
     let cli = vigil::cli::Cli::parse();
+    // Unlocked handles: each write takes the lock briefly. Holding
+    // `stderr().lock()` here would block the server's log writes from other
+    // threads for good (and with them shutdown).
     let code = vigil::cli::run(
         cli,
         SystemClock.now(),
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
     );
     std::process::exit(code);
 }

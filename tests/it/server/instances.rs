@@ -173,3 +173,70 @@ both!(
     schedules_apply_postgres,
     schedules_apply_is_idempotent
 );
+
+/// `vigil serve` as an operator runs it: it answers, logs, and on SIGTERM
+/// finishes and exits 0.
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let dir = std::env::temp_dir().join(format!("vigil-it-serve-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let port = 20000 + (rand::random::<u16>() % 20000);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &format!("sqlite://{}/v.db", dir.display()),
+        ])
+        .current_dir(&dir)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("vigil serve starts");
+    let start = Instant::now();
+    let up = loop {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break true;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(up, "vigil serve listens");
+    assert!(
+        dir.join("vigil-admin-token").exists(),
+        "first start wrote the admin token file"
+    );
+    let token = std::fs::read_to_string(dir.join("vigil-admin-token")).unwrap_or_default();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let stopped = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break Some(s);
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let status = stopped.expect("vigil serve exits after SIGTERM");
+    assert_eq!(status.code(), Some(0));
+    let mut log = String::new();
+    use std::io::Read;
+    let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut log));
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(
+        !log.contains(token.trim()),
+        "the admin token never appears in the log"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
