@@ -78,6 +78,7 @@ pub fn oncall_json(r: &rota::Rota, at: Instant) -> Value {
     json!({ "at": utc(at), "layers": layers, "roles": roles })
 }
 
+#[utoipa::path(get, path = "/api/v1/teams/{team}/rotas/{rota}/oncall", tag = "calendar", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("at" = Option<String>, Query, description = "RFC 3339 instant (default now)")), responses((status = 200, description = "who is on call per layer and role", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn oncall(
     State(st): State<AppState>,
     p: Principal,
@@ -93,6 +94,7 @@ pub async fn oncall(
     Ok(Json(oncall_json(&l.rota, at)))
 }
 
+#[utoipa::path(get, path = "/api/v1/teams/{team}/rotas/{rota}/shifts", tag = "calendar", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("from" = Option<String>, Query, description = "RFC 3339 (default now)"), ("to" = Option<String>, Query, description = "RFC 3339 (default from + 14 days)"), ("layer" = Option<String>, Query)), responses((status = 200, description = "shifts in the window", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn shifts(
     State(st): State<AppState>,
     p: Principal,
@@ -143,6 +145,7 @@ pub async fn person_shifts_between(
     Ok(out)
 }
 
+#[utoipa::path(get, path = "/api/v1/people/{handle}/shifts", tag = "calendar", params(("handle" = String, Path, description = "person handle"), ("from" = Option<String>, Query, description = "RFC 3339 (default now)"), ("to" = Option<String>, Query, description = "RFC 3339 (default from + 14 days)")), responses((status = 200, description = "the shifts of a person across teams", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn person_shifts(
     State(st): State<AppState>,
     _p: Principal,
@@ -168,6 +171,7 @@ pub async fn person_shifts(
 }
 
 /// Where a person is on call at an instant, across every team's rotas.
+#[utoipa::path(get, path = "/api/v1/people/{handle}/oncall", tag = "calendar", params(("handle" = String, Path, description = "person handle"), ("at" = Option<String>, Query, description = "RFC 3339 instant (default now)")), responses((status = 200, description = "where the person is on call", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn person_oncall(
     State(st): State<AppState>,
     _p: Principal,

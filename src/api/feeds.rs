@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedBody {
     person: Option<String>,
@@ -32,6 +32,7 @@ fn feed_url(st: &AppState, secret: &str) -> String {
     format!("{}/ics/{secret}", st.public_url.trim_end_matches('/'))
 }
 
+#[utoipa::path(post, path = "/api/v1/feeds", tag = "feeds", request_body = FeedBody, responses((status = 201, description = "the feed URL shown once", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn create(
     State(st): State<AppState>,
     p: Principal,
@@ -109,6 +110,7 @@ fn may_manage(p: &Principal, f: &FeedRow) -> bool {
         || f.team.as_deref().is_some_and(|t| p.leads(t))
 }
 
+#[utoipa::path(delete, path = "/api/v1/feeds/{id}", tag = "feeds", params(("id" = String, Path)), responses((status = 204, description = "revoked"), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn revoke(
     State(st): State<AppState>,
     p: Principal,
@@ -134,6 +136,7 @@ pub async fn revoke(
 }
 
 /// A new secret for the same feed; the old URL stops working at once.
+#[utoipa::path(post, path = "/api/v1/feeds/{id}/rotate", tag = "feeds", params(("id" = String, Path)), responses((status = 201, description = "the new feed URL; the old one stops working", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn rotate(
     State(st): State<AppState>,
     p: Principal,
@@ -176,6 +179,7 @@ pub async fn rotate(
         .into_response())
 }
 
+#[utoipa::path(get, path = "/ics/{token}", tag = "feeds", params(("token" = String, Path, description = "the feed secret"), ("If-None-Match" = Option<String>, Header)), responses((status = 200, description = "text/calendar"), (status = 304, description = "unchanged"), (status = 404, description = "unknown or revoked", body = super::ErrorBody)))]
 pub async fn ics(
     State(st): State<AppState>,
     Path(token): Path<String>,

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LayerBody {
     layer: Value,
@@ -42,6 +42,7 @@ fn layers(doc: &mut Value) -> &mut Vec<Value> {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/teams/{team}/rotas/{rota}/layers/{layer}", tag = "rotas", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("layer" = String, Path)), responses((status = 200, description = "the layer", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn get(
     State(st): State<AppState>,
     _p: Principal,
@@ -57,6 +58,7 @@ pub async fn get(
         .ok_or_else(|| ApiError::not_found(format!("layer {layer}")))
 }
 
+#[utoipa::path(put, path = "/api/v1/teams/{team}/rotas/{rota}/layers/{layer}", tag = "rotas", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("layer" = String, Path), ("If-Match" = Option<String>, Header, description = "the rota ETag; required to update")), request_body = LayerBody, responses((status = 200, description = "stored", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn put(
     State(st): State<AppState>,
     p: Principal,
@@ -84,6 +86,7 @@ pub async fn put(
     save(&st, &p, team, name, &headers, body).await
 }
 
+#[utoipa::path(delete, path = "/api/v1/teams/{team}/rotas/{rota}/layers/{layer}", tag = "rotas", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("layer" = String, Path), ("If-Match" = Option<String>, Header, description = "the rota ETag; required to update")), responses((status = 200, description = "removed", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn delete(
     State(st): State<AppState>,
     p: Principal,

@@ -22,6 +22,59 @@ use axum::routing::{delete, get, post};
 use error::ApiError;
 use state::AppState;
 use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// The OpenAPI document, generated from the handlers' annotations and served
+/// at /api/v1/openapi.json, with Swagger UI (vendored, works offline) at
+/// /api/v1/docs.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Vigil", description = "On-call scheduling: rotas, shifts, overrides, swaps and calendar feeds."),
+    paths(
+        teams::list_teams, teams::get_team, teams::put_team, teams::delete_team,
+        teams::list_people, teams::get_person, teams::put_person, teams::delete_person,
+        calendar::oncall, calendar::shifts, calendar::person_shifts, calendar::person_oncall,
+        rotas::list, rotas::get, rotas::put, rotas::delete,
+        layers::get, layers::put, layers::delete,
+        overrides::list, overrides::create, overrides::delete,
+        swaps::list, swaps::offer, swaps::accept, swaps::approve, swaps::decline, swaps::cancel,
+        tokens::create, tokens::revoke, tokens::audit,
+        feeds::create, feeds::revoke, feeds::rotate, feeds::ics
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// The error body every 4xx and 5xx carries.
+#[derive(utoipa::ToSchema, serde::Serialize)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(utoipa::ToSchema, serde::Serialize)]
+pub struct ErrorDetail {
+    /// bad_request, unauthorized, forbidden, not_found, conflict, invalid,
+    /// rule_violation, too_large, precondition_required, internal
+    code: String,
+    message: String,
+    /// The field or parameter at fault, when there is one.
+    field: Option<String>,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
 
 /// Bodies larger than this are refused with 413.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -90,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/feeds/{id}", delete(feeds::revoke))
         .route("/api/v1/feeds/{id}/rotate", post(feeds::rotate))
         .route("/ics/{token}", get(feeds::ics))
+        .merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideBody {
     layer: String,
@@ -41,6 +41,7 @@ fn json_of(o: &OverrideRow) -> Value {
             "person": o.person, "replaces": o.replaces, "note": o.note, "created_by": o.created_by })
 }
 
+#[utoipa::path(get, path = "/api/v1/teams/{team}/rotas/{rota}/overrides", tag = "overrides", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name")), responses((status = 200, description = "overrides", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn list(
     State(st): State<AppState>,
     _p: Principal,
@@ -56,6 +57,7 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(post, path = "/api/v1/teams/{team}/rotas/{rota}/overrides", tag = "overrides", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name")), request_body = OverrideBody, responses((status = 201, description = "created", body = serde_json::Value), (status = 422, description = "invalid or a hard rule broken", body = super::ErrorBody), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn create(
     State(st): State<AppState>,
     p: Principal,
@@ -145,6 +147,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
+#[utoipa::path(delete, path = "/api/v1/teams/{team}/rotas/{rota}/overrides/{id}", tag = "overrides", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("id" = String, Path)), responses((status = 204, description = "deleted"), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn delete(
     State(st): State<AppState>,
     p: Principal,

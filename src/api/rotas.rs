@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 /// How far ahead writes are checked.
 pub const CHECK_DAYS: i64 = 90;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotaBody {
     pub document: Value,
@@ -42,6 +42,7 @@ fn rota_json(row: &RotaRow) -> Value {
             "updated_at": documents::rfc3339(row.updated_at), "document": documents::to_json(&row.document) })
 }
 
+#[utoipa::path(get, path = "/api/v1/teams/{team}/rotas", tag = "rotas", params(("team" = String, Path, description = "team slug")), responses((status = 200, description = "rotas of the team", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn list(
     State(st): State<AppState>,
     _p: Principal,
@@ -59,6 +60,7 @@ pub async fn list(
     Ok(Json(json!({ "rotas": list })))
 }
 
+#[utoipa::path(get, path = "/api/v1/teams/{team}/rotas/{rota}", tag = "rotas", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name")), responses((status = 200, description = "the rota document with its ETag", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn get(
     State(st): State<AppState>,
     _p: Principal,
@@ -88,6 +90,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     })
 }
 
+#[utoipa::path(put, path = "/api/v1/teams/{team}/rotas/{rota}", tag = "rotas", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("If-Match" = Option<String>, Header, description = "the rota ETag; required to update")), request_body = RotaBody, responses((status = 200, description = "updated", body = serde_json::Value), (status = 201, description = "created", body = serde_json::Value), (status = 409, description = "stale If-Match", body = super::ErrorBody), (status = 422, description = "invalid or a hard rule broken", body = super::ErrorBody), (status = 428, description = "If-Match missing", body = super::ErrorBody), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn put(
     State(st): State<AppState>,
     p: Principal,
@@ -192,6 +195,7 @@ pub async fn save(
     Ok((status, [(header::ETAG, etag(version))], Json(out)).into_response())
 }
 
+#[utoipa::path(delete, path = "/api/v1/teams/{team}/rotas/{rota}", tag = "rotas", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("If-Match" = Option<String>, Header, description = "the rota ETag; required to update")), responses((status = 204, description = "deleted"), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn delete(
     State(st): State<AppState>,
     p: Principal,

@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OfferBody {
     layer: String,
@@ -33,14 +33,14 @@ pub struct OfferBody {
     note: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Span {
     start: String,
     end: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptBody {
     in_return: Option<Span>,
@@ -81,6 +81,7 @@ fn holds(rota: &Rota, layer: usize, who: &str, iv: Interval) -> bool {
     interval::subtract(&[iv], &mine).is_empty()
 }
 
+#[utoipa::path(get, path = "/api/v1/teams/{team}/rotas/{rota}/swaps", tag = "swaps", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name")), responses((status = 200, description = "swaps", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn list(
     State(st): State<AppState>,
     _p: Principal,
@@ -93,6 +94,7 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(post, path = "/api/v1/teams/{team}/rotas/{rota}/swaps", tag = "swaps", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name")), request_body = OfferBody, responses((status = 201, description = "offered", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn offer(
     State(st): State<AppState>,
     p: Principal,
@@ -167,6 +169,7 @@ async fn swap_of(st: &AppState, team: &str, name: &str, id: &str) -> Result<Swap
         .ok_or_else(|| ApiError::not_found(format!("swap {id}")))
 }
 
+#[utoipa::path(post, path = "/api/v1/teams/{team}/rotas/{rota}/swaps/{id}/accept", tag = "swaps", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("id" = String, Path)), request_body = AcceptBody, responses((status = 200, description = "accepted or applied", body = serde_json::Value), (status = 409, description = "no longer offered", body = super::ErrorBody), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn accept(
     State(st): State<AppState>,
     p: Principal,
@@ -253,6 +256,7 @@ pub async fn accept(
     transition(&st, &p, next, "offered", "swap.accept").await
 }
 
+#[utoipa::path(post, path = "/api/v1/teams/{team}/rotas/{rota}/swaps/{id}/approve", tag = "swaps", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("id" = String, Path)), responses((status = 200, description = "applied", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn approve(
     State(st): State<AppState>,
     p: Principal,
@@ -279,6 +283,7 @@ pub async fn approve(
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/teams/{team}/rotas/{rota}/swaps/{id}/decline", tag = "swaps", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("id" = String, Path)), responses((status = 200, description = "declined", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn decline(
     State(st): State<AppState>,
     p: Principal,
@@ -287,6 +292,7 @@ pub async fn decline(
     close(st, p, team, name, id, "declined").await
 }
 
+#[utoipa::path(post, path = "/api/v1/teams/{team}/rotas/{rota}/swaps/{id}/cancel", tag = "swaps", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("id" = String, Path)), responses((status = 200, description = "cancelled", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn cancel(
     State(st): State<AppState>,
     p: Principal,

@@ -37,7 +37,7 @@ pub fn check_zone(field: &str, v: &str) -> Result<(), ApiError> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamBody {
     timezone: String,
@@ -46,6 +46,7 @@ pub struct TeamBody {
     swap_approval: bool,
 }
 
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", responses((status = 200, description = "teams", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn list_teams(
     State(st): State<AppState>,
     _p: Principal,
@@ -53,6 +54,7 @@ pub async fn list_teams(
     Ok(Json(json!({ "teams": st.store.load_teams().await? })))
 }
 
+#[utoipa::path(get, path = "/api/v1/teams/{team}", tag = "teams", params(("team" = String, Path, description = "team slug")), responses((status = 200, description = "a team", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn get_team(
     State(st): State<AppState>,
     _p: Principal,
@@ -65,6 +67,7 @@ pub async fn get_team(
         .ok_or_else(|| ApiError::not_found(format!("team {team}")))
 }
 
+#[utoipa::path(put, path = "/api/v1/teams/{team}", tag = "teams", params(("team" = String, Path, description = "team slug")), request_body = TeamBody, responses((status = 200, description = "updated", body = serde_json::Value), (status = 201, description = "created", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn put_team(
     State(st): State<AppState>,
     p: Principal,
@@ -113,6 +116,7 @@ pub async fn put_team(
     Ok((status, Json(row)).into_response())
 }
 
+#[utoipa::path(delete, path = "/api/v1/teams/{team}", tag = "teams", params(("team" = String, Path, description = "team slug")), responses((status = 204, description = "deleted"), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn delete_team(
     State(st): State<AppState>,
     p: Principal,
@@ -129,7 +133,7 @@ pub async fn delete_team(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonBody {
     name: String,
@@ -173,6 +177,7 @@ fn validate_person(b: &PersonBody) -> Result<(), ApiError> {
     Ok(())
 }
 
+#[utoipa::path(get, path = "/api/v1/people", tag = "people", responses((status = 200, description = "people", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn list_people(
     State(st): State<AppState>,
     _p: Principal,
@@ -180,6 +185,7 @@ pub async fn list_people(
     Ok(Json(json!({ "people": st.store.load_people().await? })))
 }
 
+#[utoipa::path(get, path = "/api/v1/people/{handle}", tag = "people", params(("handle" = String, Path, description = "person handle")), responses((status = 200, description = "a person", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn get_person(
     State(st): State<AppState>,
     _p: Principal,
@@ -193,6 +199,7 @@ pub async fn get_person(
 }
 
 /// Admins create and edit anyone; a person edits their own details.
+#[utoipa::path(put, path = "/api/v1/people/{handle}", tag = "people", params(("handle" = String, Path, description = "person handle")), request_body = PersonBody, responses((status = 200, description = "updated", body = serde_json::Value), (status = 201, description = "created", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn put_person(
     State(st): State<AppState>,
     p: Principal,
@@ -238,6 +245,7 @@ pub async fn put_person(
     Ok((status, Json(row)).into_response())
 }
 
+#[utoipa::path(delete, path = "/api/v1/people/{handle}", tag = "people", params(("handle" = String, Path, description = "person handle")), responses((status = 204, description = "deleted"), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn delete_person(
     State(st): State<AppState>,
     p: Principal,

@@ -6,6 +6,7 @@ mod access;
 mod feeds;
 mod input;
 mod instances;
+mod openapi;
 mod rotas;
 mod swaps;
 
