@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_init;
 mod m20261127_000002_swaps;
+mod m20261127_000003_directory;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_init::Migration),
             Box::new(m20261127_000002_swaps::Migration),
+            Box::new(m20261127_000003_directory::Migration),
         ]
     }
 }

@@ -13,8 +13,17 @@ use crate::store::{OverrideRow, PersonRow, RotaRow, Store, StoreError, TeamRow};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// (team, rota) → (the change counter it was built at, the rota).
-type Entries = HashMap<(String, String), (i64, Arc<Loaded>)>;
+/// A built rota and what it was built from: the change counter it was last
+/// checked at, the rota's version and the directory counter.
+#[derive(Clone)]
+struct Entry {
+    generation: i64,
+    version: i64,
+    directory: i64,
+    loaded: Arc<Loaded>,
+}
+
+type Entries = HashMap<(String, String), Entry>;
 
 /// Parsed rotas, valid while the store's change counter stays the same.
 #[derive(Default)]
@@ -57,14 +66,37 @@ impl RotaCache {
         name: &str,
     ) -> Result<Option<Arc<Loaded>>, LoadError> {
         let key = (team.to_string(), name.to_string());
-        if let Some((g, l)) = self
+        let cached = self
             .inner
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&key)
-            && *g == generation
+            .cloned();
+        if let Some(e) = &cached
+            && e.generation == generation
         {
-            return Ok(Some(l.clone()));
+            return Ok(Some(e.loaded.clone()));
+        }
+        // Something changed somewhere: is it this rota (its version) or the
+        // teams and people every rota reads (the directory)? Read the stamp
+        // before any rows, so a cached rota is never older than its label.
+        let Some((version, directory)) = store.rota_stamp(team, name).await? else {
+            self.inner
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&key);
+            return Ok(None);
+        };
+        if let Some(e) = cached
+            && e.version == version
+            && e.directory == directory
+        {
+            let kept = Entry { generation, ..e };
+            self.inner
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, kept.clone());
+            return Ok(Some(kept.loaded));
         }
         let (Some(team_row), Some(row)) = (
             store.load_team(team).await?,
@@ -75,12 +107,17 @@ impl RotaCache {
         let people = store.load_people().await?;
         let overrides = store.load_overrides(team, name).await?;
         let rota = build(&team_row, &people, &row, &overrides).map_err(LoadError::Invalid)?;
-        let loaded = Arc::new(Loaded { rota, row });
+        let entry = Entry {
+            generation,
+            version,
+            directory,
+            loaded: Arc::new(Loaded { rota, row }),
+        };
         self.inner
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, (generation, loaded.clone()));
-        Ok(Some(loaded))
+            .insert(key, entry.clone());
+        Ok(Some(entry.loaded))
     }
 }
 

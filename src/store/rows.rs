@@ -305,6 +305,14 @@ impl Store {
         .map(swap)
         .transpose()
     }
+    /// A rota's version and the directory counter, or None if the rota is
+    /// gone: what a cached rota is checked against.
+    pub async fn rota_stamp(&self, team: &str, name: &str) -> Result<Option<(i64, i64)>> {
+        let sql = "SELECT r.version AS version, m.value AS directory FROM rotas r, meta m WHERE r.team = ? AND r.name = ? AND m.key = 'directory'";
+        let r = self.one(sql, vec![team.into(), name.into()]).await?;
+        r.map(|r| Ok((i(&r, "version")?, i(&r, "directory")?)))
+            .transpose()
+    }
     /// An unrevoked API token by the hash of its secret.
     pub async fn find_api_token(&self, hash: &str) -> Result<Option<TokenRow>> {
         self.one("SELECT id, hash, role, teams, person FROM api_tokens WHERE hash = ? AND revoked_at IS NULL", vec![hash.into()])
@@ -364,6 +372,7 @@ impl Store {
 
 impl Tx {
     pub async fn upsert_team(&self, t: &TeamRow, now: i64) -> Result<()> {
+        self.touch_directory().await?;
         self.exec(
             "INSERT INTO teams (slug, timezone, lead, swap_approval, updated_at) VALUES (?, ?, ?, ?, ?) \
              ON CONFLICT (slug) DO UPDATE SET timezone = excluded.timezone, lead = excluded.lead, \
@@ -374,6 +383,7 @@ impl Tx {
         .map(|_| ())
     }
     pub async fn delete_team(&self, slug: &str) -> Result<u64> {
+        self.touch_directory().await?;
         self.exec("DELETE FROM overrides WHERE team = ?", vec![slug.into()])
             .await?;
         self.exec("DELETE FROM rotas WHERE team = ?", vec![slug.into()])
@@ -382,6 +392,7 @@ impl Tx {
             .await
     }
     pub async fn upsert_person(&self, p: &PersonRow, now: i64) -> Result<()> {
+        self.touch_directory().await?;
         self.exec(
             "INSERT INTO people (handle, name, email, phone, chat, timezone, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (handle) DO UPDATE SET name = excluded.name, email = excluded.email, phone = excluded.phone, \
@@ -400,6 +411,7 @@ impl Tx {
         .map(|_| ())
     }
     pub async fn delete_person(&self, handle: &str) -> Result<u64> {
+        self.touch_directory().await?;
         self.exec("DELETE FROM people WHERE handle = ?", vec![handle.into()])
             .await
     }
@@ -452,6 +464,9 @@ impl Tx {
         .map(|_| ())
     }
     pub async fn delete_rota(&self, team: &str, name: &str) -> Result<u64> {
+        // A re-created rota starts again at version 1: bump the directory so
+        // no instance mistakes it for the old one it has cached.
+        self.touch_directory().await?;
         self.exec(
             "DELETE FROM overrides WHERE team = ? AND rota = ?",
             vec![team.into(), name.into()],
@@ -566,6 +581,15 @@ impl Tx {
             )));
         }
         Ok(())
+    }
+    /// Teams and people feed every rota: their writes bump `directory`.
+    async fn touch_directory(&self) -> Result<()> {
+        self.exec(
+            "UPDATE meta SET value = value + 1 WHERE key = 'directory'",
+            vec![],
+        )
+        .await
+        .map(|_| ())
     }
     /// The rota's version inside this transaction.
     pub async fn rota_version(&self, team: &str, name: &str) -> Result<Option<i64>> {

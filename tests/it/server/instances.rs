@@ -51,6 +51,29 @@ async fn an_edit_through_one_instance_is_served_by_another(b: Backend) {
         ics.contains("DTSTART:20261202T090000Z"),
         "the edit is in the other instance's feed"
     );
+    // A person's new name reaches the other instance's cached rotas too.
+    let (s, _) = a
+        .call(
+            Method::PUT,
+            "/api/v1/people/carol",
+            Some(&admin),
+            Some(json!({ "name": "Carol Renamed" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let ics = bi
+        .http
+        .get(f["url"].as_str().expect("url"))
+        .send()
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        ics.contains("On call: Carol Renamed"),
+        "the rename is in the other instance's feed"
+    );
     bi.stop().await;
     a.stop().await;
 }
