@@ -55,6 +55,14 @@ for _ in $(seq 1 50); do
   curl -sf -o /dev/null -X PUT -H "$auth" -H "$json" "$base/api/v1/teams/sre" -d '{"timezone":"America/New_York","lead":"ivan"}'
   curl -sf -o /dev/null -w '%{time_total}\n' "$feed"
 done | sort -n | awk '{ t[NR] = $1 * 1000 } END { printf "cold feed fetch (ms): p50 %.2f  p90 %.2f  max %.2f  (n=%d)\n", t[int(NR * 0.5)], t[int(NR * 0.9)], t[NR], NR }'
+echo "== [$backend] per-person ICS feed, first fetch after an edit to another rota (an override in payments), 50 times"
+for i in $(seq 1 50); do
+  day=$(printf '%02d' $(( (i % 28) + 1 )))
+  month=$(printf '%02d' $(( (i / 28) + 1 )))
+  curl -sf -o /dev/null -X POST -H "$auth" -H "$json" "$base/api/v1/teams/payments/rotas/payments-weekly/overrides" \
+    -d "{\"layer\":\"primary\",\"kind\":\"add\",\"person\":\"erin\",\"start\":\"2028-$month-${day}T10:00:00Z\",\"end\":\"2028-$month-${day}T11:00:00Z\",\"accept_violations\":true}"
+  curl -sf -o /dev/null -w '%{time_total}\n' "$feed"
+done | sort -n | awk '{ t[NR] = $1 * 1000 } END { printf "feed fetch after an edit elsewhere (ms): p50 %.2f  p90 %.2f  max %.2f  (n=%d)\n", t[int(NR * 0.5)], t[int(NR * 0.9)], t[NR], NR }'
 echo "== [$backend] override writes (POST, each validated and checked), 1 connection, 10 s"
 cat > post.lua <<'LUA'
 counter = 0

@@ -103,11 +103,24 @@ pub async fn create(
         .into_response())
 }
 
-fn may_manage(p: &Principal, f: &FeedRow) -> bool {
-    p.is_admin()
+/// The feed `id`, if `p` may manage it: whoever made it, its person, a lead
+/// of its team, or an admin.
+async fn managed(st: &AppState, p: &Principal, id: &str, verb: &str) -> Result<FeedRow, ApiError> {
+    let f = st
+        .store
+        .load_feed_token(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("feed {id}")))?;
+    let may = p.is_admin()
         || f.created_by == p.actor()
         || f.person.as_deref().is_some_and(|who| p.is(who))
-        || f.team.as_deref().is_some_and(|t| p.leads(t))
+        || f.team.as_deref().is_some_and(|t| p.leads(t));
+    if !may {
+        return Err(ApiError::forbidden(format!(
+            "only whoever made the feed, its person, a lead of its team or an admin may {verb} it"
+        )));
+    }
+    Ok(f)
 }
 
 #[utoipa::path(delete, path = "/api/v1/feeds/{id}", tag = "feeds", params(("id" = String, Path)), responses((status = 204, description = "revoked"), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
@@ -116,16 +129,7 @@ pub async fn revoke(
     p: Principal,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let f = st
-        .store
-        .load_feed_token(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("feed {id}")))?;
-    if !may_manage(&p, &f) {
-        return Err(ApiError::forbidden(
-            "only whoever made the feed, its person, a lead of its team or an admin may revoke it",
-        ));
-    }
+    managed(&st, &p, &id, "revoke").await?;
     let now = st.now_secs();
     let tx = st.store.tx().await?;
     tx.revoke_feed_token(&id, now).await?;
@@ -142,16 +146,7 @@ pub async fn rotate(
     p: Principal,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let f = st
-        .store
-        .load_feed_token(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("feed {id}")))?;
-    if !may_manage(&p, &f) {
-        return Err(ApiError::forbidden(
-            "only whoever made the feed, its person, a lead of its team or an admin may rotate it",
-        ));
-    }
+    let f = managed(&st, &p, &id, "rotate").await?;
     let (secret, h) = new_secret("vf_");
     let row = FeedRow {
         id: new_id("feed_"),

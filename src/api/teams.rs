@@ -37,6 +37,21 @@ pub fn check_zone(field: &str, v: &str) -> Result<(), ApiError> {
     })
 }
 
+/// "team.create" or "team.update", for the audit log.
+fn upsert_action(what: &str, existed: bool) -> String {
+    format!("{what}.{}", if existed { "update" } else { "create" })
+}
+
+/// 200 for an update, 201 for a creation.
+fn saved(existed: bool, body: impl IntoResponse) -> Response {
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    (status, body).into_response()
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamBody {
@@ -98,22 +113,13 @@ pub async fn put_team(
     tx.audit(
         st.now_secs(),
         &p.actor(),
-        if existing.is_some() {
-            "team.update"
-        } else {
-            "team.create"
-        },
+        &upsert_action("team", existing.is_some()),
         &team,
         json!(row),
     )
     .await?;
     tx.commit().await?;
-    let status = if existing.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    Ok((status, Json(row)).into_response())
+    Ok(saved(existing.is_some(), Json(row)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/teams/{team}", tag = "teams", params(("team" = String, Path, description = "team slug")), responses((status = 204, description = "deleted"), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
@@ -227,22 +233,13 @@ pub async fn put_person(
     tx.audit(
         st.now_secs(),
         &p.actor(),
-        if existing.is_some() {
-            "person.update"
-        } else {
-            "person.create"
-        },
+        &upsert_action("person", existing.is_some()),
         &handle,
         json!(row),
     )
     .await?;
     tx.commit().await?;
-    let status = if existing.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    Ok((status, Json(row)).into_response())
+    Ok(saved(existing.is_some(), Json(row)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/people/{handle}", tag = "people", params(("handle" = String, Path, description = "person handle")), responses((status = 204, description = "deleted"), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
