@@ -50,7 +50,7 @@ pub async fn create(
                 .await?
                 .iter()
                 .any(|t| p.leads(&t.slug));
-            if !(p.is(person) || leads_any) {
+            if !(p.is_admin() || p.is(person) || leads_any) {
                 return Err(ApiError::forbidden(
                     "a person's feed may be made by the person, a lead or an admin",
                 ));

@@ -236,6 +236,33 @@ fn serve_stops_cleanly_on_sigterm() {
         "first start wrote the admin token file"
     );
     let token = std::fs::read_to_string(dir.join("vigil-admin-token")).unwrap_or_default();
+    // Fetch a calendar feed by its secret URL: the log must not show the secret.
+    let (code, _) = http(
+        port,
+        "PUT",
+        "/api/v1/people/zoe",
+        token.trim(),
+        Some(r#"{"name":"Zoe"}"#),
+    );
+    assert_eq!(code, 201);
+    let (code, body) = http(
+        port,
+        "POST",
+        "/api/v1/feeds",
+        token.trim(),
+        Some(r#"{"person":"zoe"}"#),
+    );
+    assert_eq!(code, 201, "{body}");
+    let url: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let secret = url["url"]
+        .as_str()
+        .expect("url")
+        .rsplit('/')
+        .next()
+        .expect("secret")
+        .to_string();
+    let (code, _) = http(port, "GET", &format!("/ics/{secret}"), "", None);
+    assert_eq!(code, 200);
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -261,5 +288,42 @@ fn serve_stops_cleanly_on_sigterm() {
         !log.contains(token.trim()),
         "the admin token never appears in the log"
     );
+    assert!(
+        !log.contains(&secret),
+        "the feed secret never appears in the log"
+    );
+    assert!(
+        log.contains(&format!("/ics/{}…", &secret[..8])),
+        "the feed path is logged redacted: {log}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A bare HTTP/1.1 request (the test above is synchronous): (status, body).
+fn http(port: u16, method: &str, path: &str, token: &str, body: Option<&str>) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let body = body.unwrap_or("");
+    let auth = if token.is_empty() {
+        String::new()
+    } else {
+        format!("Authorization: Bearer {token}\r\n")
+    };
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).expect("write");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let code = out
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (code, body)
 }
