@@ -424,3 +424,55 @@ async fn layers_and_people_on_call(b: Backend) {
     app.stop().await;
 }
 both!(layers_sqlite, layers_postgres, layers_and_people_on_call);
+
+/// Many writers at once: every write lands, none fails with a busy database.
+async fn concurrent_writes_all_land(b: Backend) {
+    let app = std::sync::Arc::new(TestApp::spawn(b).await);
+    let admin = app.admin.clone();
+    let mut tasks = Vec::new();
+    for i in 0..30u32 {
+        let (app, admin) = (app.clone(), admin.clone());
+        tasks.push(tokio::spawn(async move {
+            let (m, path, body) = match i % 3 {
+                0 => (
+                    Method::POST,
+                    "/api/v1/teams/payments/rotas/payments-weekly/overrides".to_string(),
+                    json!({ "layer": "primary", "kind": "add", "person": "erin",
+                            "start": format!("2027-05-{:02}T10:00:00Z", i / 3 + 1), "end": format!("2027-05-{:02}T11:00:00Z", i / 3 + 1) }),
+                ),
+                1 => (Method::PUT, format!("/api/v1/people/writer-{i}"), json!({ "name": format!("Writer {i}") })),
+                _ => (Method::POST, "/api/v1/feeds".to_string(), json!({ "team": "sre", "rota": "sre-day-night" })),
+            };
+            app.call(m, &path, Some(&admin), Some(body)).await
+        }));
+    }
+    for t in tasks {
+        let (s, v) = t.await.expect("task");
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let (_, list) = app
+        .get("/api/v1/teams/payments/rotas/payments-weekly/overrides")
+        .await;
+    // The file's own override lives in the rota document, not in this list.
+    assert_eq!(list["overrides"].as_array().map(|a| a.len()), Some(10));
+    let (_, people) = app.get("/api/v1/people").await;
+    let writers = people["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .filter(|p| {
+            p["handle"]
+                .as_str()
+                .is_some_and(|h| h.starts_with("writer-"))
+        })
+        .count();
+    assert_eq!(writers, 10);
+    if let Ok(app) = std::sync::Arc::try_unwrap(app) {
+        app.stop().await;
+    }
+}
+both!(
+    concurrent_writes_sqlite,
+    concurrent_writes_postgres,
+    concurrent_writes_all_land
+);
