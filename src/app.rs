@@ -41,6 +41,7 @@ impl App {
             public_url,
             tokens: Default::default(),
             feeds: Default::default(),
+            events: Default::default(),
         };
         Ok(App { listener, state })
     }

@@ -8,7 +8,7 @@ use super::auth::{Principal, hash, new_id, new_secret};
 use super::calendar::{loaded, person_shifts_between};
 use super::error::{ApiError, ApiJson};
 use super::state::{AppState, FeedEntry};
-use crate::rota::{Rota, Shift, shifts};
+use crate::rota::{Shift, shifts};
 use crate::store::FeedRow;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -18,6 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -269,8 +270,35 @@ async fn render(
             _ => return Err(ApiError::not_found("feed")),
         };
     let stamp = DateTime::<Utc>::from_timestamp(modified, 0).unwrap_or_default();
-    let pairs: Vec<(&Rota, Shift)> = events.iter().map(|(l, s)| (&l.rota, *s)).collect();
-    let body = crate::ics::render_many(&pairs, &name, stamp);
+    let body = {
+        let mut cache = st.events.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() > 200_000 {
+            cache.clear();
+        }
+        let texts: Vec<Arc<str>> = events
+            .iter()
+            .map(|(l, s)| {
+                let key = (
+                    l.build,
+                    s.layer,
+                    s.person,
+                    s.start.timestamp(),
+                    s.end.timestamp(),
+                    s.source.as_str(),
+                );
+                cache
+                    .entry(key)
+                    .or_insert_with(|| {
+                        // Each event is stamped with its own rota's last change.
+                        let at = DateTime::<Utc>::from_timestamp(l.row.updated_at, 0)
+                            .unwrap_or_default();
+                        Arc::from(crate::ics::event(&l.rota, s, at))
+                    })
+                    .clone()
+            })
+            .collect();
+        crate::ics::calendar(&name, texts.iter().map(|t| &**t))
+    };
     let digest: String = Sha256::digest(body.as_bytes())
         .iter()
         .take(12)

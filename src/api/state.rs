@@ -19,7 +19,13 @@ pub struct AppState {
     pub tokens: Arc<Mutex<HashMap<String, (i64, TokenRow)>>>,
     /// Rendered calendar feeds, by feed id.
     pub feeds: Arc<Mutex<HashMap<String, FeedEntry>>>,
+    /// Rendered VEVENTs by (rota build, shift): after an edit only the
+    /// edited rota's events are rendered again.
+    pub events: Arc<Mutex<HashMap<EventKey, Arc<str>>>>,
 }
+
+/// A built rota (`Loaded::build`) and a shift of it.
+pub type EventKey = (u64, usize, usize, i64, i64, &'static str);
 
 /// A rendered feed, valid for one change counter and one hour.
 #[derive(Clone)]

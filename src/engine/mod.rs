@@ -34,7 +34,11 @@ pub struct RotaCache {
 pub struct Loaded {
     pub rota: Rota,
     pub row: RotaRow,
+    /// Unique per build in this process, for caches keyed by a built rota.
+    pub build: u64,
 }
+
+static BUILDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -111,7 +115,11 @@ impl RotaCache {
             generation,
             version,
             directory,
-            loaded: Arc::new(Loaded { rota, row }),
+            loaded: Arc::new(Loaded {
+                rota,
+                row,
+                build: BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            }),
         };
         self.inner
             .lock()

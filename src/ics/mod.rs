@@ -21,12 +21,16 @@ pub const PRODID: &str = "-//Vigil//Vigil on-call//EN";
 
 /// A calendar of `shifts` of one rota, named `name`.
 pub fn render(rota: &Rota, shifts: &[Shift], name: &str, generated_at: Instant) -> String {
-    let events: Vec<(&Rota, Shift)> = shifts.iter().map(|s| (rota, *s)).collect();
-    render_many(&events, name, generated_at)
+    let events: Vec<String> = shifts
+        .iter()
+        .map(|s| event(rota, s, generated_at))
+        .collect();
+    calendar(name, events.iter().map(String::as_str))
 }
 
-/// A calendar of shifts from several rotas (a person's feed).
-pub fn render_many(events: &[(&Rota, Shift)], name: &str, generated_at: Instant) -> String {
+/// A calendar around already rendered events (see `event`), so a server can
+/// cache events and render only what changed.
+pub fn calendar<'a>(name: &str, events: impl Iterator<Item = &'a str>) -> String {
     let mut cal = Calendar::empty();
     cal.append_property(("PRODID", PRODID))
         .append_property(("VERSION", "2.0"))
@@ -35,30 +39,40 @@ pub fn render_many(events: &[(&Rota, Shift)], name: &str, generated_at: Instant)
         .append_property(("X-WR-CALNAME", name))
         .append_property(("X-PUBLISHED-TTL", "PT1H"))
         .append_property(("REFRESH-INTERVAL;VALUE=DURATION", "PT1H"));
-    for (rota, s) in events {
-        let layer = &rota.layers[s.layer].name;
-        let person = &rota.people[s.person];
-        let event = icalendar::Event::new()
-            .uid(&uid(rota, s))
-            .summary(&format!(
-                "On call: {} ({} {})",
-                person.name, rota.name, layer
-            ))
-            .description(&format!(
-                "{} is on call in layer {layer} of {} (from the {}).",
-                person.name,
-                rota.name,
-                s.source.as_str()
-            ))
-            .starts(s.start)
-            .ends(s.end)
-            .timestamp(generated_at)
-            .add_property("TRANSP", "TRANSPARENT")
-            .add_property("CATEGORIES", "On call")
-            .done();
-        cal.push(event);
+    // `Calendar` writes BEGIN, its properties, its components, then END.
+    let mut out = cal.to_string();
+    let end = "END:VCALENDAR\r\n";
+    out.truncate(out.len().saturating_sub(end.len()));
+    for e in events {
+        out.push_str(e);
     }
-    cal.to_string()
+    out.push_str(end);
+    out
+}
+
+/// One shift as a VEVENT (CRLF lines, folded, escaped).
+pub fn event(rota: &Rota, s: &Shift, stamp: Instant) -> String {
+    let layer = &rota.layers[s.layer].name;
+    let person = &rota.people[s.person];
+    icalendar::Event::new()
+        .uid(&uid(rota, s))
+        .summary(&format!(
+            "On call: {} ({} {})",
+            person.name, rota.name, layer
+        ))
+        .description(&format!(
+            "{} is on call in layer {layer} of {} (from the {}).",
+            person.name,
+            rota.name,
+            s.source.as_str()
+        ))
+        .starts(s.start)
+        .ends(s.end)
+        .timestamp(stamp)
+        .add_property("TRANSP", "TRANSPARENT")
+        .add_property("CATEGORIES", "On call")
+        .done()
+        .to_string()
 }
 
 /// Stable identity of a shift: the same shift always gets the same UID.
