@@ -9,7 +9,9 @@
 //! SQLite writes are also serialised in-process by a mutex; WAL mode lets
 //! reads go on meanwhile.
 
+mod reads;
 mod rows;
+mod writes;
 
 pub use rows::*;
 

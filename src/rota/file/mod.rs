@@ -5,6 +5,8 @@
 
 mod build;
 pub mod defs;
+mod overrides;
+mod rotations;
 mod values;
 
 use super::Rota;

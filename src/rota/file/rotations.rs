@@ -1,0 +1,361 @@
+//! Rotations in a rota file: cadences, participants, follow-the-sun groups
+//! and the order of effective-dated versions.
+
+use super::defs::*;
+use super::{Cx, values};
+use crate::rota::civil::TimeOfDay;
+use crate::rota::{Cadence, CivilCadence, DstPolicy, FollowTheSun, PersonIx, Rotation, SunGroup};
+use chrono::{Datelike, Duration, NaiveDate};
+use chrono_tz::Tz;
+use std::ops::Range;
+use toml::Spanned;
+
+/// Shortest nominal shift a rotation may have: longer than any DST gap, so
+/// handoff instants stay strictly increasing.
+const MIN_SHIFT: Duration = Duration::hours(2);
+
+pub(super) type Lookup<'a> = dyn Fn(&mut Cx, &Spanned<String>, &str) -> Option<PersonIx> + 'a;
+
+pub(super) fn rotation(
+    cx: &mut Cx,
+    r: &RotationDef,
+    field: &str,
+    zone: Tz,
+    policy: DstPolicy,
+    lookup: &Lookup,
+) -> Option<Rotation> {
+    let effective_from = match &r.effective_from {
+        Some(e) => Some(values::instant(
+            cx,
+            e,
+            &format!("{field}.effective_from"),
+            zone,
+        )?),
+        None => None,
+    };
+    let policy = match r.dst {
+        Some(DstDef::WallClock) => DstPolicy::WallClock,
+        Some(DstDef::FixedLength) => DstPolicy::FixedLength,
+        None => policy,
+    };
+    let start = values::date(cx, &r.start, &format!("{field}.start"))?;
+    let name = r.name.clone().unwrap_or_else(|| field.to_string());
+    if *r.cadence.get_ref() == CadenceDef::FollowTheSun {
+        let cadence = follow_the_sun(cx, r, field, start, policy, lookup)?;
+        return Some(Rotation {
+            name,
+            effective_from,
+            cadence,
+        });
+    }
+    if !r.groups.is_empty() {
+        cx.err(
+            r.cadence.span(),
+            &format!("{field}.groups"),
+            "groups are only for cadence = \"follow_the_sun\"",
+        );
+    }
+    let (participants, first) = participants(
+        cx,
+        &r.participants,
+        r.first.as_ref(),
+        field,
+        r.cadence.span(),
+        lookup,
+    )?;
+    let need = |cx: &mut Cx, v: &Option<Spanned<String>>, what: &str| -> Option<TimeOfDay> {
+        match v {
+            Some(v) => values::time_of_day(cx, v, &format!("{field}.{what}"), false),
+            None => {
+                cx.err(
+                    r.cadence.span(),
+                    &format!("{field}.{what}"),
+                    format!("this cadence needs {what}"),
+                );
+                None
+            }
+        }
+    };
+    let every = |cx: &mut Cx| -> Option<u32> {
+        match &r.every {
+            Some(e) if *e.get_ref() >= 1 => Some(*e.get_ref()),
+            Some(e) => {
+                cx.err(
+                    e.span(),
+                    &format!("{field}.every"),
+                    "every must be at least 1",
+                );
+                None
+            }
+            None => {
+                cx.err(
+                    r.cadence.span(),
+                    &format!("{field}.every"),
+                    "this cadence needs every",
+                );
+                None
+            }
+        }
+    };
+    let (anchor, period, offsets) = match r.cadence.get_ref() {
+        CadenceDef::Weekly => {
+            let day = match &r.handoff_day {
+                Some(d) => values::weekday(cx, d, &format!("{field}.handoff_day")),
+                None => {
+                    cx.err(
+                        r.cadence.span(),
+                        &format!("{field}.handoff_day"),
+                        "a weekly rotation needs handoff_day",
+                    );
+                    None
+                }
+            };
+            let (day, time) = (day?, need(cx, &r.handoff_time, "handoff_time")?);
+            let ahead =
+                (7 + day.num_days_from_monday() - start.weekday().num_days_from_monday()) % 7;
+            (
+                time.on(start + Duration::days(i64::from(ahead))),
+                Duration::days(7),
+                vec![Duration::zero()],
+            )
+        }
+        CadenceDef::Daily => (
+            need(cx, &r.handoff_time, "handoff_time")?.on(start),
+            Duration::days(1),
+            vec![Duration::zero()],
+        ),
+        CadenceDef::EveryDays => {
+            let n = every(cx)?;
+            (
+                need(cx, &r.handoff_time, "handoff_time")?.on(start),
+                Duration::days(i64::from(n)),
+                vec![Duration::zero()],
+            )
+        }
+        CadenceDef::EveryHours => {
+            let n = every(cx)?;
+            (
+                need(cx, &r.handoff_time, "handoff_time")?.on(start),
+                Duration::hours(i64::from(n)),
+                vec![Duration::zero()],
+            )
+        }
+        CadenceDef::DayNight => {
+            let Some(times) = &r.handoff_times else {
+                cx.err(
+                    r.cadence.span(),
+                    &format!("{field}.handoff_times"),
+                    "a day_night rotation needs handoff_times, e.g. [\"09:00\", \"21:00\"]",
+                );
+                return None;
+            };
+            let mut ts: Vec<TimeOfDay> = Vec::new();
+            for (k, t) in times.iter().enumerate() {
+                ts.push(values::time_of_day(
+                    cx,
+                    t,
+                    &format!("{field}.handoff_times[{k}]"),
+                    false,
+                )?);
+            }
+            ts.sort();
+            ts.dedup();
+            if ts.len() < 2 {
+                cx.err(
+                    r.cadence.span(),
+                    &format!("{field}.handoff_times"),
+                    "a day_night rotation needs at least two different handoff times",
+                );
+                return None;
+            }
+            let base = ts[0].since_midnight();
+            (
+                ts[0].on(start),
+                Duration::days(1),
+                ts.iter().map(|t| t.since_midnight() - base).collect(),
+            )
+        }
+        CadenceDef::FollowTheSun => return None,
+    };
+    let shortest = offsets
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .chain(offsets.last().map(|l| period - *l))
+        .min()
+        .unwrap_or(period);
+    if shortest < MIN_SHIFT {
+        cx.err(
+            r.cadence.span(),
+            &format!("{field}.cadence"),
+            "shifts must be at least 2 hours long",
+        );
+        return None;
+    }
+    let cadence = Cadence::Civil(CivilCadence {
+        zone,
+        policy,
+        anchor,
+        period,
+        offsets,
+        participants,
+        first,
+    });
+    Some(Rotation {
+        name: r.name.clone().unwrap_or_else(|| field.to_string()),
+        effective_from,
+        cadence,
+    })
+}
+
+fn participants(
+    cx: &mut Cx,
+    list: &[Spanned<String>],
+    first: Option<&Spanned<String>>,
+    field: &str,
+    at: Range<usize>,
+    lookup: &Lookup,
+) -> Option<(Vec<PersonIx>, usize)> {
+    if list.is_empty() {
+        cx.err(
+            at,
+            &format!("{field}.participants"),
+            "a rotation needs at least one participant",
+        );
+        return None;
+    }
+    let ps: Vec<Option<PersonIx>> = list
+        .iter()
+        .enumerate()
+        .map(|(k, p)| lookup(cx, p, &format!("{field}.participants[{k}]")))
+        .collect();
+    let ps: Vec<PersonIx> = ps.into_iter().collect::<Option<_>>()?;
+    let first = match first {
+        None => 0,
+        Some(f) => match list.iter().position(|p| p.get_ref() == f.get_ref()) {
+            Some(i) => i,
+            None => {
+                cx.err(
+                    f.span(),
+                    &format!("{field}.first"),
+                    format!("\"{}\" is not one of the participants", f.get_ref()),
+                );
+                return None;
+            }
+        },
+    };
+    Some((ps, first))
+}
+
+fn follow_the_sun(
+    cx: &mut Cx,
+    r: &RotationDef,
+    field: &str,
+    start: NaiveDate,
+    policy: DstPolicy,
+    lookup: &Lookup,
+) -> Option<Cadence> {
+    if policy == DstPolicy::FixedLength {
+        cx.err(r.cadence.span(), &format!("{field}.dst"), "follow_the_sun hands off at each group's local time; dst = \"fixed-length\" does not apply");
+    }
+    if r.groups.len() < 2 {
+        cx.err(
+            r.cadence.span(),
+            &format!("{field}.groups"),
+            "follow_the_sun needs at least two [[…groups]]",
+        );
+        return None;
+    }
+    if !r.participants.is_empty() {
+        cx.err(
+            r.participants[0].span(),
+            &format!("{field}.participants"),
+            "follow_the_sun lists participants per group",
+        );
+    }
+    let mut groups = Vec::new();
+    for (g, d) in r.groups.iter().enumerate() {
+        let gf = format!("{field}.groups[{g}]");
+        let zone = values::zone(cx, &d.timezone, &format!("{gf}.timezone"));
+        let handoff =
+            values::time_of_day(cx, &d.handoff_time, &format!("{gf}.handoff_time"), false);
+        let ps = participants(
+            cx,
+            &d.participants,
+            d.first.as_ref(),
+            &gf,
+            d.timezone.span(),
+            lookup,
+        );
+        let days = d.days_per_person.as_ref().map_or(7, |v| *v.get_ref());
+        if days == 0
+            && let Some(v) = &d.days_per_person
+        {
+            cx.err(
+                v.span(),
+                &format!("{gf}.days_per_person"),
+                "days_per_person must be at least 1",
+            );
+        }
+        if let (Some(zone), Some(handoff), Some((participants, first))) = (zone, handoff, ps) {
+            groups.push(SunGroup {
+                name: d.name.clone(),
+                zone,
+                handoff,
+                participants,
+                first,
+                days_per_person: days.max(1),
+            });
+        }
+    }
+    if groups.len() != r.groups.len() {
+        return None;
+    }
+    let m = groups.len() as i64;
+    let cadence = Cadence::FollowTheSun(FollowTheSun { start, groups });
+    // Zones change to and from summer time on different dates, so look at
+    // two years of real shifts, not one nominal day.
+    if let Some((k, d)) = cadence.shortest_shift(m * 740)
+        && d < MIN_SHIFT
+    {
+        let g = (k % m) as usize;
+        cx.err(
+            r.groups[g].handoff_time.span(),
+            &format!("{field}.groups[{g}].handoff_time"),
+            format!("group {}'s shift on cycle {} would last {} minutes; every shift must be at least 2 hours", r.groups[g].name, k / m, d.num_minutes()),
+        );
+        return None;
+    }
+    Some(cadence)
+}
+
+pub(super) fn check_versions(cx: &mut Cx, l: &LayerDef, field: &str) {
+    let rs = l.rotations.get_ref();
+    if rs.is_empty() {
+        cx.err(
+            l.rotations.span(),
+            &format!("{field}.rotations"),
+            "a layer needs at least one rotation",
+        );
+    }
+    let mut prev: Option<String> = None;
+    for (j, r) in rs.iter().enumerate().skip(1) {
+        match &r.effective_from {
+            None => cx.err(
+                r.cadence.span(),
+                &format!("{field}.rotations[{j}].effective_from"),
+                "every rotation after the first is an edit and needs effective_from",
+            ),
+            Some(e) => {
+                let t = e.get_ref().text();
+                if prev.as_ref().is_some_and(|p| *p >= t) {
+                    cx.err(
+                        e.span(),
+                        &format!("{field}.rotations[{j}].effective_from"),
+                        "edits must be listed in order of effective_from",
+                    );
+                }
+                prev = Some(t);
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Queries that read: methods on `Store`, outside any write transaction.
+
+use super::rows::*;
+use super::{Result, Store};
+
+impl Store {
+    pub async fn load_teams(&self) -> Result<Vec<TeamRow>> {
+        collect(
+            self.all(
+                "SELECT slug, timezone, lead, swap_approval FROM teams ORDER BY slug",
+                vec![],
+            )
+            .await?,
+            team,
+        )
+    }
+    pub async fn load_team(&self, slug: &str) -> Result<Option<TeamRow>> {
+        self.one(
+            "SELECT slug, timezone, lead, swap_approval FROM teams WHERE slug = ?",
+            vec![slug.into()],
+        )
+        .await?
+        .as_ref()
+        .map(team)
+        .transpose()
+    }
+    pub async fn load_people(&self) -> Result<Vec<PersonRow>> {
+        collect(
+            self.all(
+                "SELECT handle, name, email, phone, chat, timezone FROM people ORDER BY handle",
+                vec![],
+            )
+            .await?,
+            person,
+        )
+    }
+    pub async fn load_person(&self, handle: &str) -> Result<Option<PersonRow>> {
+        self.one(
+            "SELECT handle, name, email, phone, chat, timezone FROM people WHERE handle = ?",
+            vec![handle.into()],
+        )
+        .await?
+        .as_ref()
+        .map(person)
+        .transpose()
+    }
+    pub async fn load_rotas(&self, team: Option<&str>) -> Result<Vec<RotaRow>> {
+        let rows = match team {
+            Some(t) => {
+                self.all(
+                    &format!("SELECT {ROTA_COLS} FROM rotas WHERE team = ? ORDER BY name"),
+                    vec![t.into()],
+                )
+                .await?
+            }
+            None => {
+                self.all(
+                    &format!("SELECT {ROTA_COLS} FROM rotas ORDER BY team, name"),
+                    vec![],
+                )
+                .await?
+            }
+        };
+        collect(rows, rota)
+    }
+    pub async fn load_rota(&self, team: &str, name: &str) -> Result<Option<RotaRow>> {
+        self.one(
+            &format!("SELECT {ROTA_COLS} FROM rotas WHERE team = ? AND name = ?"),
+            vec![team.into(), name.into()],
+        )
+        .await?
+        .as_ref()
+        .map(rota)
+        .transpose()
+    }
+    pub async fn load_overrides(&self, team: &str, rota_name: &str) -> Result<Vec<OverrideRow>> {
+        let sql = format!(
+            "SELECT {OVERRIDE_COLS} FROM overrides WHERE team = ? AND rota = ? ORDER BY start_at, id"
+        );
+        collect(
+            self.all(&sql, vec![team.into(), rota_name.into()]).await?,
+            override_row,
+        )
+    }
+    pub async fn load_override(&self, id: &str) -> Result<Option<OverrideRow>> {
+        self.one(
+            &format!("SELECT {OVERRIDE_COLS} FROM overrides WHERE id = ?"),
+            vec![id.into()],
+        )
+        .await?
+        .as_ref()
+        .map(override_row)
+        .transpose()
+    }
+    pub async fn load_swaps(&self, team: &str, rota_name: &str) -> Result<Vec<SwapRow>> {
+        let sql = format!(
+            "SELECT {SWAP_COLS} FROM swaps WHERE team = ? AND rota = ? ORDER BY start_at, id"
+        );
+        collect(
+            self.all(&sql, vec![team.into(), rota_name.into()]).await?,
+            swap,
+        )
+    }
+    pub async fn load_swap(&self, id: &str) -> Result<Option<SwapRow>> {
+        self.one(
+            &format!("SELECT {SWAP_COLS} FROM swaps WHERE id = ?"),
+            vec![id.into()],
+        )
+        .await?
+        .as_ref()
+        .map(swap)
+        .transpose()
+    }
+    /// A rota's version and the directory counter, or None if the rota is
+    /// gone: what a cached rota is checked against.
+    pub async fn rota_stamp(&self, team: &str, name: &str) -> Result<Option<(i64, i64)>> {
+        let sql = "SELECT r.version AS version, m.value AS directory FROM rotas r, meta m WHERE r.team = ? AND r.name = ? AND m.key = 'directory'";
+        let r = self.one(sql, vec![team.into(), name.into()]).await?;
+        r.map(|r| Ok((i(&r, "version")?, i(&r, "directory")?)))
+            .transpose()
+    }
+    /// An unrevoked API token by the hash of its secret.
+    pub async fn find_api_token(&self, hash: &str) -> Result<Option<TokenRow>> {
+        self.one("SELECT id, hash, role, teams, person FROM api_tokens WHERE hash = ? AND revoked_at IS NULL", vec![hash.into()])
+            .await?
+            .as_ref()
+            .map(token)
+            .transpose()
+    }
+    pub async fn count_api_tokens(&self) -> Result<i64> {
+        let r = self
+            .one("SELECT COUNT(*) AS n FROM api_tokens", vec![])
+            .await?;
+        Ok(r.map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0))
+    }
+    /// An unrevoked feed token by the hash of its secret.
+    pub async fn find_feed_token(&self, hash: &str) -> Result<Option<FeedRow>> {
+        let sql = "SELECT id, hash, person, team, rota, layer, created_by FROM feed_tokens WHERE hash = ? AND revoked_at IS NULL";
+        self.one(sql, vec![hash.into()])
+            .await?
+            .as_ref()
+            .map(feed)
+            .transpose()
+    }
+    pub async fn load_feed_token(&self, id: &str) -> Result<Option<FeedRow>> {
+        let sql = "SELECT id, hash, person, team, rota, layer, created_by FROM feed_tokens WHERE id = ? AND revoked_at IS NULL";
+        self.one(sql, vec![id.into()])
+            .await?
+            .as_ref()
+            .map(feed)
+            .transpose()
+    }
+    pub async fn audit_entries(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, String, String, String)>> {
+        let rows = self
+            .all(
+                "SELECT at, actor, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?",
+                vec![limit.into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    i(r, "at")?,
+                    s(r, "actor")?,
+                    s(r, "action")?,
+                    s(r, "target")?,
+                    s(r, "detail")?,
+                ))
+            })
+            .collect()
+    }
+}
