@@ -31,9 +31,11 @@ impl App {
             tracing::info!(dir = %dir.display(), changes = changes.len(), "loaded rota files into the empty database");
         }
         let listener = tokio::net::TcpListener::bind(&cfg.listen).await?;
-        let public_url = cfg
-            .public_url
-            .replace(":0", &format!(":{}", listener.local_addr()?.port()));
+        // Listening on port 0 (tests) means "any port": put the real one in the URL.
+        let public_url = match cfg.public_url.strip_suffix(":0") {
+            Some(base) => format!("{base}:{}", listener.local_addr()?.port()),
+            None => cfg.public_url.clone(),
+        };
         let state = AppState {
             store,
             cache: Arc::new(RotaCache::default()),
