@@ -5,6 +5,8 @@
 //! - `rota` PURE — rotas, DST-correct handoffs, shift calendars
 //!   (`shifts_between`, `on_call_at`), checks, fairness, the rota file format.
 //! - `ics` PURE — RFC 5545 calendars of shifts with stable UIDs.
+//! - `escalation` PURE — the alert state machine: ladder, SLA timers,
+//!   `apply(alert, policy, event, now)`; the dispatcher around it is to come.
 //! - `clock` — the one place that reads the wall clock (`SystemClock`), and a
 //!   `ManualClock` for tests.
 //! - `engine` IO — drivers: stored rows → `Rota` (cached), rota files → rows.
@@ -19,6 +21,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod engine;
+pub mod escalation;
 pub mod ics;
 pub mod rota;
 pub mod store;

@@ -4,6 +4,7 @@ mod architecture;
 mod checks;
 mod cli;
 mod dst_table;
+mod escalation;
 mod examples;
 mod file_errors;
 mod helpers;
