@@ -11,7 +11,7 @@ use super::state::{AppState, FeedEntry};
 use crate::rota::{Shift, shifts};
 use crate::store::FeedRow;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
@@ -175,12 +175,15 @@ pub async fn rotate(
         .into_response())
 }
 
-#[utoipa::path(get, path = "/ics/{token}", tag = "feeds", params(("token" = String, Path, description = "the feed secret"), ("If-None-Match" = Option<String>, Header)), responses((status = 200, description = "text/calendar"), (status = 304, description = "unchanged"), (status = 404, description = "unknown or revoked", body = super::ErrorBody)))]
+#[utoipa::path(get, path = "/ics/{token}", tag = "feeds", params(("token" = String, Path, description = "the feed secret"), ("busy" = Option<String>, Query, description = "1: show on-call time as busy"), ("If-None-Match" = Option<String>, Header)), responses((status = 200, description = "text/calendar"), (status = 304, description = "unchanged"), (status = 404, description = "unknown or revoked", body = super::ErrorBody)))]
 pub async fn ics(
     State(st): State<AppState>,
     Path(token): Path<String>,
+    Query(q): Query<FeedQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    // On-call time is not busy time unless the subscriber asks (`?busy=1`).
+    let busy = matches!(q.busy.as_deref(), Some("1" | "true" | "yes"));
     let feed = st
         .store
         .find_feed_token(&hash(&token))
@@ -193,17 +196,17 @@ pub async fn ics(
     let cached = {
         let feeds = st.feeds.lock().unwrap_or_else(|e| e.into_inner());
         feeds
-            .get(&feed.id)
+            .get(&cache_key(&feed.id, busy))
             .filter(|e| e.generation == generation && e.hour == hour)
             .cloned()
     };
     let entry = match cached {
         Some(e) => e,
         None => {
-            let e = render(&st, &feed, generation, hour).await?;
+            let e = render(&st, &feed, generation, hour, busy).await?;
             let mut feeds = st.feeds.lock().unwrap_or_else(|e| e.into_inner());
             feeds.retain(|_, old| old.generation == generation && old.hour == hour);
-            feeds.insert(feed.id.clone(), e.clone());
+            feeds.insert(cache_key(&feed.id, busy), e.clone());
             e
         }
     };
@@ -240,6 +243,7 @@ async fn render(
     feed: &FeedRow,
     generation: i64,
     hour: i64,
+    busy: bool,
 ) -> Result<FeedEntry, ApiError> {
     let now = DateTime::<Utc>::from_timestamp(hour * 3600, 0).unwrap_or_default();
     let (from, to) = (now - Duration::days(30), now + Duration::days(366));
@@ -285,6 +289,7 @@ async fn render(
                     s.start.timestamp(),
                     s.end.timestamp(),
                     s.source.as_str(),
+                    busy,
                 );
                 cache
                     .entry(key)
@@ -292,7 +297,7 @@ async fn render(
                         // Each event is stamped with its own rota's last change.
                         let at = DateTime::<Utc>::from_timestamp(l.row.updated_at, 0)
                             .unwrap_or_default();
-                        Arc::from(crate::ics::event(&l.rota, s, at))
+                        Arc::from(crate::ics::event(&l.rota, s, at, busy))
                     })
                     .clone()
             })
@@ -311,4 +316,18 @@ async fn render(
         last_modified: stamp.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
         body: std::sync::Arc::new(body),
     })
+}
+
+#[derive(Deserialize, Default)]
+pub struct FeedQuery {
+    /// `1`: show on-call time as busy.
+    busy: Option<String>,
+}
+
+fn cache_key(id: &str, busy: bool) -> String {
+    if busy {
+        format!("{id}#busy")
+    } else {
+        id.to_string()
+    }
 }

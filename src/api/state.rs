@@ -25,7 +25,7 @@ pub struct AppState {
 }
 
 /// A built rota (`Loaded::build`) and a shift of it.
-pub type EventKey = (u64, usize, usize, i64, i64, &'static str);
+pub type EventKey = (u64, usize, usize, i64, i64, &'static str, bool);
 
 /// A rendered feed, valid for one change counter and one hour.
 #[derive(Clone)]

@@ -23,7 +23,7 @@ pub const PRODID: &str = "-//Vigil//Vigil on-call//EN";
 pub fn render(rota: &Rota, shifts: &[Shift], name: &str, generated_at: Instant) -> String {
     let events: Vec<String> = shifts
         .iter()
-        .map(|s| event(rota, s, generated_at))
+        .map(|s| event(rota, s, generated_at, false))
         .collect();
     calendar(name, events.iter().map(String::as_str))
 }
@@ -51,7 +51,8 @@ pub fn calendar<'a>(name: &str, events: impl Iterator<Item = &'a str>) -> String
 }
 
 /// One shift as a VEVENT (CRLF lines, folded, escaped).
-pub fn event(rota: &Rota, s: &Shift, stamp: Instant) -> String {
+/// `busy` marks the event OPAQUE (shown as busy) instead of TRANSPARENT.
+pub fn event(rota: &Rota, s: &Shift, stamp: Instant, busy: bool) -> String {
     let layer = &rota.layers[s.layer].name;
     let person = &rota.people[s.person];
     icalendar::Event::new()
@@ -69,7 +70,7 @@ pub fn event(rota: &Rota, s: &Shift, stamp: Instant) -> String {
         .starts(s.start)
         .ends(s.end)
         .timestamp(stamp)
-        .add_property("TRANSP", "TRANSPARENT")
+        .add_property("TRANSP", if busy { "OPAQUE" } else { "TRANSPARENT" })
         .add_property("CATEGORIES", "On call")
         .done()
         .to_string()

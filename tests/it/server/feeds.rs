@@ -67,6 +67,11 @@ async fn feeds_match_the_shifts_api(b: Backend) {
     assert_eq!(h["content-type"], "text/calendar; charset=utf-8");
     assert!(h.contains_key("last-modified"));
     assert!(body.contains("TRANSP:TRANSPARENT"));
+    assert!(!body.contains("TRANSP:OPAQUE"));
+    // Asked for, the same feed shows on-call time as busy.
+    let (s2, _, busy) = fetch(&app, &format!("{url}?busy=1"), None).await;
+    assert_eq!(s2, StatusCode::OK);
+    assert!(busy.contains("TRANSP:OPAQUE") && !busy.contains("TRANSP:TRANSPARENT"));
     // The feed spans 30 days back to a year ahead; compare with the API.
     let (_, api) = app
         .get("/api/v1/people/alice/shifts?from=2026-10-28T12:00:00Z&to=2027-11-28T12:00:00Z")
