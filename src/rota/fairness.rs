@@ -7,7 +7,7 @@ use super::checks::merged_by_person;
 use super::civil::{self, TimeOfDay};
 use super::interval::{self, Interval};
 use super::restriction::{self, Restriction};
-use super::shifts::{self, Shift};
+use super::shifts;
 use super::{Instant, Rota};
 use chrono::{Duration, NaiveDate, Weekday};
 
@@ -39,17 +39,7 @@ pub struct FairnessRow {
 }
 
 pub fn fairness_between(rota: &Rota, from: Instant, to: Instant) -> Vec<FairnessRow> {
-    let window = Interval::new(from, to);
-    let shifts: Vec<Shift> = shifts::shifts_between(rota, from, to)
-        .into_iter()
-        .filter_map(|s| {
-            s.interval().intersect(&window).map(|i| Shift {
-                start: i.start,
-                end: i.end,
-                ..s
-            })
-        })
-        .collect();
+    let shifts = shifts::clipped_between(rota, from, to);
     let merged = merged_by_person(&shifts);
     let cfg = &rota.fairness;
     rota.people

@@ -48,6 +48,22 @@ pub fn shifts_between(rota: &Rota, from: Instant, to: Instant) -> Vec<Shift> {
     out
 }
 
+/// `shifts_between`, with each shift cut at the window's edges (what the
+/// checks and reports count).
+pub fn clipped_between(rota: &Rota, from: Instant, to: Instant) -> Vec<Shift> {
+    let window = Interval::new(from, to);
+    shifts_between(rota, from, to)
+        .into_iter()
+        .filter_map(|s| {
+            s.interval().intersect(&window).map(|i| Shift {
+                start: i.start,
+                end: i.end,
+                ..s
+            })
+        })
+        .collect()
+}
+
 /// Shifts of one layer, with or without its overrides.
 pub fn layer_shifts(
     rota: &Rota,

@@ -122,16 +122,7 @@ pub struct Violation {
 /// duty read the calendar per role, after layer precedence.
 pub fn check(rota: &Rota, from: Instant, to: Instant) -> Vec<Violation> {
     let window = Interval::new(from, to);
-    let shifts: Vec<Shift> = shifts::shifts_between(rota, from, to)
-        .into_iter()
-        .filter_map(|s| {
-            s.interval().intersect(&window).map(|i| Shift {
-                start: i.start,
-                end: i.end,
-                ..s
-            })
-        })
-        .collect();
+    let shifts = shifts::clipped_between(rota, from, to);
     let c = &rota.checks;
     let mut out = Vec::new();
     if c.coverage_gaps {
