@@ -206,7 +206,7 @@ fn serve_stops_cleanly_on_sigterm() {
     let dir = std::env::temp_dir().join(format!("vigil-it-serve-{}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).expect("dir");
     let port = 20000 + (rand::random::<u16>() % 20000);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
+    let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
         .args([
             "serve",
             "--listen",
@@ -220,6 +220,7 @@ fn serve_stops_cleanly_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("vigil serve starts");
+    let mut child = KillOnDrop(child);
     let start = Instant::now();
     let up = loop {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -264,16 +265,16 @@ fn serve_stops_cleanly_on_sigterm() {
     let (code, _) = http(port, "GET", &format!("/ics/{secret}"), "", None);
     assert_eq!(code, 200);
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(status.success());
     let stopped = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
+        if let Some(s) = child.0.try_wait().expect("wait") {
             break Some(s);
         }
         if start.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
+            let _ = child.0.kill();
             break None;
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -282,7 +283,11 @@ fn serve_stops_cleanly_on_sigterm() {
     assert_eq!(status.code(), Some(0));
     let mut log = String::new();
     use std::io::Read;
-    let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut log));
+    let _ = child
+        .0
+        .stderr
+        .take()
+        .map(|mut e| e.read_to_string(&mut log));
     assert!(log.contains("shutting down"), "{log}");
     assert!(
         !log.contains(token.trim()),
@@ -326,4 +331,16 @@ fn http(port: u16, method: &str, path: &str, token: &str, body: Option<&str>) ->
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
     (code, body)
+}
+
+/// A child process that is killed if the test fails before it stops it.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
 }
