@@ -31,51 +31,22 @@ pub async fn loaded(st: &AppState, team: &str, name: &str) -> Result<Arc<Loaded>
         .ok_or_else(|| ApiError::not_found(format!("rota {team}/{name}")))
 }
 
-/// As `loaded`, at the change counter read when the caller was authenticated
-/// (one database query fewer on the hot read paths).
+/// As `loaded`, at a change counter the caller has already read (for a
+/// request, the one read when it was authenticated): one query fewer.
 pub async fn loaded_at(
     st: &AppState,
-    p: &Principal,
+    generation: i64,
     team: &str,
     name: &str,
 ) -> Result<Arc<Loaded>, ApiError> {
     st.cache
-        .load_at(&st.store, p.generation, team, name)
+        .load_at(&st.store, generation, team, name)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("rota {team}/{name}")))
 }
 
 pub fn shift_json(r: &rota::Rota, s: &Shift) -> Value {
     json!({ "layer": r.layers[s.layer].name, "person": r.people[s.person].id, "start": utc(s.start), "end": utc(s.end), "source": s.source.as_str() })
-}
-
-pub fn oncall_json(r: &rota::Rota, at: Instant) -> Value {
-    let holding = shifts::shifts_between(r, at, at + chrono::Duration::seconds(1));
-    let on = rota::on_call_at(r, at);
-    let layers: Vec<Value> = r
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let who: Vec<Value> = on
-                .iter()
-                .filter(|o| o.layer == i)
-                .map(|o| {
-                    let s = holding
-                        .iter()
-                        .find(|s| s.layer == i && s.person == o.person);
-                    json!({ "person": r.people[o.person].id, "source": o.source.as_str(),
-                            "since": s.map(|s| utc(s.start)), "until": s.map(|s| utc(s.end)) })
-                })
-                .collect();
-            json!({ "layer": l.name, "role": l.role, "on_call": who })
-        })
-        .collect();
-    let roles: Vec<Value> = shifts::effective_on_call_at(r, at)
-        .iter()
-        .map(|(role, v)| json!({ "role": role, "on_call": v.iter().map(|o| json!({ "person": r.people[o.person].id, "layer": r.layers[o.layer].name })).collect::<Vec<_>>() }))
-        .collect();
-    json!({ "at": utc(at), "layers": layers, "roles": roles })
 }
 
 #[utoipa::path(get, path = "/api/v1/teams/{team}/rotas/{rota}/oncall", tag = "calendar", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("at" = Option<String>, Query, description = "RFC 3339 instant (default now)")), responses((status = 200, description = "who is on call per layer and role", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
@@ -90,8 +61,10 @@ pub async fn oncall(
             .map(|a| instant("at", a))
             .transpose()?
             .unwrap_or_else(|| st.now());
-    let l = loaded_at(&st, &p, &team, &name).await?;
-    Ok(Json(oncall_json(&l.rota, at)))
+    let l = loaded_at(&st, p.generation, &team, &name).await?;
+    Ok(Json(
+        serde_json::to_value(shifts::who_at(&l.rota, at)).map_err(ApiError::internal)?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/teams/{team}/rotas/{rota}/shifts", tag = "calendar", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("from" = Option<String>, Query, description = "RFC 3339 (default now)"), ("to" = Option<String>, Query, description = "RFC 3339 (default from + 14 days)"), ("layer" = Option<String>, Query)), responses((status = 200, description = "shifts in the window", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
@@ -102,7 +75,7 @@ pub async fn shifts(
     Query(q): Query<Window>,
 ) -> Result<Json<Value>, ApiError> {
     let (from, to) = window(q.from.as_deref(), q.to.as_deref(), st.now(), 14)?;
-    let l = loaded_at(&st, &p, &team, &name).await?;
+    let l = loaded_at(&st, p.generation, &team, &name).await?;
     let r = &l.rota;
     let layer = match &q.layer {
         Some(n) => Some(
@@ -119,16 +92,22 @@ pub async fn shifts(
     Ok(Json(json!({ "shifts": list })))
 }
 
-/// Every rota's shifts of one person, across teams.
+/// Every rota's shifts of one person, across teams, at change counter
+/// `generation` (read once by the caller, not once per rota).
 pub async fn person_shifts_between(
     st: &AppState,
+    generation: i64,
     handle: &str,
     from: Instant,
     to: Instant,
 ) -> Result<Vec<(Arc<Loaded>, Shift)>, ApiError> {
     let mut out = Vec::new();
     for row in st.store.load_rotas(None).await? {
-        let Some(l) = st.cache.load(&st.store, &row.team, &row.name).await? else {
+        let Some(l) = st
+            .cache
+            .load_at(&st.store, generation, &row.team, &row.name)
+            .await?
+        else {
             continue;
         };
         let Some(me) = l.rota.person(handle) else {
@@ -148,7 +127,7 @@ pub async fn person_shifts_between(
 #[utoipa::path(get, path = "/api/v1/people/{handle}/shifts", tag = "calendar", params(("handle" = String, Path, description = "person handle"), ("from" = Option<String>, Query, description = "RFC 3339 (default now)"), ("to" = Option<String>, Query, description = "RFC 3339 (default from + 14 days)")), responses((status = 200, description = "the shifts of a person across teams", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn person_shifts(
     State(st): State<AppState>,
-    _p: Principal,
+    p: Principal,
     Path(handle): Path<String>,
     Query(q): Query<Window>,
 ) -> Result<Json<Value>, ApiError> {
@@ -157,7 +136,7 @@ pub async fn person_shifts(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("person {handle}")))?;
     let (from, to) = window(q.from.as_deref(), q.to.as_deref(), st.now(), 14)?;
-    let list: Vec<Value> = person_shifts_between(&st, &handle, from, to)
+    let list: Vec<Value> = person_shifts_between(&st, p.generation, &handle, from, to)
         .await?
         .iter()
         .map(|(l, s)| {
@@ -174,7 +153,7 @@ pub async fn person_shifts(
 #[utoipa::path(get, path = "/api/v1/people/{handle}/oncall", tag = "calendar", params(("handle" = String, Path, description = "person handle"), ("at" = Option<String>, Query, description = "RFC 3339 instant (default now)")), responses((status = 200, description = "where the person is on call", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn person_oncall(
     State(st): State<AppState>,
-    _p: Principal,
+    p: Principal,
     Path(handle): Path<String>,
     Query(q): Query<At>,
 ) -> Result<Json<Value>, ApiError> {
@@ -188,7 +167,14 @@ pub async fn person_oncall(
             .transpose()?
             .unwrap_or_else(|| st.now());
     let mut on = Vec::new();
-    for (l, s) in person_shifts_between(&st, &handle, at, at + chrono::Duration::seconds(1)).await?
+    for (l, s) in person_shifts_between(
+        &st,
+        p.generation,
+        &handle,
+        at,
+        at + chrono::Duration::seconds(1),
+    )
+    .await?
     {
         on.push(
             json!({ "team": l.row.team, "rota": l.row.name, "layer": l.rota.layers[s.layer].name,

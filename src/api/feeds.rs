@@ -5,7 +5,7 @@
 //! (a hash of the body) and Last-Modified, so polling clients get 304.
 
 use super::auth::{Principal, hash, new_id, new_secret};
-use super::calendar::{loaded, person_shifts_between};
+use super::calendar::{loaded, loaded_at, person_shifts_between};
 use super::error::{ApiError, ApiJson};
 use super::state::{AppState, FeedEntry};
 use crate::rota::{Shift, shifts};
@@ -251,12 +251,12 @@ async fn render(
     let (events, modified, name): (Events, i64, String) =
         match (&feed.person, &feed.team, &feed.rota) {
             (Some(person), _, _) => {
-                let ev = person_shifts_between(st, person, from, to).await?;
+                let ev = person_shifts_between(st, generation, person, from, to).await?;
                 let m = ev.iter().map(|(l, _)| l.row.updated_at).max().unwrap_or(0);
                 (ev, m, format!("{person} on call"))
             }
             (None, Some(team), Some(rota)) => {
-                let l = loaded(st, team, rota)
+                let l = loaded_at(st, generation, team, rota)
                     .await
                     .map_err(|_| ApiError::not_found("feed"))?;
                 let layer = feed.layer.as_ref().and_then(|n| l.rota.layer(n));

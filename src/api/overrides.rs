@@ -105,29 +105,28 @@ pub async fn create(
         source: "override".into(),
     };
     // Validate the rota as it would be with this override.
-    let people = st.store.load_people().await?;
-    let mut overrides = st.store.load_overrides(&team, &name).await?;
-    overrides.push(row.clone());
-    let rota = crate::engine::build(&team_row, &people, &rota_row, &overrides).map_err(|errs| {
-        let e = errs
-            .0
-            .last()
-            .map(|e| (e.field.clone(), e.message.clone()))
-            .unwrap_or_default();
-        let field = if e.0.starts_with("overrides") {
-            e.0.split('.').nth(1).unwrap_or("override").to_string()
-        } else {
-            e.0
-        };
-        ApiError::invalid(field, e.1)
-    })?;
+    let rota =
+        crate::engine::build_stored(&st.store, &team_row, &rota_row, std::slice::from_ref(&row))
+            .await?
+            .map_err(|errs| {
+                let e = errs
+                    .0
+                    .last()
+                    .map(|e| (e.field.clone(), e.message.clone()))
+                    .unwrap_or_default();
+                let field = if e.0.starts_with("overrides") {
+                    e.0.split('.').nth(1).unwrap_or("override").to_string()
+                } else {
+                    e.0
+                };
+                ApiError::invalid(field, e.1)
+            })?;
     let before = st.cache.load(&st.store, &team, &name).await?;
     let warnings = enforce_checks(
         &rota,
         before.as_ref().map(|l| &l.rota),
         st.now(),
-        &p,
-        b.accept_violations,
+        b.accept_violations && p.leads(&team),
     )?;
     let now = st.now_secs();
     let tx = st.store.tx().await?;

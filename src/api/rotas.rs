@@ -111,7 +111,6 @@ pub async fn save(
     headers: &HeaderMap,
     body: RotaBody,
 ) -> Result<Response, ApiError> {
-    let (st, p) = (st.clone(), p.clone());
     check_slug("rota", &name)?;
     p.require_lead(&team)?;
     let team_row = st
@@ -119,11 +118,14 @@ pub async fn save(
         .load_team(&team)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("team {team}")))?;
-    let existing = st.store.load_rota(&team, &name).await?;
+    // The rota as it is now: its row for the version check, its built form for
+    // an effective-dated merge and for telling new violations from old ones.
+    let before = st.cache.load(&st.store, &team, &name).await?;
+    let existing = before.as_ref().map(|l| &l.row);
     let expected = if_match(headers)?;
     let mut document =
         documents::from_json(&body.document).map_err(|m| ApiError::invalid("document", m))?;
-    if let Some(old) = &existing {
+    if let (Some(old), Some(b)) = (existing, &before) {
         let Some(v) = expected else {
             return Err(ApiError::new(
                 StatusCode::PRECONDITION_REQUIRED,
@@ -140,7 +142,7 @@ pub async fn save(
         }
         if let Some(at) = &body.effective_from {
             let at = instant("effective_from", at)?;
-            document = effective_from(&st, &team_row, old, &document, at).await?;
+            document = effective_from(&b.rota, old, &document, at)?;
         }
     } else if body.effective_from.is_some() {
         return Err(ApiError::invalid(
@@ -157,17 +159,15 @@ pub async fn save(
         origin: "api".into(),
         updated_at: now,
     };
-    let rota = validate(&st, &team_row, &row).await?;
-    let before = st.cache.load(&st.store, &team, &name).await?;
+    let rota = validate(st, &team_row, &row).await?;
     let warnings = enforce_checks(
         &rota,
         before.as_ref().map(|l| &l.rota),
         st.now(),
-        &p,
-        body.accept_violations,
+        body.accept_violations && p.leads(&team),
     )?;
     let tx = st.store.tx().await?;
-    let version = match &existing {
+    let version = match existing {
         Some(old) => {
             tx.update_rota(&team, &name, old.version, &row.document, "api", now)
                 .await?
@@ -234,14 +234,12 @@ pub async fn delete(
 /// document, the rotation versions of the old one that took effect before
 /// `at` are kept, and the new rotations follow, the first taking effect at
 /// `at`. Restrictions and checks are not versioned: they take the new values.
-async fn effective_from(
-    st: &AppState,
-    team: &TeamRow,
+fn effective_from(
+    old_rota: &Rota,
     old: &RotaRow,
     new_doc: &str,
     at: Instant,
 ) -> Result<String, ApiError> {
-    let old_rota = validate(st, team, old).await?;
     let old_doc: toml::Table = old.document.parse().map_err(ApiError::internal)?;
     let mut doc: toml::Table = new_doc.parse().map_err(ApiError::internal)?;
     let old_layers = old_doc
@@ -312,35 +310,35 @@ async fn effective_from(
 
 /// Builds the rota as it would be stored, or says what is wrong with it.
 pub async fn validate(st: &AppState, team: &TeamRow, row: &RotaRow) -> Result<Rota, ApiError> {
-    let people = st.store.load_people().await?;
-    let overrides = st.store.load_overrides(&row.team, &row.name).await?;
-    engine::build(team, &people, row, &overrides).map_err(|errs| {
-        let first = errs
-            .0
-            .first()
-            .map(|e| (format!("document.{}", e.field), e.message.clone()))
-            .unwrap_or_default();
-        let mut e = ApiError::invalid(first.0, first.1);
-        e.details = Some(json!(
-            errs.0
-                .iter()
-                .map(|e| json!({ "field": e.field, "message": e.message }))
-                .collect::<Vec<_>>()
-        ));
-        e
-    })
+    engine::build_stored(&st.store, team, row, &[])
+        .await?
+        .map_err(|errs| {
+            let first = errs
+                .0
+                .first()
+                .map(|e| (format!("document.{}", e.field), e.message.clone()))
+                .unwrap_or_default();
+            let mut e = ApiError::invalid(first.0, first.1);
+            e.details = Some(json!(
+                errs.0
+                    .iter()
+                    .map(|e| json!({ "field": e.field, "message": e.message }))
+                    .collect::<Vec<_>>()
+            ));
+            e
+        })
 }
 
 /// Runs the checks over the coming `CHECK_DAYS`. A hard violation that this
 /// write introduces (one the rota `before` it did not have) refuses the write
-/// unless a lead accepts it; an earlier, accepted one does not block others'
-/// writes. Returns every violation found, as warnings.
+/// unless `accepted` (a lead of the team asked to store it anyway); an
+/// earlier, accepted one does not block others' writes. Returns every
+/// violation found, as warnings.
 pub fn enforce_checks(
     rota: &Rota,
     before: Option<&Rota>,
     now: Instant,
-    p: &Principal,
-    accept: bool,
+    accepted: bool,
 ) -> Result<Vec<Violation>, ApiError> {
     let window = (now, now + Duration::days(CHECK_DAYS));
     let found = checks::check(rota, window.0, window.1);
@@ -351,7 +349,6 @@ pub fn enforce_checks(
         .iter()
         .filter(|v| rota.checks.hard.contains(&v.rule) && !old.contains(v))
         .collect();
-    let accepted = accept && p.leads(rota.name.split('/').next().unwrap_or(""));
     if !new_hard.is_empty() && !accepted {
         let mut e = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -12,7 +12,7 @@ use super::rotas::{enforce_checks, violations_json};
 use super::state::AppState;
 use super::time::instant;
 use crate::engine::documents::rfc3339;
-use crate::rota::interval::{self, Interval};
+use crate::rota::interval::Interval;
 use crate::rota::{Instant, Rota, shifts};
 use crate::store::{OverrideRow, SwapRow};
 use axum::Json;
@@ -66,19 +66,11 @@ fn span(field: &str, start: &str, end: &str) -> Result<Interval, ApiError> {
     Ok(Interval::new(a, b))
 }
 
-/// Whether `who` is on call in `layer` for the whole of `iv`.
+/// Whether the person `who` holds layer `layer` (overrides included) for
+/// the whole of `iv`.
 fn holds(rota: &Rota, layer: usize, who: &str, iv: Interval) -> bool {
-    let Some(p) = rota.person(who) else {
-        return false;
-    };
-    let mine = interval::union(
-        shifts::shifts_between(rota, iv.start, iv.end)
-            .iter()
-            .filter(|s| s.layer == layer && s.person == p)
-            .map(|s| s.interval())
-            .collect(),
-    );
-    interval::subtract(&[iv], &mine).is_empty()
+    rota.person(who)
+        .is_some_and(|p| shifts::holds(rota, layer, p, iv, true))
 }
 
 #[utoipa::path(get, path = "/api/v1/teams/{team}/rotas/{rota}/swaps", tag = "swaps", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name")), responses((status = 200, description = "swaps", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
@@ -383,17 +375,16 @@ async fn transition(
             .load_rota(&w.team, &w.rota)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("rota {}/{}", w.team, w.rota)))?;
-        let people = st.store.load_people().await?;
-        let mut all = st.store.load_overrides(&w.team, &w.rota).await?;
-        all.extend(overrides.iter().cloned());
-        let rota = crate::engine::build(&team, &people, &row, &all).map_err(|e| {
-            ApiError::conflict(format!(
-                "the swap no longer fits the rota: {}",
-                e.0.last().map(|e| e.message.clone()).unwrap_or_default()
-            ))
-        })?;
+        let rota = crate::engine::build_stored(&st.store, &team, &row, &overrides)
+            .await?
+            .map_err(|e| {
+                ApiError::conflict(format!(
+                    "the swap no longer fits the rota: {}",
+                    e.0.last().map(|e| e.message.clone()).unwrap_or_default()
+                ))
+            })?;
         let before = loaded(st, &w.team, &w.rota).await?;
-        warnings = enforce_checks(&rota, Some(&before.rota), st.now(), p, false)?;
+        warnings = enforce_checks(&rota, Some(&before.rota), st.now(), false)?;
     }
     let now = st.now_secs();
     let tx = st.store.tx().await?;

@@ -36,6 +36,4 @@ pub fn window(
     Ok((from, to))
 }
 
-pub fn utc(t: Instant) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
+pub use crate::rota::civil::utc_text as utc;

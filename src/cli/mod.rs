@@ -5,10 +5,10 @@
 mod output;
 mod server;
 
-use crate::rota::civil::{self, Resolution};
+use crate::rota::civil::{self, InstantError};
 use crate::rota::file::{FileErrors, parse_rota};
 use crate::rota::{self, Instant, Rota, checks, fairness};
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -297,19 +297,10 @@ fn window(
 /// An instant from the command line: RFC 3339, or a local date-time or date
 /// in the rota's zone.
 fn instant(s: &str, rota: &Rota, flag: &str) -> Result<Instant, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let local = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(|d| civil::TimeOfDay::MIDNIGHT.on(d)))
-        .ok_or_else(|| format!("{flag}: \"{s}\" is not a date or date-time (e.g. 2026-03-08, 2026-03-08T09:00 or 2026-03-08T14:00:00Z)"))?;
-    match civil::resolve_with(rota.zone, local) {
-        (_, Resolution::InGap) => Err(format!(
-            "{flag}: {s} does not exist in {} (daylight saving time gap)",
-            rota.zone
-        )),
-        (t, _) => Ok(t),
-    }
+    civil::parse_instant(s, rota.zone).map_err(|e| match e {
+        InstantError::Unreadable => {
+            format!("{flag}: \"{s}\" is not a date or date-time (e.g. 2026-03-08, 2026-03-08T09:00 or 2026-03-08T14:00:00Z)")
+        }
+        InstantError::DoesNotExist => format!("{flag}: {s} does not exist in {} (daylight saving time gap)", rota.zone),
+    })
 }

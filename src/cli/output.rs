@@ -16,9 +16,7 @@ pub struct CheckReport {
     pub violations: Vec<Violation>,
 }
 
-pub fn utc(t: Instant) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
+use crate::rota::civil::utc_text as utc;
 
 fn local(rota: &Rota, t: Instant) -> String {
     t.with_timezone(&rota.zone)
@@ -110,99 +108,51 @@ pub fn preview(
 }
 
 pub fn who(out: &mut dyn Write, rota: &Rota, at: Instant, format: Format) -> io::Result<()> {
-    // The shifts holding `at` give each person's since/until.
-    let holding: Vec<Shift> = shifts::shifts_between(rota, at, at + chrono::Duration::seconds(1));
-    let entry = |layer: usize, person: usize| {
-        let s = holding
-            .iter()
-            .find(|s| s.layer == layer && s.person == person);
-        (
-            s.map(|s| s.start),
-            s.map(|s| s.end),
-            s.map_or("rotation", |s| s.source.as_str()),
-        )
-    };
-    let on_call = crate::rota::on_call_at(rota, at);
-    let effective = shifts::effective_on_call_at(rota, at);
+    let who = shifts::who_at(rota, at);
     if format != Format::Table {
-        let person = |layer: usize, p: usize| {
-            let (since, until, source) = entry(layer, p);
-            json!({
-                "person": rota.people[p].id, "name": rota.people[p].name, "source": source,
-                "since": since.map(utc), "until": until.map(utc),
-            })
-        };
-        let layers: Vec<Value> = rota
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let who: Vec<Value> = on_call
-                    .iter()
-                    .filter(|o| o.layer == i)
-                    .map(|o| person(i, o.person))
-                    .collect();
-                json!({ "layer": l.name, "role": l.role, "on_call": who })
-            })
-            .collect();
-        let roles: Vec<Value> = effective
-            .iter()
-            .map(|(role, v)| {
-                let who: Vec<Value> = v.iter().map(|o| json!({ "person": rota.people[o.person].id, "layer": rota.layers[o.layer].name })).collect();
-                json!({ "role": role, "on_call": who })
-            })
-            .collect();
-        return json_out(
-            out,
-            &json!({ "at": utc(at), "layers": layers, "roles": roles }),
-        );
+        return json_out(out, &serde_json::to_value(&who).map_err(io::Error::other)?);
     }
     writeln!(out, "{} at {} ({})", rota.name, local(rota, at), utc(at))?;
-    let rows: Vec<Vec<String>> = rota
+    let rows: Vec<Vec<String>> = who
         .layers
         .iter()
-        .enumerate()
-        .flat_map(|(i, l)| {
-            let here: Vec<_> = on_call.iter().filter(|o| o.layer == i).collect();
-            if here.is_empty() {
+        .flat_map(|l| {
+            if l.on_call.is_empty() {
                 return vec![vec![
-                    l.name.clone(),
+                    l.layer.clone(),
                     "(nobody)".into(),
                     String::new(),
                     String::new(),
                     String::new(),
                 ]];
             }
-            here.into_iter()
-                .map(|o| {
-                    let (since, until, source) = entry(i, o.person);
+            l.on_call
+                .iter()
+                .map(|p| {
                     vec![
-                        l.name.clone(),
-                        rota.people[o.person].id.clone(),
-                        since.map(|t| local(rota, t)).unwrap_or_default(),
-                        until.map(|t| local(rota, t)).unwrap_or_default(),
-                        source.to_string(),
+                        l.layer.clone(),
+                        p.person.clone(),
+                        p.since.map(|t| local(rota, t)).unwrap_or_default(),
+                        p.until.map(|t| local(rota, t)).unwrap_or_default(),
+                        p.source.to_string(),
                     ]
                 })
                 .collect()
         })
         .collect();
     table(out, &["LAYER", "PERSON", "SINCE", "UNTIL", "SOURCE"], &rows)?;
-    if effective.len() < rota.layers.len() {
+    if who.roles.len() < rota.layers.len() {
         writeln!(out)?;
-        for (role, v) in &effective {
-            let names: Vec<String> = v
+        for r in &who.roles {
+            let names: Vec<String> = r
+                .on_call
                 .iter()
-                .map(|o| {
-                    format!(
-                        "{} (via {})",
-                        rota.people[o.person].id, rota.layers[o.layer].name
-                    )
-                })
+                .map(|m| format!("{} (via {})", m.person, m.layer))
                 .collect();
             writeln!(
                 out,
-                "role {role}: {}",
+                "role {}: {}",
+                r.role,
                 if names.is_empty() {
                     "(nobody)".into()
                 } else {

@@ -114,11 +114,9 @@ pub fn assemble(
     toml::to_string(&out).unwrap_or_default()
 }
 
+/// A stored instant (seconds since the epoch) as RFC 3339 UTC.
 pub fn rfc3339(secs: i64) -> String {
-    DateTime::<Utc>::from_timestamp(secs, 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    crate::rota::civil::utc_text(DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default())
 }
 
 /// A rota file again: `[team]`, every `[[people]]` entry and the document,

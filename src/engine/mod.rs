@@ -108,9 +108,9 @@ impl RotaCache {
         ) else {
             return Ok(None);
         };
-        let people = store.load_people().await?;
-        let overrides = store.load_overrides(team, name).await?;
-        let rota = build(&team_row, &people, &row, &overrides).map_err(LoadError::Invalid)?;
+        let rota = build_stored(store, &team_row, &row, &[])
+            .await?
+            .map_err(LoadError::Invalid)?;
         let entry = Entry {
             generation,
             version,
@@ -127,6 +127,21 @@ impl RotaCache {
             .insert(key, entry.clone());
         Ok(Some(entry.loaded))
     }
+}
+
+/// The stored rota `row` as the engine sees it, with `extra` overrides
+/// added to the stored ones (to validate a write before making it): loads
+/// the people and the overrides, then builds.
+pub async fn build_stored(
+    store: &Store,
+    team: &TeamRow,
+    row: &RotaRow,
+    extra: &[OverrideRow],
+) -> Result<Result<Rota, FileErrors>, StoreError> {
+    let people = store.load_people().await?;
+    let mut overrides = store.load_overrides(&row.team, &row.name).await?;
+    overrides.extend_from_slice(extra);
+    Ok(build(team, &people, row, &overrides))
 }
 
 /// Builds the engine's `Rota` from stored rows.

@@ -69,6 +69,49 @@ pub fn local(zone: Tz, t: Instant) -> NaiveDateTime {
     t.with_timezone(&zone).naive_local()
 }
 
+/// Why text is not an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstantError {
+    /// Not a date or date-time in any accepted form.
+    Unreadable,
+    /// A local time inside a DST gap.
+    DoesNotExist,
+}
+
+/// An instant written as RFC 3339 (with an offset or `Z`), or as a local
+/// date-time or date (meaning its midnight) in `zone`. A local time that
+/// does not exist there (a DST gap) is refused; one that happens twice is
+/// its first occurrence. Rota files and the command line both read times
+/// this way.
+pub fn parse_instant(text: &str, zone: Tz) -> Result<Instant, InstantError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let local = [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .or_else(|| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .map(|d| TimeOfDay::MIDNIGHT.on(d))
+    })
+    .ok_or(InstantError::Unreadable)?;
+    match resolve_with(zone, local) {
+        (_, Resolution::InGap) => Err(InstantError::DoesNotExist),
+        (t, _) => Ok(t),
+    }
+}
+
+/// An instant as RFC 3339 in UTC with whole seconds: `2026-03-08T14:00:00Z`.
+pub fn utc_text(t: Instant) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 /// Local midnight starting `date` in `zone` (or the first instant of that day
 /// when midnight falls in a gap).
 pub fn start_of_day(zone: Tz, date: NaiveDate) -> Instant {

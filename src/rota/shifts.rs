@@ -347,10 +347,9 @@ pub fn effective(rota: &Rota, all: &[Shift]) -> Vec<(String, Vec<Shift>)> {
     out
 }
 
-/// Per role, who counts as on call at `t` (the highest-precedence layer of
-/// the role that has anyone).
-pub fn effective_on_call_at(rota: &Rota, t: Instant) -> Vec<(String, Vec<OnCall>)> {
-    let now = on_call_at(rota, t);
+/// Per role, who counts as on call among `on` (the result of `on_call_at`):
+/// the highest-precedence layer of the role that has anyone.
+pub fn effective_on_call(rota: &Rota, on: &[OnCall]) -> Vec<(String, Vec<OnCall>)> {
     rota.roles()
         .into_iter()
         .map(|role| {
@@ -361,7 +360,7 @@ pub fn effective_on_call_at(rota: &Rota, t: Instant) -> Vec<(String, Vec<OnCall>
                 .rev()
                 .filter(|(_, l)| l.role == role)
                 .map(|(i, _)| {
-                    now.iter()
+                    on.iter()
                         .filter(|o| o.layer == i)
                         .copied()
                         .collect::<Vec<_>>()
@@ -371,4 +370,108 @@ pub fn effective_on_call_at(rota: &Rota, t: Instant) -> Vec<(String, Vec<OnCall>
             (role.to_string(), top)
         })
         .collect()
+}
+
+/// Whether `who` is on call in layer `layer` for the whole of `iv`, counting
+/// the layer's overrides or not (a swap in a file trades rotation shifts; one
+/// over the API trades what people hold now).
+pub fn holds(rota: &Rota, layer: usize, who: PersonIx, iv: Interval, with_overrides: bool) -> bool {
+    let shifts = layer_shifts(
+        rota,
+        layer,
+        &rota.layers[layer],
+        iv.start,
+        iv.end,
+        with_overrides,
+    );
+    let mine = interval::union(
+        shifts
+            .iter()
+            .filter(|s| s.person == who)
+            .map(Shift::interval)
+            .collect(),
+    );
+    interval::subtract(&[iv], &mine).is_empty()
+}
+
+/// Who is on call at an instant, by name, per layer (with the shift each
+/// person holds) and per role: what `vigil rota who` and the on-call API show.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct WhoAt {
+    pub at: Instant,
+    pub layers: Vec<LayerWho>,
+    pub roles: Vec<RoleWho>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LayerWho {
+    pub layer: String,
+    pub role: String,
+    pub on_call: Vec<PersonWho>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PersonWho {
+    pub person: String,
+    pub name: String,
+    pub source: &'static str,
+    /// The shift the person holds at `at`.
+    pub since: Option<Instant>,
+    pub until: Option<Instant>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RoleWho {
+    pub role: String,
+    pub on_call: Vec<RoleMember>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RoleMember {
+    pub person: String,
+    pub layer: String,
+}
+
+pub fn who_at(rota: &Rota, at: Instant) -> WhoAt {
+    let holding = shifts_between(rota, at, at + chrono::Duration::seconds(1));
+    let on = on_call_at(rota, at);
+    let layers = rota
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LayerWho {
+            layer: l.name.clone(),
+            role: l.role.clone(),
+            on_call: on
+                .iter()
+                .filter(|o| o.layer == i)
+                .map(|o| {
+                    let s = holding
+                        .iter()
+                        .find(|s| s.layer == i && s.person == o.person);
+                    PersonWho {
+                        person: rota.people[o.person].id.clone(),
+                        name: rota.people[o.person].name.clone(),
+                        source: o.source.as_str(),
+                        since: s.map(|s| s.start),
+                        until: s.map(|s| s.end),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let roles = effective_on_call(rota, &on)
+        .into_iter()
+        .map(|(role, v)| RoleWho {
+            role,
+            on_call: v
+                .iter()
+                .map(|o| RoleMember {
+                    person: rota.people[o.person].id.clone(),
+                    layer: rota.layers[o.layer].name.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    WhoAt { at, layers, roles }
 }

@@ -5,8 +5,8 @@
 use super::defs::*;
 use super::rotations::Lookup;
 use super::{Cx, values};
-use crate::rota::interval::{self, Interval};
-use crate::rota::shifts::layer_shifts;
+use crate::rota::interval::Interval;
+use crate::rota::shifts::holds;
 use crate::rota::{Override, OverrideAction, PersonIx, Rota, Source};
 use std::ops::Range;
 use toml::Spanned;
@@ -124,7 +124,7 @@ pub(super) fn apply_overrides(
             continue;
         }
         for (who, iv, side, n) in [(*pa, *ia, sa, "a"), (*pb, *ib, sb, "b")] {
-            if !holds(rota, layer, who, iv) {
+            if !holds(rota, layer, who, iv, false) {
                 cx.err(side.start.span(), &format!("{f}.{n}"), format!(
                     "{} is not on call in layer {} for all of {} – {}; a swap trades shifts people hold",
                     rota.people[who].id, rota.layers[layer].name, iv.start.format("%Y-%m-%d %H:%MZ"), iv.end.format("%Y-%m-%d %H:%MZ")
@@ -162,20 +162,6 @@ pub(super) fn apply_overrides(
                 .collect(),
         );
     }
-}
-
-/// Whether `who` is on call in the layer's rotation (before overrides) for
-/// the whole of `iv`.
-fn holds(rota: &Rota, layer: usize, who: PersonIx, iv: Interval) -> bool {
-    let shifts = layer_shifts(rota, layer, &rota.layers[layer], iv.start, iv.end, false);
-    let mine = interval::union(
-        shifts
-            .iter()
-            .filter(|s| s.person == who)
-            .map(|s| s.interval())
-            .collect(),
-    );
-    interval::subtract(&[iv], &mine).is_empty()
 }
 
 /// Overlapping overrides in one layer contradict each other unless both add

@@ -3,8 +3,8 @@
 
 use super::Cx;
 use super::defs::When;
-use crate::rota::civil::{self, Instant, Resolution, TimeOfDay};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc, Weekday};
+use crate::rota::civil::{self, Instant, InstantError, TimeOfDay};
+use chrono::{NaiveDate, Weekday};
 use chrono_tz::Tz;
 use toml::Spanned;
 
@@ -80,38 +80,17 @@ pub fn date(cx: &mut Cx, v: &Spanned<When>, field: &str) -> Option<NaiveDate> {
 /// there (a DST gap) is an error; one that happens twice is its first.
 pub fn instant(cx: &mut Cx, v: &Spanned<When>, field: &str, zone: Tz) -> Option<Instant> {
     let text = v.get_ref().text();
-    if let Ok(t) = DateTime::parse_from_rfc3339(&text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let local = [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok())
-    .or_else(|| {
-        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-            .ok()
-            .map(|d| TimeOfDay::MIDNIGHT.on(d))
-    });
-    let Some(local) = local else {
-        cx.err(
-            v.span(),
-            field,
-            format!("\"{text}\" is not a date-time (2026-03-08T09:00, 2026-03-08T14:00:00Z or 2026-03-08T09:00:00-05:00)"),
-        );
-        return None;
+    let message = match civil::parse_instant(&text, zone) {
+        Ok(t) => return Some(t),
+        Err(InstantError::Unreadable) => {
+            format!(
+                "\"{text}\" is not a date-time (2026-03-08T09:00, 2026-03-08T14:00:00Z or 2026-03-08T09:00:00-05:00)"
+            )
+        }
+        Err(InstantError::DoesNotExist) => format!(
+            "{text} does not exist in {zone}: the clocks skip it for daylight saving time; give a time outside the gap or an explicit offset"
+        ),
     };
-    let (t, how) = civil::resolve_with(zone, local);
-    if how == Resolution::InGap {
-        cx.err(
-            v.span(),
-            field,
-            format!("{text} does not exist in {zone}: the clocks skip it for daylight saving time; give a time outside the gap or an explicit offset"),
-        );
-        return None;
-    }
-    Some(t)
+    cx.err(v.span(), field, message);
+    None
 }
