@@ -6,7 +6,9 @@
 use crate::api::{self, state::AppState, tokens};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::dispatch::Dispatcher;
 use crate::engine::{RotaCache, schedules};
+use crate::notify::Registry;
 use crate::store::Store;
 use std::future::Future;
 use std::sync::Arc;
@@ -14,6 +16,8 @@ use std::sync::Arc;
 pub struct App {
     listener: tokio::net::TcpListener,
     state: AppState,
+    dispatcher: Arc<Dispatcher>,
+    dispatch_enabled: bool,
 }
 
 impl App {
@@ -36,16 +40,51 @@ impl App {
             Some(base) => format!("{base}:{}", listener.local_addr()?.port()),
             None => cfg.public_url.clone(),
         };
+        let fresh = || api::auth::new_secret("").0;
+        let link_secret = store.secret("link", &fresh()).await?;
+        let webhook_secret = store.secret("webhook", &fresh()).await?;
+        // reqwest is built without a TLS provider of its own: use ring, as sqlx does.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(cfg.dispatch.send_timeout)
+            .build()?;
+        let cache = Arc::new(RotaCache::default());
+        let mut dispatch_cfg = cfg.dispatch.clone();
+        if dispatch_cfg.instance.is_empty() {
+            dispatch_cfg.instance = format!("vigil@{}", listener.local_addr()?);
+        }
+        let dispatcher = Arc::new(Dispatcher::new(
+            store.clone(),
+            cache.clone(),
+            clock.clone(),
+            Registry::from_config(&cfg.notify, http, webhook_secret),
+            dispatch_cfg,
+            public_url.clone(),
+            link_secret.clone(),
+        ));
         let state = AppState {
             store,
-            cache: Arc::new(RotaCache::default()),
+            cache,
             clock,
             public_url,
             tokens: Default::default(),
             feeds: Default::default(),
             events: Default::default(),
+            dispatch: dispatcher.handle(),
+            notify: cfg.notify.clone(),
+            link_secret,
         };
-        Ok(App { listener, state })
+        Ok(App {
+            listener,
+            state,
+            dispatcher,
+            dispatch_enabled: cfg.dispatch.enabled,
+        })
+    }
+
+    /// Wakes the dispatcher and waits until it is idle (for tests).
+    pub fn dispatch(&self) -> crate::dispatch::DispatchHandle {
+        self.state.dispatch.clone()
     }
 
     pub fn port(&self) -> u16 {
@@ -57,9 +96,25 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let store = self.state.store.clone();
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = self
+            .dispatch_enabled
+            .then(|| tokio::spawn(self.dispatcher.clone().run(stop_rx.clone())));
+        let mut http_stop = stop_rx;
+        let signal = tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
         axum::serve(self.listener, api::router(self.state))
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.wait_for(|v| *v).await;
+            })
             .await?;
+        // The dispatcher finishes the sends in flight and records them.
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
+        signal.abort();
         store.close().await;
         Ok(())
     }

@@ -13,6 +13,140 @@ pub struct Config {
     pub schedules_dir: Option<PathBuf>,
     /// Where the first start writes the bootstrap admin token (mode 0600).
     pub admin_token_file: PathBuf,
+    pub notify: NotifyConfig,
+    pub dispatch: DispatchConfig,
+}
+
+/// Providers. Base URLs are configurable so Twilio-compatible vendors and
+/// test fakes work; a channel without credentials falls back to the console.
+#[derive(Clone, PartialEq, Default)]
+pub struct NotifyConfig {
+    /// VIGIL_TWILIO_API_URL (default https://api.twilio.com).
+    pub twilio_api_url: String,
+    pub twilio_account_sid: Option<String>,
+    pub twilio_auth_token: Option<String>,
+    pub twilio_from: Option<String>,
+    /// VIGIL_SLACK_API_URL (default https://slack.com/api).
+    pub slack_api_url: String,
+    pub slack_bot_token: Option<String>,
+    pub slack_signing_secret: Option<String>,
+}
+
+/// The dispatcher's timing: how often it sweeps besides waking at due
+/// instants, how long a claim lasts, the send timeout, and the retry
+/// schedule for failed sends.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DispatchConfig {
+    pub enabled: bool,
+    /// Names this instance's claims; a restart under the same name takes
+    /// its earlier claims back at once (VIGIL_INSTANCE_ID).
+    pub instance: String,
+    pub sweep: std::time::Duration,
+    pub lease: std::time::Duration,
+    pub send_timeout: std::time::Duration,
+    pub retry: Vec<std::time::Duration>,
+    /// Sends in flight at once.
+    pub concurrency: usize,
+    /// Messages per minute to one address, per channel (sms, voice, chat,
+    /// email); what is over waits and is bundled (VIGIL_THROTTLE "sms=6,voice=2").
+    pub throttle: std::collections::BTreeMap<String, usize>,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        let s = std::time::Duration::from_secs;
+        DispatchConfig {
+            enabled: true,
+            instance: String::new(),
+            sweep: s(5),
+            lease: s(30),
+            send_timeout: s(10),
+            retry: vec![s(5), s(15), s(30), s(60), s(120)],
+            concurrency: 64,
+            throttle: [("sms", 6), ("voice", 2), ("chat", 20), ("email", 10)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        }
+    }
+}
+
+impl std::fmt::Debug for NotifyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotifyConfig")
+            .field("twilio_api_url", &self.twilio_api_url)
+            .field("twilio_account_sid", &self.twilio_account_sid)
+            .field(
+                "twilio_auth_token",
+                &self.twilio_auth_token.as_ref().map(|_| "…"),
+            )
+            .field("slack_api_url", &self.slack_api_url)
+            .field(
+                "slack_bot_token",
+                &self.slack_bot_token.as_ref().map(|_| "…"),
+            )
+            .finish()
+    }
+}
+
+impl NotifyConfig {
+    /// From the VIGIL_* environment variables.
+    pub fn from_env() -> NotifyConfig {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        NotifyConfig {
+            twilio_api_url: var("VIGIL_TWILIO_API_URL")
+                .unwrap_or_else(|| "https://api.twilio.com".into()),
+            twilio_account_sid: var("VIGIL_TWILIO_ACCOUNT_SID"),
+            twilio_auth_token: var("VIGIL_TWILIO_AUTH_TOKEN"),
+            twilio_from: var("VIGIL_TWILIO_FROM"),
+            slack_api_url: var("VIGIL_SLACK_API_URL")
+                .unwrap_or_else(|| "https://slack.com/api".into()),
+            slack_bot_token: var("VIGIL_SLACK_BOT_TOKEN"),
+            slack_signing_secret: var("VIGIL_SLACK_SIGNING_SECRET"),
+        }
+    }
+}
+
+impl DispatchConfig {
+    /// Defaults, with VIGIL_INSTANCE_ID, VIGIL_RETRY_SCHEDULE ("5s,15s,1m"),
+    /// VIGIL_SEND_TIMEOUT, VIGIL_LEASE and VIGIL_SWEEP applied.
+    pub fn from_env(listen: &str) -> Result<DispatchConfig, String> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let dur = |k: &str, v: &str| {
+            humantime::parse_duration(v.trim()).map_err(|e| format!("{k}: \"{v}\": {e}"))
+        };
+        let mut d = DispatchConfig {
+            instance: var("VIGIL_INSTANCE_ID").unwrap_or_else(|| format!("vigil@{listen}")),
+            ..DispatchConfig::default()
+        };
+        if let Some(v) = var("VIGIL_RETRY_SCHEDULE") {
+            d.retry = v
+                .split(',')
+                .map(|x| dur("VIGIL_RETRY_SCHEDULE", x))
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = var("VIGIL_THROTTLE") {
+            for pair in v.split(',') {
+                let (k, n) = pair
+                    .split_once('=')
+                    .and_then(|(k, n)| Some((k.trim(), n.trim().parse::<usize>().ok()?)))
+                    .ok_or_else(|| {
+                        format!("VIGIL_THROTTLE: \"{pair}\" is not CHANNEL=PER_MINUTE")
+                    })?;
+                d.throttle.insert(k.to_string(), n);
+            }
+        }
+        if let Some(v) = var("VIGIL_SEND_TIMEOUT") {
+            d.send_timeout = dur("VIGIL_SEND_TIMEOUT", &v)?;
+        }
+        if let Some(v) = var("VIGIL_LEASE") {
+            d.lease = dur("VIGIL_LEASE", &v)?;
+        }
+        if let Some(v) = var("VIGIL_SWEEP") {
+            d.sweep = dur("VIGIL_SWEEP", &v)?;
+        }
+        Ok(d)
+    }
 }
 
 /// The database URL is redacted: it may hold a password.
@@ -93,12 +227,15 @@ impl Config {
         let admin_token_file = file
             .admin_token_file
             .unwrap_or_else(|| PathBuf::from("vigil-admin-token"));
+        let dispatch = DispatchConfig::from_env(&listen)?;
         Ok(Config {
             listen,
             database_url,
             public_url,
             schedules_dir,
             admin_token_file,
+            notify: NotifyConfig::from_env(),
+            dispatch,
         })
     }
 }

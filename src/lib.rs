@@ -5,8 +5,13 @@
 //! - `rota` PURE — rotas, DST-correct handoffs, shift calendars
 //!   (`shifts_between`, `on_call_at`), checks, fairness, the rota file format.
 //! - `ics` PURE — RFC 5545 calendars of shifts with stable UIDs.
-//! - `escalation` PURE — the alert state machine: ladder, SLA timers,
-//!   `apply(alert, policy, event, now)`; the dispatcher around it is to come.
+//! - `escalation` PURE — the alert state machine (ladder, SLA timers,
+//!   `apply(alert, policy, event, now)`), ladders and targets, per-person
+//!   notification rules.
+//! - `dispatch` — `plan` (bundling, throttling), `retry`, `links`
+//!   (signatures) PURE; `worker` IO: the loop that runs timers and sends.
+//! - `notify` IO — providers behind one trait: Twilio SMS and voice, Slack,
+//!   webhooks, console.
 //! - `clock` — the one place that reads the wall clock (`SystemClock`), and a
 //!   `ManualClock` for tests.
 //! - `engine` IO — drivers: stored rows → `Rota` (cached), rota files → rows.
@@ -20,8 +25,10 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod dispatch;
 pub mod engine;
 pub mod escalation;
 pub mod ics;
+pub mod notify;
 pub mod rota;
 pub mod store;

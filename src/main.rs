@@ -5,6 +5,8 @@ use clap::Parser;
 use vigil::clock::{Clock, SystemClock};
 
 fn main() {
+    // reqwest is built without a TLS provider of its own: use ring, as sqlx does.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = vigil::cli::Cli::parse();
     // Unlocked handles: each write takes the lock briefly. Holding
     // `stderr().lock()` here would block the server's log writes from other

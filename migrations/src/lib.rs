@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_init;
 mod m20261127_000002_swaps;
 mod m20261127_000003_directory;
+mod m20261127_000004_alerts;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_init::Migration),
             Box::new(m20261127_000002_swaps::Migration),
             Box::new(m20261127_000003_directory::Migration),
+            Box::new(m20261127_000004_alerts::Migration),
         ]
     }
 }

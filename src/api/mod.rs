@@ -2,13 +2,18 @@
 //! under /api/v1; calendar feeds under /ics; /healthz and /readyz for
 //! operators. Every error is `{"error":{"code","message","field"}}`.
 
+pub mod alerts;
 pub mod auth;
 mod calendar;
+mod callbacks;
 pub mod error;
 mod feeds;
+mod intake;
 mod layers;
 mod overrides;
+mod reports;
 mod rotas;
+mod services;
 pub mod state;
 mod swaps;
 mod teams;
@@ -41,7 +46,10 @@ use utoipa_swagger_ui::SwaggerUi;
         overrides::list, overrides::create, overrides::delete,
         swaps::list, swaps::offer, swaps::accept, swaps::approve, swaps::decline, swaps::cancel,
         tokens::create, tokens::revoke, tokens::audit,
-        feeds::create, feeds::revoke, feeds::rotate, feeds::ics
+        feeds::create, feeds::revoke, feeds::rotate, feeds::ics,
+        services::list, services::get, services::put, services::delete,
+        services::create_key, services::revoke_key, services::heartbeat,
+        alerts::create, alerts::list, alerts::get, alerts::action, reports::report
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
@@ -143,15 +151,53 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/feeds/{id}", delete(feeds::revoke))
         .route("/api/v1/feeds/{id}/rotate", post(feeds::rotate))
         .route("/ics/{token}", get(feeds::ics))
+        .route("/api/v1/services", get(services::list))
+        .route(
+            "/api/v1/services/{id}",
+            get(services::get)
+                .put(services::put)
+                .delete(services::delete),
+        )
+        .route("/api/v1/services/{id}/keys", post(services::create_key))
+        .route(
+            "/api/v1/services/{id}/keys/{key}",
+            delete(services::revoke_key),
+        )
+        .route("/api/v1/services/{id}/heartbeat", post(services::heartbeat))
+        .route("/api/v1/alerts", get(alerts::list).post(alerts::create))
+        .route("/api/v1/alerts/{id}", get(alerts::get))
+        .route("/api/v1/alerts/{id}/{action}", post(alerts::action))
+        .route("/api/v1/reports", get(reports::report))
+        .route("/metrics", get(reports::metrics))
+        .route("/v2/enqueue", post(intake::enqueue))
+        .route(
+            "/api/v1/integrations/alertmanager/{key}",
+            post(intake::alertmanager),
+        )
+        .route("/api/v1/callbacks/twilio/sms", post(callbacks::twilio_sms))
+        .route(
+            "/api/v1/callbacks/twilio/voice",
+            post(callbacks::twilio_voice),
+        )
+        .route("/api/v1/callbacks/slack", post(callbacks::slack))
+        .route(
+            "/ack/{token}",
+            get(callbacks::link_get).post(callbacks::link_post),
+        )
         .merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // Feed URLs carry their secret: never log it in full.
             let path = req.uri().path();
-            let shown = match path.strip_prefix("/ics/") {
-                Some(secret) => format!("/ics/{}", auth::redact(secret)),
-                None => path.to_string(),
+            let shown = if let Some(secret) = path.strip_prefix("/ics/") {
+                format!("/ics/{}", auth::redact(secret))
+            } else if let Some(key) = path.strip_prefix("/api/v1/integrations/alertmanager/") {
+                format!("/api/v1/integrations/alertmanager/{}", auth::redact(key))
+            } else if let Some(token) = path.strip_prefix("/ack/") {
+                format!("/ack/{}", auth::redact(token))
+            } else {
+                path.to_string()
             };
             tracing::info_span!("request", method = %req.method(), path = %shown)
         }))

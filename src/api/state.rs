@@ -22,6 +22,12 @@ pub struct AppState {
     /// Rendered VEVENTs by (rota build, shift): after an edit only the
     /// edited rota's events are rendered again.
     pub events: Arc<Mutex<HashMap<EventKey, Arc<str>>>>,
+    /// Wakes the dispatcher after an alert changes.
+    pub dispatch: crate::dispatch::DispatchHandle,
+    /// Provider settings (the secrets that verify their callbacks).
+    pub notify: crate::config::NotifyConfig,
+    /// Signs acknowledge links (shared by every instance, from the database).
+    pub link_secret: String,
 }
 
 /// A built rota (`Loaded::build`) and a shift of it.

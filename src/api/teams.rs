@@ -147,6 +147,10 @@ pub struct PersonBody {
     phone: Option<String>,
     chat: Option<String>,
     timezone: Option<String>,
+    /// Notification rules per priority, e.g. {"P1": ["chat", "sms", "voice@2m"]};
+    /// omitted = the defaults.
+    #[schema(value_type = Option<Object>)]
+    rules: Option<crate::escalation::rules::RulesSpec>,
 }
 
 fn validate_person(b: &PersonBody) -> Result<(), ApiError> {
@@ -220,6 +224,15 @@ pub async fn put_person(
         ));
     }
     validate_person(&body)?;
+    if let Some(r) = &body.rules {
+        crate::escalation::rules::validate(r).map_err(|(f, m)| ApiError::invalid(f, m))?;
+    }
+    let rules = body
+        .rules
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(ApiError::internal)?;
     let row = PersonRow {
         handle: handle.clone(),
         name: body.name,
@@ -230,6 +243,7 @@ pub async fn put_person(
     };
     let tx = st.store.tx().await?;
     tx.upsert_person(&row, st.now_secs()).await?;
+    tx.set_person_rules(&handle, rules).await?;
     tx.audit(
         st.now_secs(),
         &p.actor(),

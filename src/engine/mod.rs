@@ -4,6 +4,7 @@
 //! tables), so rotas as code and rotas edited over the API are the same data
 //! and are validated by the same loader.
 
+pub mod alerts;
 pub mod documents;
 pub mod schedules;
 

@@ -15,10 +15,15 @@
 //! - a `Tick` late by any amount (a restart after a crash) emits every page,
 //!   warning and breach that fell due meanwhile, in order, so none is lost.
 
+pub mod ladder;
+pub mod rules;
+
 use crate::rota::Instant;
 use chrono::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Priority {
     P1,
     P2,
@@ -27,8 +32,28 @@ pub enum Priority {
 }
 
 impl Priority {
+    pub const ALL: [Priority; 4] = [Priority::P1, Priority::P2, Priority::P3, Priority::P4];
+
     pub fn index(self) -> usize {
         self as usize
+    }
+    pub fn from_index(i: usize) -> Option<Priority> {
+        Self::ALL.get(i).copied()
+    }
+    /// "P1".."P4" (also "p1", "1").
+    pub fn parse(s: &str) -> Option<Priority> {
+        let t = s.trim();
+        let d = t.strip_prefix(['P', 'p']).unwrap_or(t);
+        match d {
+            "1" => Some(Priority::P1),
+            "2" => Some(Priority::P2),
+            "3" => Some(Priority::P3),
+            "4" => Some(Priority::P4),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        ["P1", "P2", "P3", "P4"][self.index()]
     }
 }
 
@@ -70,7 +95,9 @@ impl Targets {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Sla {
     Ack,
     Respond,
@@ -100,14 +127,14 @@ impl Policy {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum State {
     Triggered,
     Acknowledged,
     Resolved,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Alert {
     pub priority: Priority,
     pub state: State,

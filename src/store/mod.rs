@@ -9,10 +9,12 @@
 //! SQLite writes are also serialised in-process by a mutex; WAL mode lets
 //! reads go on meanwhile.
 
+mod alerts;
 mod reads;
 mod rows;
 mod writes;
 
+pub use alerts::*;
 pub use rows::*;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -117,8 +119,18 @@ impl Store {
         Ok(Tx {
             tx,
             backend: self.backend,
+            bump: true,
             _guard: guard,
         })
+    }
+
+    /// A write transaction that leaves the change counter alone (alerts and
+    /// paging, which no cache watches). On PostgreSQL it takes no lock on
+    /// the counter row, so such transactions run in parallel.
+    pub async fn tx_quiet(&self) -> Result<Tx> {
+        let mut tx = self.tx().await?;
+        tx.bump = false;
+        Ok(tx)
     }
 
     pub async fn close(self) {
@@ -129,6 +141,7 @@ impl Store {
 pub struct Tx {
     tx: DatabaseTransaction,
     backend: DbBackend,
+    bump: bool,
     _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
@@ -150,11 +163,13 @@ impl Tx {
 
     /// Commits, bumping the change counter in the same transaction.
     pub async fn commit(self) -> Result<()> {
-        self.exec(
-            "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
-            vec![],
-        )
-        .await?;
+        if self.bump {
+            self.exec(
+                "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
+                vec![],
+            )
+            .await?;
+        }
         self.tx.commit().await?;
         Ok(())
     }

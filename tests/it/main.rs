@@ -8,5 +8,6 @@ mod escalation;
 mod examples;
 mod file_errors;
 mod helpers;
+mod paging;
 mod properties;
 mod server;

@@ -63,6 +63,9 @@ pub struct TestApp {
     /// The server's clock, for tests that move time.
     #[allow(dead_code)]
     pub clock: Arc<ManualClock>,
+    /// Wakes the dispatcher and waits until it has nothing left to do.
+    #[allow(dead_code)]
+    pub dispatch: vigil::dispatch::DispatchHandle,
     pub http: reqwest::Client,
     pub db_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -111,14 +114,31 @@ impl TestApp {
         Self::spawn_on(&db_url, dir, pg).await
     }
 
+    /// A server with its config adjusted by `tweak` (providers, timings).
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = std::env::temp_dir().join(unique("vigil-it"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let (db_url, pg) = fresh_database(&backend, &dir).await;
+        Self::spawn_inner(&db_url, dir, pg, tweak).await
+    }
+
     /// A server on an existing database (a second instance).
     pub async fn spawn_on(db_url: &str, dir: PathBuf, pg: Option<(String, String)>) -> TestApp {
+        Self::spawn_inner(db_url, dir, pg, |_| {}).await
+    }
+
+    async fn spawn_inner(
+        db_url: &str,
+        dir: PathBuf,
+        pg: Option<(String, String)>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
         // Server errors (500s log their cause) show in the failing test's output.
         let _ = tracing_subscriber::fmt()
             .with_env_filter("warn,vigil=warn")
             .with_test_writer()
             .try_init();
-        let cfg = Config {
+        let mut cfg = Config {
             listen: "127.0.0.1:0".into(),
             database_url: db_url.to_string(),
             public_url: "http://127.0.0.1:0".into(),
@@ -127,10 +147,14 @@ impl TestApp {
                 "/schedules"
             ))),
             admin_token_file: dir.join("admin-token"),
+            notify: Default::default(),
+            dispatch: Default::default(),
         };
+        tweak(&mut cfg);
         let clock = Arc::new(ManualClock::new(utc("2026-11-27T12:00:00Z")));
         let app = App::build(&cfg, clock.clone()).await.expect("app builds");
         let port = app.port();
+        let dispatch = app.dispatch();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             app.run_until_stopped(async {
@@ -147,6 +171,7 @@ impl TestApp {
             base: format!("http://127.0.0.1:{port}"),
             admin,
             clock,
+            dispatch,
             http: reqwest::Client::new(),
             db_url: db_url.to_string(),
             shutdown: Some(tx),

@@ -1,0 +1,310 @@
+//! Replies from responders: an SMS reply ("ack 4821"), a keypress in a
+//! voice call, a Slack button, a signed link. Every inbound callback is
+//! verified first — Twilio's `X-Twilio-Signature`, Slack's `v0` signature
+//! within a five-minute window, the link's own HMAC — and a forged or stale
+//! one is refused and changes nothing. An SMS reply counts only from the
+//! number the page was sent to.
+
+use super::error::ApiError;
+use super::state::AppState;
+use crate::dispatch::links;
+use crate::engine::alerts::{self, Action};
+use crate::store::OutboxRow;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+fn twiml(body: &str) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/xml")],
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>{body}</Response>"),
+    )
+        .into_response()
+}
+
+fn form(body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|e| ApiError::bad_request(format!("malformed form: {e}")))
+}
+
+fn field<'a>(f: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    f.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+}
+
+/// Checks a Twilio callback's signature over our public URL and its fields.
+fn check_twilio(
+    st: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    f: &[(String, String)],
+) -> Result<(), ApiError> {
+    let token = st
+        .notify
+        .twilio_auth_token
+        .as_deref()
+        .ok_or_else(|| ApiError::not_found("Twilio callbacks (Twilio is not configured)"))?;
+    let url = format!(
+        "{}{}",
+        st.public_url,
+        uri.path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or(uri.path())
+    );
+    let given = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if links::verify_twilio(token, &url, f, given) {
+        Ok(())
+    } else {
+        tracing::warn!(
+            path = uri.path(),
+            "refused a Twilio callback with a bad signature"
+        );
+        Err(ApiError::forbidden("bad X-Twilio-Signature"))
+    }
+}
+
+/// Applies `action` to every alert a message carried, as the paged person.
+async fn act_on(
+    st: &AppState,
+    rows: &[OutboxRow],
+    action: Action,
+    who: Option<&str>,
+    via: &str,
+) -> Result<usize, ApiError> {
+    let mut ids: Vec<&str> = rows.iter().map(|r| r.alert.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    let actor = who
+        .map(str::to_string)
+        .or_else(|| rows.iter().find_map(|r| r.person.clone()))
+        .unwrap_or_else(|| format!("{via} recipient"));
+    for id in &ids {
+        alerts::act(
+            &st.store,
+            &st.cache,
+            id,
+            action.clone(),
+            &actor,
+            via,
+            st.now(),
+        )
+        .await
+        .map_err(super::alerts::alert_error)?;
+    }
+    st.dispatch.wake();
+    Ok(ids.len())
+}
+
+fn verb(word: &str) -> Option<Action> {
+    match word.to_ascii_lowercase().as_str() {
+        "ack" | "acknowledge" | "a" | "ok" => Some(Action::Ack),
+        "resolve" | "r" | "res" => Some(Action::Resolve),
+        "escalate" | "e" | "esc" => Some(Action::Escalate),
+        _ => None,
+    }
+}
+
+/// `POST /api/v1/callbacks/twilio/sms`: "ack 4821", "resolve 4821", "escalate 4821".
+pub async fn twilio_sms(
+    State(st): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let f = form(&body)?;
+    check_twilio(&st, &uri, &headers, &f)?;
+    let from = field(&f, "From").unwrap_or("");
+    let text = field(&f, "Body").unwrap_or("").trim();
+    let mut words = text.split_whitespace();
+    let (Some(action), Some(code)) = (words.next().and_then(verb), words.next()) else {
+        return Ok(twiml(
+            "<Message>Reply \"ack CODE\", \"resolve CODE\" or \"escalate CODE\".</Message>",
+        ));
+    };
+    let rows = st.store.outbox_by_code(code, from).await?;
+    if rows.is_empty() {
+        tracing::warn!(
+            code,
+            "refused an SMS reply: no page with that code went to that number"
+        );
+        return Ok(twiml(&format!(
+            "<Message>No page with code {code} was sent to this number.</Message>"
+        )));
+    }
+    let name = action.name();
+    let n = act_on(&st, &rows, action, None, "sms").await?;
+    Ok(twiml(&format!("<Message>{n} alert(s) {name}.</Message>")))
+}
+
+/// `POST /api/v1/callbacks/twilio/voice?m=MESSAGE`: the keypress of a page call.
+pub async fn twilio_voice(
+    State(st): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let f = form(&body)?;
+    check_twilio(&st, &uri, &headers, &f)?;
+    let message = uri
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|q| q.into_iter().find(|(k, _)| k == "m").map(|(_, v)| v))
+        .ok_or_else(|| ApiError::bad_request("m is required").field("m"))?;
+    let action = match field(&f, "Digits") {
+        Some("1") => Action::Ack,
+        Some("2") => Action::Resolve,
+        Some("3") => Action::Escalate,
+        _ => return Ok(twiml("<Say>Sorry, that key does nothing. Goodbye.</Say>")),
+    };
+    let rows = st.store.outbox_by_bundle(&message).await?;
+    if rows.is_empty() {
+        return Ok(twiml("<Say>This page is unknown. Goodbye.</Say>"));
+    }
+    let name = action.name();
+    act_on(&st, &rows, action, None, "voice").await?;
+    Ok(twiml(&format!("<Say>The alert is {name}. Goodbye.</Say>")))
+}
+
+/// `POST /api/v1/callbacks/slack`: a button in a page message.
+pub async fn slack(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let secret = st
+        .notify
+        .slack_signing_secret
+        .as_deref()
+        .ok_or_else(|| ApiError::not_found("Slack callbacks (Slack is not configured)"))?;
+    let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if let Err(why) = links::verify_slack(
+        secret,
+        h("x-slack-request-timestamp"),
+        &body,
+        h("x-slack-signature"),
+        st.now_secs(),
+    ) {
+        tracing::warn!(why, "refused a Slack callback");
+        return Err(ApiError::forbidden(format!("Slack signature: {why}")));
+    }
+    let f = form(&body)?;
+    let payload: serde_json::Value = field(&f, "payload")
+        .and_then(|p| serde_json::from_str(p).ok())
+        .ok_or_else(|| ApiError::bad_request("payload is required").field("payload"))?;
+    let user = payload["user"]["id"].as_str().unwrap_or("");
+    let act = &payload["actions"][0];
+    let action = act["action_id"]
+        .as_str()
+        .and_then(verb)
+        .ok_or_else(|| ApiError::bad_request("unknown action").field("actions"))?;
+    let message = act["value"].as_str().unwrap_or("");
+    let person = st
+        .store
+        .load_people()
+        .await?
+        .into_iter()
+        .find(|p| p.chat.as_deref() == Some(user))
+        .map(|p| p.handle);
+    let Some(person) = person else {
+        return Ok(Json(json!({ "response_type": "ephemeral", "replace_original": false, "text": "Your Slack account is not linked to a Vigil person, so Vigil cannot take this action." })).into_response());
+    };
+    let rows = st.store.outbox_by_bundle(message).await?;
+    if rows.is_empty() {
+        return Err(ApiError::not_found(format!("page {message}")));
+    }
+    let name = action.name();
+    act_on(&st, &rows, action, Some(&person), "chat").await?;
+    Ok(
+        Json(json!({ "replace_original": false, "text": format!("{name} by {person}") }))
+            .into_response(),
+    )
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>{title} — Vigil</title></head><body style=\"font-family:sans-serif;max-width:36em;margin:2em auto\">\
+         <h1>{title}</h1>{body}</body></html>"
+    ))
+}
+
+fn esc(s: &str) -> String {
+    crate::notify::xml_escape(s)
+}
+
+async fn link_rows(st: &AppState, token: &str) -> Result<(Vec<OutboxRow>, String), Response> {
+    let (message, action) = match links::verify_link(&st.link_secret, token, st.now_secs()) {
+        Ok(v) => v,
+        Err(why) => {
+            return Err((
+                StatusCode::FORBIDDEN,
+                page("Link refused", &format!("<p>{}.</p>", esc(why))),
+            )
+                .into_response());
+        }
+    };
+    match st.store.outbox_by_bundle(&message).await {
+        Ok(rows) if !rows.is_empty() => Ok((rows, action)),
+        Ok(_) => Err((
+            StatusCode::NOT_FOUND,
+            page("Unknown page", "<p>This page is unknown.</p>"),
+        )
+            .into_response()),
+        Err(e) => Err(ApiError::from(e).into_response()),
+    }
+}
+
+/// `GET /ack/{token}`: shows the alert and a button. A GET never changes
+/// anything, so a mail scanner that follows links acknowledges nothing.
+pub async fn link_get(State(st): State<AppState>, Path(token): Path<String>) -> Response {
+    let (rows, action) = match link_rows(&st, &token).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut list = String::new();
+    for r in &rows {
+        if let Ok(Some(a)) = st.store.load_alert(&r.alert).await {
+            list.push_str(&format!(
+                "<li>[P{}] {} — {}</li>",
+                a.priority,
+                esc(&a.summary),
+                esc(&a.status)
+            ));
+        }
+    }
+    page(
+        "Vigil page",
+        &format!(
+            "<ul>{list}</ul><form method=\"post\"><button type=\"submit\" style=\"font-size:1.4em\">{}</button></form>",
+            if action == "resolve" { "Resolve" } else { "Acknowledge" }
+        ),
+    )
+    .into_response()
+}
+
+/// `POST /ack/{token}`: the button.
+pub async fn link_post(State(st): State<AppState>, Path(token): Path<String>) -> Response {
+    let (rows, action) = match link_rows(&st, &token).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let act = if action == "resolve" {
+        Action::Resolve
+    } else {
+        Action::Ack
+    };
+    let name = act.name();
+    match act_on(&st, &rows, act, None, "link").await {
+        Ok(n) => page(
+            "Done",
+            &format!("<p>{n} alert(s) {name}. Paging has stopped.</p>"),
+        )
+        .into_response(),
+        Err(e) => e.into_response(),
+    }
+}

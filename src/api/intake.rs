@@ -1,0 +1,285 @@
+//! Alerts from monitoring tools.
+//!
+//! - PagerDuty Events API v2 (`POST /v2/enqueue`): `routing_key` is a Vigil
+//!   integration key; `event_action` trigger / acknowledge / resolve;
+//!   severity critical→P1, error→P2, warning→P3, info→P4; answers 202
+//!   `{"status":"success","message":"Event processed","dedup_key":…}` or 400
+//!   `{"status":"invalid event","message":"Event object is invalid","errors":[…]}`
+//!   as PagerDuty does, so any tool that pages PagerDuty can page Vigil.
+//!   https://developer.pagerduty.com/docs/events-api-v2/trigger-events/
+//! - Prometheus Alertmanager webhook (payload version 4) at
+//!   `/api/v1/integrations/alertmanager/{key}`: one alert per group key;
+//!   firing opens or updates it, resolved resolves it. Alertmanager retries
+//!   only on 5xx, so a failure Vigil wants retried answers 503 (never 429).
+//!   https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
+
+use super::alerts::{alert_error, check_new};
+use super::services::by_key;
+use super::state::AppState;
+use crate::engine::alerts::{self, Action, NewAlert};
+use crate::escalation::Priority;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+fn pd_invalid(errors: Vec<String>) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({ "status": "invalid event", "message": "Event object is invalid", "errors": errors })),
+    )
+        .into_response()
+}
+
+fn pd_error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        Json(json!({ "status": "error", "message": message, "errors": [message] })),
+    )
+        .into_response()
+}
+
+pub fn severity(s: &str) -> Option<Priority> {
+    match s {
+        "critical" => Some(Priority::P1),
+        "error" => Some(Priority::P2),
+        "warning" => Some(Priority::P3),
+        "info" => Some(Priority::P4),
+        _ => None,
+    }
+}
+
+/// `POST /v2/enqueue`.
+pub async fn enqueue(State(st): State<AppState>, body: Bytes) -> Response {
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return pd_invalid(vec![format!("malformed JSON: {e}")]),
+    };
+    let s = |p: &str| v.pointer(p).and_then(Value::as_str);
+    let mut errors = Vec::new();
+    let key = s("/routing_key").unwrap_or("");
+    if key.is_empty() {
+        errors.push("'routing_key' is missing or blank".to_string());
+    }
+    let action = s("/event_action").unwrap_or("");
+    if !matches!(action, "trigger" | "acknowledge" | "resolve") {
+        errors.push("'event_action' must be one of trigger, acknowledge or resolve".into());
+    }
+    let dedup = s("/dedup_key").map(str::to_string);
+    if action != "trigger" && dedup.is_none() {
+        errors.push("'dedup_key' is required for acknowledge and resolve".into());
+    }
+    let mut new = None;
+    if action == "trigger" {
+        let summary = s("/payload/summary").unwrap_or("");
+        let source = s("/payload/source").unwrap_or("");
+        let sev = s("/payload/severity").unwrap_or("");
+        if summary.is_empty() {
+            errors.push("'payload.summary' is missing or blank".into());
+        }
+        if source.is_empty() {
+            errors.push("'payload.source' is missing or blank".into());
+        }
+        let priority = severity(sev);
+        if priority.is_none() {
+            errors
+                .push("'payload.severity' must be one of critical, error, warning or info".into());
+        }
+        let details = v
+            .pointer("/payload/custom_details")
+            .cloned()
+            .unwrap_or(Value::Null);
+        if let Err((f, m)) = check_new(summary, &details, dedup.as_deref())
+            && !summary.is_empty()
+        {
+            errors.push(format!("'{f}': {m}"));
+        }
+        new = Some((
+            summary.to_string(),
+            source.to_string(),
+            priority.unwrap_or(Priority::P3),
+            details,
+        ));
+    }
+    if !errors.is_empty() {
+        return pd_invalid(errors);
+    }
+    let service = match by_key(&st, key).await {
+        Ok(Some((svc, _))) => svc,
+        Ok(None) => return pd_invalid(vec!["Invalid routing key".into()]),
+        Err(_) => return pd_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+    };
+    let now = st.now();
+    let actor = format!("integration:{service}");
+    let result = match new {
+        Some((summary, source, priority, details)) => {
+            let links = v.get("links").cloned().unwrap_or(json!([]));
+            let n = NewAlert {
+                service,
+                summary,
+                details,
+                priority,
+                dedup_key: dedup,
+                source,
+                links,
+            };
+            alerts::trigger(&st.store, &st.cache, n, &actor, now)
+                .await
+                .map(|(row, _)| Some(row.dedup_key))
+        }
+        None => {
+            let dk = dedup.unwrap_or_default();
+            let act = if action == "acknowledge" {
+                Action::Ack
+            } else {
+                Action::Resolve
+            };
+            match st.store.list_open_by_key(&service, &dk).await {
+                Ok(Some(id)) => alerts::act(
+                    &st.store,
+                    &st.cache,
+                    &id,
+                    act,
+                    &actor,
+                    "pagerduty-events",
+                    now,
+                )
+                .await
+                .map(|_| Some(dk)),
+                // PagerDuty accepts acknowledge/resolve for unknown keys too.
+                Ok(None) => Ok(Some(dk)),
+                Err(e) => Err(e.into()),
+            }
+        }
+    };
+    match result {
+        Ok(dk) => {
+            st.dispatch.wake();
+            (
+                StatusCode::ACCEPTED,
+                Json(json!({ "status": "success", "message": "Event processed", "dedup_key": dk })),
+            )
+                .into_response()
+        }
+        Err(alerts::AlertError::Store(e)) => {
+            tracing::error!(error = %e, "PagerDuty event failed");
+            pd_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        }
+        Err(e) => pd_invalid(vec![e.to_string()]),
+    }
+}
+
+/// `POST /api/v1/integrations/alertmanager/{key}`.
+pub async fn alertmanager(
+    State(st): State<AppState>,
+    Path(key): Path<String>,
+    body: Bytes,
+) -> Response {
+    let service = match by_key(&st, &key).await {
+        Ok(Some((svc, _))) => svc,
+        Ok(None) => return super::error::ApiError::unauthorized().into_response(),
+        Err(_) => return retry_later(),
+    };
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return super::error::ApiError::bad_request(format!("malformed JSON: {e}"))
+                .into_response();
+        }
+    };
+    let s = |p: &str| v.pointer(p).and_then(Value::as_str);
+    let Some(group) = s("/groupKey").filter(|g| !g.is_empty()) else {
+        return super::error::ApiError::invalid("groupKey", "groupKey is required").into_response();
+    };
+    let status = s("/status").unwrap_or("firing");
+    let now = st.now();
+    let actor = format!("integration:{service}");
+    let result = if status == "resolved" {
+        match st.store.list_open_by_key(&service, group).await {
+            Ok(Some(id)) => alerts::act(
+                &st.store,
+                &st.cache,
+                &id,
+                Action::Resolve,
+                &actor,
+                "alertmanager",
+                now,
+            )
+            .await
+            .map(|_| ()),
+            Ok(None) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    } else {
+        let label = |name: &str| {
+            s(&format!("/commonLabels/{name}")).or_else(|| s(&format!("/alerts/0/labels/{name}")))
+        };
+        let priority = label("priority")
+            .and_then(Priority::parse)
+            .or_else(|| {
+                label("severity").and_then(|sev| {
+                    severity(sev).or(match sev {
+                        "page" => Some(Priority::P1),
+                        "high" => Some(Priority::P2),
+                        "low" | "ticket" => Some(Priority::P4),
+                        _ => None,
+                    })
+                })
+            })
+            .unwrap_or(Priority::P3);
+        let firing = v["alerts"]
+            .as_array()
+            .map_or(0, |a| a.iter().filter(|x| x["status"] == "firing").count());
+        let name = s("/commonAnnotations/summary")
+            .or_else(|| s("/groupLabels/alertname"))
+            .or_else(|| label("alertname"))
+            .unwrap_or("Alertmanager alert");
+        let summary: String = if firing > 1 {
+            format!("{name} ({firing} firing)")
+        } else {
+            name.to_string()
+        }
+        .chars()
+        .take(super::alerts::MAX_SUMMARY)
+        .collect();
+        let details = json!({
+            "commonLabels": v["commonLabels"], "commonAnnotations": v["commonAnnotations"],
+            "alerts": v["alerts"].as_array().map(|a| a.iter().take(50).cloned().collect::<Vec<_>>()),
+        });
+        let links = match s("/externalURL") {
+            Some(u) => json!([{ "href": u, "text": "Alertmanager" }]),
+            None => json!([]),
+        };
+        let n = NewAlert {
+            service,
+            summary,
+            details,
+            priority,
+            dedup_key: Some(group.chars().take(super::alerts::MAX_KEY).collect()),
+            source: "alertmanager".into(),
+            links,
+        };
+        alerts::trigger(&st.store, &st.cache, n, &actor, now)
+            .await
+            .map(|_| ())
+    };
+    match result {
+        Ok(()) => {
+            st.dispatch.wake();
+            (StatusCode::OK, Json(json!({ "status": "success" }))).into_response()
+        }
+        Err(alerts::AlertError::Store(e)) => {
+            tracing::error!(error = %e, "Alertmanager webhook failed");
+            retry_later()
+        }
+        Err(e) => alert_error(e).into_response(),
+    }
+}
+
+/// 503: Alertmanager will send it again.
+fn retry_later() -> Response {
+    super::error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "try again")
+        .into_response()
+}

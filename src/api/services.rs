@@ -1,0 +1,360 @@
+//! Services: a team's alert source with its ladder, SLA targets, heartbeat
+//! and maintenance windows; and its integration keys (random, shown once,
+//! stored hashed, revocable).
+
+use super::auth::{Principal, hash, new_id, new_secret};
+use super::error::{ApiError, ApiJson};
+use super::state::AppState;
+use super::time::instant;
+use crate::engine::alerts::service_policy;
+use crate::escalation::ladder::{self, LadderSpec, TargetsSpec};
+use crate::store::ServiceRow;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceBody {
+    team: String,
+    name: Option<String>,
+    /// The ladder; omitted = the default (on-call primary, secondary, the
+    /// team lead and `product_owner`, then `vendor`).
+    #[schema(value_type = Option<Object>)]
+    ladder: Option<LadderSpec>,
+    product_owner: Option<String>,
+    /// A vendor target for the default ladder's stage 4 (webhook:URL or email:ADDRESS).
+    vendor: Option<String>,
+    /// SLA target overrides per priority: {"P1": {"ack": "5m", "respond": "15m", "resolve": "4h"}}.
+    #[schema(value_type = Option<Object>)]
+    targets: Option<TargetsSpec>,
+    /// The service must check in this often ("5m"), or an alert opens.
+    heartbeat: Option<String>,
+    /// Maintenance windows: [{"start": RFC 3339, "end": RFC 3339}].
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    maintenance: Vec<Window>,
+}
+
+#[derive(Deserialize, serde::Serialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    start: String,
+    end: String,
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn service_json(row: &ServiceRow) -> Value {
+    let windows: Vec<(i64, i64)> = serde_json::from_str(&row.maintenance).unwrap_or_default();
+    let ms = |v: i64| {
+        chrono::DateTime::from_timestamp_millis(v)
+            .map(super::time::utc)
+            .unwrap_or_default()
+    };
+    json!({
+        "id": row.id, "team": row.team, "name": row.name,
+        "ladder": serde_json::from_str::<Value>(&row.ladder).unwrap_or(Value::Null),
+        "targets": row.targets.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()),
+        "heartbeat_secs": row.heartbeat_secs,
+        "heartbeat_due": row.heartbeat_due_ms.map(ms),
+        "maintenance": windows.iter().map(|(s, e)| json!({ "start": ms(*s), "end": ms(*e) })).collect::<Vec<_>>(),
+    })
+}
+
+#[utoipa::path(put, path = "/api/v1/services/{id}", tag = "alerts", request_body = ServiceBody, params(("id" = String, Path, description = "service id")), responses((status = 200, description = "the service", body = Value), (status = 422, description = "invalid ladder or field", body = super::ErrorBody), (status = 403, description = "not a lead of the team", body = super::ErrorBody)), security(("bearer" = [])))]
+pub async fn put(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ServiceBody>,
+) -> Result<Json<Value>, ApiError> {
+    if !valid_id(&id) {
+        return Err(ApiError::invalid(
+            "id",
+            "a service id is 1–64 letters, digits, - or _",
+        ));
+    }
+    p.require_lead(&b.team)?;
+    if st.store.load_team(&b.team).await?.is_none() {
+        return Err(ApiError::invalid("team", format!("no team {}", b.team)));
+    }
+    if let Some(old) = st.store.load_service(&id).await? {
+        p.require_lead(&old.team)?;
+    }
+    let spec = match b.ladder {
+        Some(l) => l,
+        None => {
+            if let Some(v) = &b.vendor {
+                ladder::Target::parse(v).map_err(|m| ApiError::invalid("vendor", m))?;
+            }
+            ladder::default_ladder(b.product_owner.as_deref(), b.vendor.as_deref())
+        }
+    };
+    let built = spec
+        .build()
+        .map_err(|(f, m)| ApiError::invalid(format!("ladder.{f}"), m))?;
+    for (i, s) in built.stages.iter().enumerate() {
+        for (j, t) in s.targets.iter().enumerate() {
+            if let ladder::Target::Person(h) = t
+                && st.store.load_person(h).await?.is_none()
+            {
+                return Err(ApiError::invalid(
+                    format!("ladder.stages[{i}].targets[{j}]"),
+                    format!("no person {h}"),
+                ));
+            }
+        }
+    }
+    let targets = b.targets.unwrap_or_default();
+    ladder::build_targets(&targets).map_err(|(f, m)| ApiError::invalid(f, m))?;
+    let heartbeat_secs = b
+        .heartbeat
+        .as_deref()
+        .map(|h| ladder::parse_duration("heartbeat", h).map(|d| d.num_seconds()))
+        .transpose()
+        .map_err(|(f, m)| ApiError::invalid(f, m))?;
+    let mut windows = Vec::new();
+    for (i, w) in b.maintenance.iter().enumerate() {
+        let s = instant(&format!("maintenance[{i}].start"), &w.start)?;
+        let e = instant(&format!("maintenance[{i}].end"), &w.end)?;
+        if e <= s {
+            return Err(ApiError::invalid(
+                format!("maintenance[{i}].end"),
+                "end must be after start",
+            ));
+        }
+        windows.push((s.timestamp_millis(), e.timestamp_millis()));
+    }
+    let now = st.now();
+    let old = st.store.load_service(&id).await?;
+    // A new or changed heartbeat starts counting now; an unchanged one keeps its due time.
+    let heartbeat_due_ms = match (&old, heartbeat_secs) {
+        (Some(o), Some(s)) if o.heartbeat_secs == Some(s) => o.heartbeat_due_ms,
+        (_, Some(s)) => Some(now.timestamp_millis() + s * 1000),
+        (_, None) => None,
+    };
+    let row = ServiceRow {
+        id: id.clone(),
+        team: b.team.clone(),
+        name: b.name.unwrap_or_else(|| id.clone()),
+        ladder: serde_json::to_string(&spec).map_err(ApiError::internal)?,
+        targets: (!targets.is_empty())
+            .then(|| serde_json::to_string(&targets))
+            .transpose()
+            .map_err(ApiError::internal)?,
+        heartbeat_secs,
+        heartbeat_due_ms,
+        maintenance: serde_json::to_string(&windows).map_err(ApiError::internal)?,
+    };
+    service_policy(row.clone()).map_err(|e| ApiError::invalid("ladder", e.to_string()))?;
+    let tx = st.store.tx_quiet().await?;
+    tx.upsert_service(&row, now.timestamp()).await?;
+    tx.audit(
+        now.timestamp(),
+        &p.actor(),
+        "service.put",
+        &id,
+        service_json(&row),
+    )
+    .await?;
+    tx.commit().await?;
+    st.dispatch.wake();
+    Ok(Json(service_json(&row)))
+}
+
+async fn owned(st: &AppState, p: &Principal, id: &str) -> Result<ServiceRow, ApiError> {
+    let row = st
+        .store
+        .load_service(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("service {id}")))?;
+    if !(p.leads(&row.team) || p.person.is_some()) {
+        return Err(ApiError::forbidden(format!(
+            "only a lead of team {} may do this",
+            row.team
+        )));
+    }
+    Ok(row)
+}
+
+#[utoipa::path(get, path = "/api/v1/services/{id}", tag = "alerts", params(("id" = String, Path, description = "service id")), responses((status = 200, description = "the service", body = Value), (status = 404, description = "no such service", body = super::ErrorBody)), security(("bearer" = [])))]
+pub async fn get(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(service_json(&owned(&st, &p, &id).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/services", tag = "alerts", responses((status = 200, description = "every service", body = Value)), security(("bearer" = [])))]
+pub async fn list(State(st): State<AppState>, _p: Principal) -> Result<Json<Value>, ApiError> {
+    let rows = st.store.load_services().await?;
+    Ok(Json(
+        json!({ "services": rows.iter().map(service_json).collect::<Vec<_>>() }),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/services/{id}", tag = "alerts", params(("id" = String, Path, description = "service id")), responses((status = 204, description = "deleted"), (status = 404, description = "no such service", body = super::ErrorBody)), security(("bearer" = [])))]
+pub async fn delete(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let row = owned(&st, &p, &id).await?;
+    p.require_lead(&row.team)?;
+    let now = st.now_secs();
+    let tx = st.store.tx_quiet().await?;
+    tx.delete_service(&id).await?;
+    tx.audit(now, &p.actor(), "service.delete", &id, json!({}))
+        .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyBody {
+    /// "events" (native API, PagerDuty Events v2, heartbeats) or "alertmanager".
+    kind: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/services/{id}/keys", tag = "alerts", request_body = KeyBody, params(("id" = String, Path, description = "service id")), responses((status = 201, description = "the key, shown once", body = Value), (status = 403, description = "not a lead of the team", body = super::ErrorBody)), security(("bearer" = [])))]
+pub async fn create_key(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<KeyBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let row = owned(&st, &p, &id).await?;
+    p.require_lead(&row.team)?;
+    let kind = b.kind.unwrap_or_else(|| "events".into());
+    if !matches!(kind.as_str(), "events" | "alertmanager") {
+        return Err(ApiError::invalid("kind", "kind is events or alertmanager"));
+    }
+    let (secret, h) = new_secret("vik_");
+    let key_id = new_id("key_");
+    let now = st.now_secs();
+    let tx = st.store.tx_quiet().await?;
+    tx.insert_integration_key(&key_id, &id, &h, &kind, now)
+        .await?;
+    tx.audit(
+        now,
+        &p.actor(),
+        "integration_key.create",
+        &key_id,
+        json!({ "service": id, "kind": kind }),
+    )
+    .await?;
+    tx.commit().await?;
+    let url = match kind.as_str() {
+        "alertmanager" => format!(
+            "{}/api/v1/integrations/alertmanager/{secret}",
+            st.public_url
+        ),
+        _ => format!("{}/v2/enqueue", st.public_url),
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": key_id, "key": secret, "kind": kind, "url": url })),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/services/{id}/keys/{key}", tag = "alerts", params(("id" = String, Path, description = "service id"), ("key" = String, Path, description = "key id")), responses((status = 204, description = "revoked"), (status = 404, description = "no such key", body = super::ErrorBody)), security(("bearer" = [])))]
+pub async fn revoke_key(
+    State(st): State<AppState>,
+    p: Principal,
+    Path((id, key)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let row = owned(&st, &p, &id).await?;
+    p.require_lead(&row.team)?;
+    let now = st.now_secs();
+    let tx = st.store.tx_quiet().await?;
+    let n = tx.revoke_integration_key(&id, &key, now).await?;
+    if n == 0 {
+        return Err(ApiError::not_found(format!("key {key}")));
+    }
+    tx.audit(
+        now,
+        &p.actor(),
+        "integration_key.revoke",
+        &key,
+        json!({ "service": id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The service an integration key belongs to (and the key's kind).
+pub async fn by_key(st: &AppState, key: &str) -> Result<Option<(String, String)>, ApiError> {
+    Ok(st
+        .store
+        .find_integration_key(&hash(key.trim()))
+        .await?
+        .map(|k| (k.service, k.kind)))
+}
+
+/// The key from `X-Vigil-Integration-Key`.
+pub fn key_header(h: &HeaderMap) -> Option<String> {
+    h.get("x-vigil-integration-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+#[utoipa::path(post, path = "/api/v1/services/{id}/heartbeat", tag = "alerts", params(("id" = String, Path, description = "service id"), ("X-Vigil-Integration-Key" = String, Header, description = "an integration key of the service")), responses((status = 202, description = "checked in", body = Value), (status = 401, description = "no or wrong key", body = super::ErrorBody)))]
+pub async fn heartbeat(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let key = key_header(&headers).ok_or_else(ApiError::unauthorized)?;
+    match by_key(&st, &key).await? {
+        Some((svc, _)) if svc == id => {}
+        _ => return Err(ApiError::unauthorized()),
+    }
+    let row = st
+        .store
+        .load_service(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("service {id}")))?;
+    let Some(secs) = row.heartbeat_secs else {
+        return Err(ApiError::invalid(
+            "heartbeat",
+            "this service has no heartbeat",
+        ));
+    };
+    let now = st.now();
+    let due = now.timestamp_millis() + secs * 1000;
+    let tx = st.store.tx_quiet().await?;
+    tx.set_heartbeat_due(&id, Some(due)).await?;
+    let open = tx.lock_open_alert(&id, "heartbeat").await?;
+    tx.commit().await?;
+    // Checking in again resolves the missed-heartbeat alert.
+    if let Some(a) = open {
+        crate::engine::alerts::act(
+            &st.store,
+            &st.cache,
+            &a.id,
+            crate::engine::alerts::Action::Resolve,
+            "vigil heartbeat",
+            "heartbeat",
+            now,
+        )
+        .await
+        .map_err(super::alerts::alert_error)?;
+    }
+    st.dispatch.wake();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "next_due": super::time::utc(now + chrono::Duration::seconds(secs)) })),
+    ))
+}

@@ -1,0 +1,411 @@
+//! The dispatcher (IO): a loop that runs due alert timers
+//! (`engine::alerts::tick_due`), claims due notifications with a lease,
+//! bundles and throttles them (`plan`), sends each through its provider
+//! (`notify`) with a timeout, and records the outcome: sent, retry later
+//! (`retry`), or failed with a fallback to the person's next channel.
+//!
+//! Claims are leases, so a crash mid-send means the notification is sent
+//! again once the lease runs out (or at once when the same instance
+//! restarts): at most one extra send per crash, carrying the same
+//! idempotency key.
+
+use super::links;
+use super::plan::{self, Item, Message};
+use super::retry::{self, Next, SendError};
+use crate::clock::Clock;
+use crate::config::DispatchConfig;
+use crate::engine::RotaCache;
+use crate::engine::alerts;
+use crate::escalation::Priority;
+use crate::escalation::rules::{self, Channel};
+use crate::notify::{Outgoing, Registry};
+use crate::store::{OutboxRow, Store};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{Notify, watch};
+
+/// Wakes the worker and lets tests wait until it has nothing left to do.
+pub struct Signal {
+    wake: Notify,
+    kicks: AtomicU64,
+    idle: watch::Sender<u64>,
+    inflight: AtomicUsize,
+}
+
+#[derive(Clone)]
+pub struct DispatchHandle(Arc<Signal>);
+
+impl DispatchHandle {
+    /// Something changed: look for due work now.
+    pub fn wake(&self) {
+        self.0.wake.notify_one();
+    }
+    /// Returns once the worker has run with the clock as it is now and
+    /// found nothing due and nothing in flight.
+    pub async fn settle(&self) {
+        let n = self.0.kicks.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut rx = self.0.idle.subscribe();
+        self.0.wake.notify_one();
+        let _ = rx.wait_for(|v| *v >= n).await;
+    }
+}
+
+pub struct Dispatcher {
+    pub store: Store,
+    pub cache: Arc<RotaCache>,
+    pub clock: Arc<dyn Clock>,
+    pub notifiers: Registry,
+    pub cfg: DispatchConfig,
+    pub public_url: String,
+    pub link_secret: String,
+    signal: Arc<Signal>,
+    /// When messages went to each channel and address (for throttling).
+    sent: Mutex<HashMap<(Channel, String), Vec<i64>>>,
+}
+
+/// How long signed links in pages stay valid.
+const LINK_DAYS: i64 = 7;
+
+impl Dispatcher {
+    pub fn new(
+        store: Store,
+        cache: Arc<RotaCache>,
+        clock: Arc<dyn Clock>,
+        notifiers: Registry,
+        cfg: DispatchConfig,
+        public_url: String,
+        link_secret: String,
+    ) -> Dispatcher {
+        let (idle, _) = watch::channel(0);
+        Dispatcher {
+            store,
+            cache,
+            clock,
+            notifiers,
+            cfg,
+            public_url,
+            link_secret,
+            signal: Arc::new(Signal {
+                wake: Notify::new(),
+                kicks: AtomicU64::new(0),
+                idle,
+                inflight: AtomicUsize::new(0),
+            }),
+            sent: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn handle(&self) -> DispatchHandle {
+        DispatchHandle(self.signal.clone())
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
+    }
+
+    /// Runs until `stop` turns true, then waits for sends in flight.
+    pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        match self.store.release_leases(&self.cfg.instance).await {
+            Ok(n) if n > 0 => tracing::info!(n, "took back this instance's earlier claims"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not release earlier claims"),
+        }
+        while !*stop.borrow() {
+            let kick = self.signal.kicks.load(Ordering::SeqCst);
+            let did = self.step().await;
+            if did > 0 {
+                continue;
+            }
+            if self.signal.inflight.load(Ordering::SeqCst) == 0 {
+                self.signal.idle.send_replace(kick);
+            }
+            let pause = self.pause().await;
+            tokio::select! {
+                _ = self.signal.wake.notified() => {}
+                _ = tokio::time::sleep(pause) => {}
+                _ = stop.changed() => {}
+            }
+        }
+        let deadline =
+            tokio::time::Instant::now() + self.cfg.send_timeout + std::time::Duration::from_secs(1);
+        while self.signal.inflight.load(Ordering::SeqCst) > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// How long to sleep: until the next due instant, at most one sweep.
+    async fn pause(&self) -> std::time::Duration {
+        let now = self.now_ms();
+        match self.store.next_due_ms().await {
+            Ok(Some(due)) if due <= now => std::time::Duration::from_millis(20),
+            Ok(Some(due)) => {
+                std::time::Duration::from_millis((due - now) as u64).min(self.cfg.sweep)
+            }
+            Ok(None) => self.cfg.sweep,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the next due instant failed");
+                self.cfg.sweep
+            }
+        }
+    }
+
+    /// One pass: due timers, then due notifications. Returns the work done.
+    pub async fn step(self: &Arc<Self>) -> usize {
+        let now = self.clock.now();
+        let mut did = 0;
+        match alerts::tick_due(&self.store, &self.cache, now, 100).await {
+            Ok(n) => did += n,
+            Err(e) => tracing::warn!(error = %e, "running alert timers failed"),
+        }
+        match self.send_due().await {
+            Ok(n) => did += n,
+            Err(e) => tracing::warn!(error = %e, "claiming notifications failed"),
+        }
+        did
+    }
+
+    async fn send_due(self: &Arc<Self>) -> crate::store::Result<usize> {
+        let free = self
+            .cfg
+            .concurrency
+            .saturating_sub(self.signal.inflight.load(Ordering::SeqCst));
+        if free == 0 {
+            return Ok(0);
+        }
+        let now = self.now_ms();
+        let lease = now + self.cfg.lease.as_millis() as i64;
+        let rows = self
+            .store
+            .claim_outbox(&self.cfg.instance, now, lease, free.min(100) as u64)
+            .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let n = rows.len();
+        let mut ids: Vec<String> = rows.iter().map(|r| r.alert.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let alerts: HashMap<String, crate::store::AlertRow> = self
+            .store
+            .load_alerts_by_ids(&ids)
+            .await?
+            .into_iter()
+            .map(|a| (a.id.clone(), a))
+            .collect();
+        let items: Vec<Item> = rows.iter().filter_map(|r| item(r, &alerts)).collect();
+        let messages = plan::bundle(items);
+        let (go, hold) = {
+            let sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+            let limit = |c: Channel| {
+                self.cfg.throttle.get(c.as_str()).map(|n| plan::Limit {
+                    count: *n,
+                    window_ms: 60_000,
+                })
+            };
+            plan::throttle(messages, &sent, limit, now)
+        };
+        for (m, until) in hold {
+            let ids = ids_of(&m);
+            let tx = self.store.tx_quiet().await?;
+            tx.uncount_attempt(&ids).await?;
+            tx.reschedule(&ids, &self.cfg.instance, until, None).await?;
+            tx.commit().await?;
+        }
+        for m in go {
+            {
+                let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+                let v = sent.entry((m.channel, m.address.clone())).or_default();
+                v.retain(|t| *t > now - 3_600_000);
+                v.push(now);
+            }
+            self.signal.inflight.fetch_add(1, Ordering::SeqCst);
+            let me = self.clone();
+            tokio::spawn(async move {
+                me.deliver(m).await;
+                me.signal.inflight.fetch_sub(1, Ordering::SeqCst);
+                me.signal.wake.notify_one();
+            });
+        }
+        Ok(n)
+    }
+
+    fn outgoing(&self, m: Message, now_ms: i64) -> Outgoing {
+        let id = m.items[0].id.clone();
+        let exp = now_ms / 1000 + LINK_DAYS * 86_400;
+        let link = |action: &str| {
+            format!(
+                "{}/ack/{}",
+                self.public_url,
+                links::sign_link(&self.link_secret, &id, action, exp)
+            )
+        };
+        Outgoing {
+            text: plan::text(&m),
+            ack_url: link("ack"),
+            resolve_url: link("resolve"),
+            voice_callback: format!("{}/api/v1/callbacks/twilio/voice?m={id}", self.public_url),
+            idempotency_key: id,
+            now_ms,
+            message: m,
+        }
+    }
+
+    async fn deliver(&self, m: Message) {
+        let out = self.outgoing(m, self.now_ms());
+        let notifier = self.notifiers.get(out.message.channel);
+        let result = match tokio::time::timeout(self.cfg.send_timeout, notifier.send(&out)).await {
+            Ok(r) => r,
+            Err(_) => Err(SendError::Retryable(format!(
+                "no answer within {} ms",
+                self.cfg.send_timeout.as_millis()
+            ))),
+        };
+        if let Err(e) = self.record(&out, result).await {
+            // The lease runs out and another pass sends it again.
+            tracing::warn!(error = %e, "recording a send failed");
+        }
+    }
+
+    async fn record(
+        &self,
+        out: &Outgoing,
+        result: Result<String, SendError>,
+    ) -> Result<(), alerts::AlertError> {
+        let m = &out.message;
+        let ids = ids_of(m);
+        let now = self.clock.now();
+        let now_ms = now.timestamp_millis();
+        let owner = &self.cfg.instance;
+        let tx = self.store.tx_quiet().await?;
+        match result {
+            Ok(pid) => {
+                tx.mark_sent(&ids, owner, &pid, &m.code, &out.idempotency_key, now_ms)
+                    .await?;
+                for i in &m.items {
+                    let detail = json!({
+                        "channel": m.channel.as_str(), "person": m.person, "address": m.address,
+                        "provider_id": pid, "stage": i.stage + 1, "message": out.idempotency_key,
+                        "bundled": m.items.len(), "attempt": i.attempts,
+                    });
+                    tx.log(&i.alert, now_ms, "notified", "vigil", detail)
+                        .await?;
+                }
+            }
+            Err(e) => {
+                let attempts = m.items.iter().map(|i| i.attempts).max().unwrap_or(1).max(1) as u32;
+                let retry: Vec<chrono::Duration> = self
+                    .cfg
+                    .retry
+                    .iter()
+                    .map(|d| chrono::Duration::milliseconds(d.as_millis() as i64))
+                    .collect();
+                let jitter: f64 = rand::random();
+                let next = retry::next_attempt(&retry, attempts, &e, jitter);
+                for i in &m.items {
+                    let detail = json!({
+                        "channel": m.channel.as_str(), "person": m.person, "error": e.reason(),
+                        "attempt": i.attempts, "final": next == Next::GiveUp,
+                    });
+                    tx.log(&i.alert, now_ms, "send_failed", "vigil", detail)
+                        .await?;
+                }
+                match next {
+                    Next::RetryIn(d) => {
+                        tx.reschedule(&ids, owner, now_ms + d.num_milliseconds(), Some(e.reason()))
+                            .await?;
+                    }
+                    Next::GiveUp => {
+                        tx.mark_failed(&ids, owner, e.reason()).await?;
+                        self.fall_back(&tx, m, now).await?;
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A channel failed for good: page each person on their next channel,
+    /// at once, unless this page already went (or is going) that way.
+    async fn fall_back(
+        &self,
+        tx: &crate::store::Tx,
+        m: &Message,
+        now: crate::rota::Instant,
+    ) -> Result<(), alerts::AlertError> {
+        for i in &m.items {
+            let Some(alert) = self.store.load_alert(&i.alert).await? else {
+                continue;
+            };
+            if alert.status != "triggered" {
+                continue;
+            }
+            let (rules, contact) = match &i.person {
+                Some(p) => alerts::person_plan(&self.store, p, i.priority).await?,
+                None => (Vec::new(), rules::Contact::default()),
+            };
+            let Some((ch, addr)) = rules::fallback(&rules, &contact, m.channel) else {
+                continue;
+            };
+            if tx
+                .page_has_channel(
+                    &i.alert,
+                    i.stage as i64,
+                    0,
+                    i.person.as_deref(),
+                    ch.as_str(),
+                )
+                .await?
+            {
+                continue;
+            }
+            alerts::insert_page(
+                tx,
+                &alert,
+                i.person.as_deref(),
+                ch,
+                &addr,
+                i.stage as i64,
+                0,
+                now,
+                now,
+            )
+            .await?;
+            tx.log(
+                &i.alert,
+                now.timestamp_millis(),
+                "fallback",
+                "vigil",
+                json!({ "from": m.channel.as_str(), "to": ch.as_str(), "person": i.person }),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+fn ids_of(m: &Message) -> Vec<String> {
+    m.items.iter().map(|i| i.id.clone()).collect()
+}
+
+fn item(r: &OutboxRow, alerts: &HashMap<String, crate::store::AlertRow>) -> Option<Item> {
+    let a = alerts.get(&r.alert)?;
+    Some(Item {
+        id: r.id.clone(),
+        alert: r.alert.clone(),
+        service: a.service.clone(),
+        priority: Priority::from_index((r.priority - 1).max(0) as usize).unwrap_or(Priority::P4),
+        summary: a.summary.clone(),
+        channel: Channel::parse(&r.channel).unwrap_or(Channel::Console),
+        address: r.address.clone(),
+        person: r.person.clone(),
+        code: r.code.clone(),
+        attempts: r.attempts as i32,
+        due_ms: r.due_ms,
+        stage: r.stage as i32,
+    })
+}

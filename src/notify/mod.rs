@@ -1,0 +1,141 @@
+//! Providers (IO): one `Notifier` trait, one implementation per channel,
+//! and a registry that knows which channel goes where. A channel with no
+//! credentials goes to the console, so `vigil serve` with no configuration
+//! still shows every page. Providers only send; what to send, when, and
+//! what to do when it fails is decided by `dispatch`.
+
+mod console;
+mod slack;
+mod twilio;
+mod webhook;
+
+pub use console::Console;
+pub use slack::Slack;
+pub use twilio::{Twilio, TwilioKind, xml_escape};
+pub use webhook::Webhook;
+
+use crate::config::NotifyConfig;
+use crate::dispatch::plan::Message;
+use crate::dispatch::retry::SendError;
+use crate::escalation::rules::Channel;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One message, ready to go out.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub message: Message,
+    /// The text (SMS body, chat fallback text, spoken words).
+    pub text: String,
+    /// Sent as `Idempotency-Key` (and Twilio's `I-Twilio-Idempotency-Token`)
+    /// so a provider that honours it drops a resend after a crash.
+    pub idempotency_key: String,
+    /// Signed acknowledge and resolve links.
+    pub ack_url: String,
+    pub resolve_url: String,
+    /// Where a voice call posts its keypress.
+    pub voice_callback: String,
+    /// When it is sent (the dispatcher's clock; providers never read one).
+    pub now_ms: i64,
+}
+
+#[async_trait::async_trait]
+pub trait Notifier: Send + Sync {
+    /// Sends; returns the provider's id for the message.
+    async fn send(&self, out: &Outgoing) -> Result<String, SendError>;
+}
+
+#[derive(Clone)]
+pub struct Registry {
+    by_channel: HashMap<Channel, Arc<dyn Notifier>>,
+    console: Arc<dyn Notifier>,
+}
+
+impl Registry {
+    /// Providers from config; `webhook_secret` signs outgoing webhooks.
+    pub fn from_config(
+        cfg: &NotifyConfig,
+        http: reqwest::Client,
+        webhook_secret: String,
+    ) -> Registry {
+        let console: Arc<dyn Notifier> = Arc::new(Console);
+        let mut by_channel: HashMap<Channel, Arc<dyn Notifier>> = HashMap::new();
+        if let (Some(sid), Some(token), Some(from)) = (
+            &cfg.twilio_account_sid,
+            &cfg.twilio_auth_token,
+            &cfg.twilio_from,
+        ) {
+            for kind in [TwilioKind::Sms, TwilioKind::Voice] {
+                let t = Twilio {
+                    http: http.clone(),
+                    base: cfg.twilio_api_url.trim_end_matches('/').to_string(),
+                    sid: sid.clone(),
+                    token: token.clone(),
+                    from: from.clone(),
+                    kind,
+                };
+                let ch = match kind {
+                    TwilioKind::Sms => Channel::Sms,
+                    TwilioKind::Voice => Channel::Voice,
+                };
+                by_channel.insert(ch, Arc::new(t));
+            }
+        }
+        if let Some(token) = &cfg.slack_bot_token {
+            by_channel.insert(
+                Channel::Chat,
+                Arc::new(Slack {
+                    http: http.clone(),
+                    base: cfg.slack_api_url.trim_end_matches('/').to_string(),
+                    token: token.clone(),
+                }),
+            );
+        }
+        by_channel.insert(
+            Channel::Webhook,
+            Arc::new(Webhook {
+                http,
+                secret: webhook_secret,
+            }),
+        );
+        Registry {
+            by_channel,
+            console,
+        }
+    }
+
+    pub fn get(&self, c: Channel) -> Arc<dyn Notifier> {
+        self.by_channel
+            .get(&c)
+            .cloned()
+            .unwrap_or_else(|| self.console.clone())
+    }
+
+    /// Replaces a channel's provider (tests, custom builds).
+    pub fn set(&mut self, c: Channel, n: Arc<dyn Notifier>) {
+        self.by_channel.insert(c, n);
+    }
+}
+
+/// Maps a provider's HTTP answer to a provider id or a classified error.
+pub(crate) async fn answer(
+    resp: Result<reqwest::Response, reqwest::Error>,
+) -> Result<(u16, String), SendError> {
+    let resp = resp.map_err(|e| SendError::Retryable(format!("request failed: {e}")))?;
+    let status = resp.status().as_u16();
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .map(chrono::Duration::seconds);
+    let body = resp
+        .text()
+        .await
+        .map_err(|e| SendError::Retryable(format!("reading the answer failed: {e}")))?;
+    if (200..300).contains(&status) {
+        Ok((status, body))
+    } else {
+        Err(crate::dispatch::retry::classify(status, retry_after, &body))
+    }
+}
