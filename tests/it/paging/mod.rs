@@ -2,8 +2,11 @@
 //! Slack on loopback, and a dispatcher the test waits for (`settle`) after
 //! each step, so every assertion is on what a responder would have seen.
 
+mod crash;
 mod fake;
 mod faults;
+mod instances;
+mod procs;
 mod stories;
 
 pub use fake::Fake;

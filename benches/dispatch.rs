@@ -1,0 +1,197 @@
+//! Dispatcher benchmark (`cargo bench --bench dispatch -- [sqlite|postgres URL]`):
+//! the real server in-process on the system clock, a fake webhook receiver on
+//! loopback, and load from this process.
+//!
+//! 1. Steady 100 alerts/s for 30 s: from the POST's answer to the fake
+//!    receiving the page (p50, p99); each alert has a 1 s first stage, so
+//!    the second page measures timer lateness (due instant → received).
+//! 2. PagerDuty-compatible intake of deduplicated events: 32 clients send
+//!    the same trigger for 10 s; events per second.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use vigil::app::App;
+use vigil::clock::SystemClock;
+use vigil::config::Config;
+
+type Seen = Arc<Mutex<HashMap<(String, String), Instant>>>;
+
+async fn receive(State(seen): State<Seen>, uri: axum::http::Uri, body: Bytes) -> &'static str {
+    let now = Instant::now();
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let id = v["alerts"][0]["id"].as_str().unwrap_or("").to_string();
+    seen.lock()
+        .expect("lock")
+        .entry((uri.path().to_string(), id))
+        .or_insert(now);
+    "ok"
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let arg = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    let dir = std::env::temp_dir().join(format!("vigil-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let db = match arg.as_deref() {
+        Some(url) if url.starts_with("postgres") => {
+            let name = format!("vigil_bench_{}", std::process::id());
+            vigil::store::postgres_database(url, &name, true).await?;
+            format!(
+                "{}/{name}",
+                url.rsplit_once('/').map(|x| x.0).unwrap_or(url)
+            )
+        }
+        _ => format!("sqlite://{}/bench.db", dir.display()),
+    };
+    let seen: Seen = Default::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let fake = format!("http://{}", listener.local_addr()?);
+    let app_fake = Router::new().fallback(receive).with_state(seen.clone());
+    tokio::spawn(async move { axum::serve(listener, app_fake).await });
+
+    let mut cfg = Config::resolve(Default::default()).map_err(anyhow::Error::msg)?;
+    cfg.listen = "127.0.0.1:0".into();
+    cfg.public_url = "http://127.0.0.1:0".into();
+    cfg.database_url = db.clone();
+    cfg.schedules_dir = Some(concat!(env!("CARGO_MANIFEST_DIR"), "/schedules").into());
+    cfg.admin_token_file = dir.join("admin-token");
+    let app = App::build(&cfg, Arc::new(SystemClock)).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async {
+        let _ = stop_rx.await;
+    }));
+    let admin = std::fs::read_to_string(dir.join("admin-token"))?
+        .trim()
+        .to_string();
+    let http = reqwest::Client::new();
+    let r = http
+        .put(format!("{base}/api/v1/services/bench"))
+        .bearer_auth(&admin)
+        .json(&json!({ "team": "payments", "ladder": { "stages": [
+            { "timeout": "1s", "targets": [format!("webhook:{fake}/stage-1")] },
+            { "timeout": "1h", "targets": [format!("webhook:{fake}/stage-2")] } ] } }))
+        .send()
+        .await?;
+    anyhow::ensure!(r.status().is_success(), "service: {}", r.text().await?);
+    let key: Value = http
+        .post(format!("{base}/api/v1/services/bench/keys"))
+        .bearer_auth(&admin)
+        .json(&json!({}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let key = key["key"].as_str().unwrap_or("").to_string();
+
+    // 1. 100 alerts/s for 30 s.
+    let accepted: Arc<Mutex<HashMap<String, Instant>>> = Default::default();
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..3000 {
+        tick.tick().await;
+        let (http, base, key, accepted) =
+            (http.clone(), base.clone(), key.clone(), accepted.clone());
+        tasks.spawn(async move {
+            let r = http
+                .post(format!("{base}/api/v1/alerts"))
+                .header("X-Vigil-Integration-Key", key)
+                .json(&json!({ "service": "bench", "summary": format!("bench {i}"), "priority": "P2", "dedup_key": format!("b{i}") }))
+                .send()
+                .await
+                .expect("sent");
+            let at = Instant::now();
+            let v: Value = r.json().await.expect("json");
+            accepted.lock().expect("lock").insert(v["id"].as_str().unwrap_or("").to_string(), at);
+        });
+    }
+    tasks.join_all().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (mut first, mut late) = (Vec::new(), Vec::new());
+    {
+        let seen = seen.lock().expect("lock");
+        for (id, at) in accepted.lock().expect("lock").iter() {
+            if let Some(t) = seen.get(&("/stage-1".to_string(), id.clone())) {
+                first.push(t.saturating_duration_since(*at).as_secs_f64() * 1000.0);
+            }
+            if let Some(t) = seen.get(&("/stage-2".to_string(), id.clone())) {
+                let due = *at + Duration::from_secs(1);
+                late.push(t.saturating_duration_since(due).as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    println!(
+        "backend: {}",
+        if db.starts_with("postgres") {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    );
+    println!(
+        "steady 100/s x 30 s: {} alerts, first page received for {}; POST→first page p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        accepted.lock().expect("lock").len(),
+        first.len(),
+        pct(&mut first, 0.5),
+        pct(&mut first, 0.99),
+        pct(&mut first, 1.0)
+    );
+    println!(
+        "timer lateness (stage 2 due → received), {} pages: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        late.len(),
+        pct(&mut late, 0.5),
+        pct(&mut late, 0.99),
+        pct(&mut late, 1.0)
+    );
+
+    // 2. Deduplicated PagerDuty events.
+    let body = json!({ "routing_key": key, "event_action": "trigger", "dedup_key": "same",
+        "payload": { "summary": "flapping", "severity": "warning", "source": "bench" } });
+    let end = Instant::now() + Duration::from_secs(10);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..32 {
+        let (http, base, body) = (http.clone(), base.clone(), body.clone());
+        tasks.spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < end {
+                let r = http
+                    .post(format!("{base}/v2/enqueue"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("sent");
+                if r.status().as_u16() == 202 {
+                    n += 1;
+                }
+            }
+            n
+        });
+    }
+    let total: u64 = tasks.join_all().await.into_iter().sum();
+    println!(
+        "PagerDuty v2 deduplicated events: {:.0} events/s (32 clients, 10 s)",
+        total as f64 / 10.0
+    );
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    if let Some(url) = arg.filter(|a| a.starts_with("postgres")) {
+        let name = format!("vigil_bench_{}", std::process::id());
+        let _ = vigil::store::postgres_database(&url, &name, false).await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
