@@ -40,7 +40,7 @@ impl App {
             Some(base) => format!("{base}:{}", listener.local_addr()?.port()),
             None => cfg.public_url.clone(),
         };
-        let fresh = || api::auth::new_secret("").0;
+        let fresh = || crate::ids::new_secret("").0;
         let link_secret = store.secret("link", &fresh()).await?;
         let webhook_secret = store.secret("webhook", &fresh()).await?;
         // reqwest is built without a TLS provider of its own: use ring, as sqlx does.

@@ -39,7 +39,8 @@ pub struct NotifyConfig {
 pub struct DispatchConfig {
     pub enabled: bool,
     /// Names this instance's claims; a restart under the same name takes
-    /// its earlier claims back at once (VIGIL_INSTANCE_ID).
+    /// its earlier claims back at once (VIGIL_INSTANCE_ID; empty = "vigil@"
+    /// and the address it listens on).
     pub instance: String,
     pub sweep: std::time::Duration,
     pub lease: std::time::Duration,
@@ -110,13 +111,13 @@ impl NotifyConfig {
 impl DispatchConfig {
     /// Defaults, with VIGIL_INSTANCE_ID, VIGIL_RETRY_SCHEDULE ("5s,15s,1m"),
     /// VIGIL_SEND_TIMEOUT, VIGIL_LEASE and VIGIL_SWEEP applied.
-    pub fn from_env(listen: &str) -> Result<DispatchConfig, String> {
+    pub fn from_env() -> Result<DispatchConfig, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let dur = |k: &str, v: &str| {
             humantime::parse_duration(v.trim()).map_err(|e| format!("{k}: \"{v}\": {e}"))
         };
         let mut d = DispatchConfig {
-            instance: var("VIGIL_INSTANCE_ID").unwrap_or_else(|| format!("vigil@{listen}")),
+            instance: var("VIGIL_INSTANCE_ID").unwrap_or_default(),
             ..DispatchConfig::default()
         };
         if let Some(v) = var("VIGIL_RETRY_SCHEDULE") {
@@ -227,7 +228,7 @@ impl Config {
         let admin_token_file = file
             .admin_token_file
             .unwrap_or_else(|| PathBuf::from("vigil-admin-token"));
-        let dispatch = DispatchConfig::from_env(&listen)?;
+        let dispatch = DispatchConfig::from_env()?;
         Ok(Config {
             listen,
             database_url,

@@ -29,6 +29,7 @@ pub mod dispatch;
 pub mod engine;
 pub mod escalation;
 pub mod ics;
+pub mod ids;
 pub mod notify;
 pub mod rota;
 pub mod store;

@@ -6,7 +6,7 @@ use super::auth::Principal;
 use super::error::{ApiError, ApiJson};
 use super::services::{by_key, key_header};
 use super::state::AppState;
-use super::time::utc;
+use super::time::utc_ms;
 use crate::engine::alerts::{self, Action, AlertError, NewAlert, Outcome};
 use crate::escalation::Priority;
 use crate::store::AlertRow;
@@ -29,21 +29,15 @@ pub fn alert_error(e: AlertError) -> ApiError {
     }
 }
 
-fn ms_text(v: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(v)
-        .map(utc)
-        .unwrap_or_default()
-}
-
 pub fn alert_json(a: &AlertRow) -> Value {
     json!({
         "id": a.id, "service": a.service, "dedup_key": a.dedup_key,
-        "priority": format!("P{}", a.priority), "summary": a.summary,
+        "priority": Priority::from_level(a.priority).as_str(), "summary": a.summary,
         "details": serde_json::from_str::<Value>(&a.details).unwrap_or(Value::Null),
         "source": a.source, "links": serde_json::from_str::<Value>(&a.links).unwrap_or(Value::Null),
         "status": a.status, "suppressed": a.suppressed, "count": a.count,
-        "created_at": ms_text(a.created_ms), "last_seen_at": ms_text(a.last_seen_ms),
-        "next_due": a.next_due_ms.map(ms_text),
+        "created_at": utc_ms(a.created_ms), "last_seen_at": utc_ms(a.last_seen_ms),
+        "next_due": a.next_due_ms.map(utc_ms),
         "acknowledged_by": a.ack_by, "acknowledged_via": a.ack_via, "resolved_by": a.resolved_by,
     })
 }
@@ -106,7 +100,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let actor = match (key_header(&headers), &p) {
         (Some(k), _) => match by_key(&st, &k).await? {
-            Some((svc, _)) if svc == b.service => format!("integration:{svc}"),
+            Some(svc) if svc == b.service => format!("integration:{svc}"),
             _ => return Err(ApiError::unauthorized()),
         },
         (None, Some(p)) => {
@@ -199,14 +193,14 @@ pub async fn get(
     let mut v = alert_json(&a);
     v["timeline"] = log
         .iter()
-        .map(|l| json!({ "at": ms_text(l.at_ms), "kind": l.kind, "actor": l.actor, "detail": l.detail }))
+        .map(|l| json!({ "at": utc_ms(l.at_ms), "kind": l.kind, "actor": l.actor, "detail": l.detail }))
         .collect();
     v["notifications"] = out
         .iter()
         .map(|o| json!({
             "id": o.id, "stage": o.stage + 1, "round": o.round + 1, "person": o.person,
             "channel": o.channel, "address": o.address, "status": o.status, "attempts": o.attempts,
-            "due": ms_text(o.due_ms), "sent_at": o.sent_ms.map(ms_text),
+            "due": utc_ms(o.due_ms), "sent_at": o.sent_ms.map(utc_ms),
             "provider_id": o.provider_id, "last_error": o.last_error,
         }))
         .collect();

@@ -6,7 +6,6 @@ use super::error::ApiError;
 use super::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,33 +63,7 @@ impl Principal {
     }
 }
 
-/// A new secret with a readable prefix, and the hash to store.
-pub fn new_secret(prefix: &str) -> (String, String) {
-    let bytes: [u8; 32] = rand::random();
-    let secret = format!("{prefix}{}", hex(&bytes));
-    let hash = hash(&secret);
-    (secret, hash)
-}
-
-/// A random public id such as `tok_3f9a…` (not a secret).
-pub fn new_id(prefix: &str) -> String {
-    let bytes: [u8; 8] = rand::random();
-    format!("{prefix}{}", hex(&bytes))
-}
-
-pub fn hash(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
-}
-
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// The first characters of a secret, for logs.
-pub fn redact(secret: &str) -> String {
-    let head: String = secret.chars().take(8).collect();
-    format!("{head}…")
-}
+pub use crate::ids::{hash, hex, new_id, new_secret, redact};
 
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;

@@ -203,13 +203,7 @@ pub async fn slack(
         .and_then(verb)
         .ok_or_else(|| ApiError::bad_request("unknown action").field("actions"))?;
     let message = act["value"].as_str().unwrap_or("");
-    let person = st
-        .store
-        .load_people()
-        .await?
-        .into_iter()
-        .find(|p| p.chat.as_deref() == Some(user))
-        .map(|p| p.handle);
+    let person = st.store.person_by_chat(user).await?;
     let Some(person) = person else {
         return Ok(Json(json!({ "response_type": "ephemeral", "replace_original": false, "text": "Your Slack account is not linked to a Vigil person, so Vigil cannot take this action." })).into_response());
     };

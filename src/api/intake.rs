@@ -107,7 +107,7 @@ pub async fn enqueue(State(st): State<AppState>, body: Bytes) -> Response {
         return pd_invalid(errors);
     }
     let service = match by_key(&st, key).await {
-        Ok(Some((svc, _))) => svc,
+        Ok(Some(svc)) => svc,
         Ok(None) => return pd_invalid(vec!["Invalid routing key".into()]),
         Err(_) => return pd_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     };
@@ -136,22 +136,19 @@ pub async fn enqueue(State(st): State<AppState>, body: Bytes) -> Response {
             } else {
                 Action::Resolve
             };
-            match st.store.list_open_by_key(&service, &dk).await {
-                Ok(Some(id)) => alerts::act(
-                    &st.store,
-                    &st.cache,
-                    &id,
-                    act,
-                    &actor,
-                    "pagerduty-events",
-                    now,
-                )
-                .await
-                .map(|_| Some(dk)),
-                // PagerDuty accepts acknowledge/resolve for unknown keys too.
-                Ok(None) => Ok(Some(dk)),
-                Err(e) => Err(e.into()),
-            }
+            // PagerDuty accepts acknowledge/resolve for unknown keys too.
+            alerts::act_on_key(
+                &st.store,
+                &st.cache,
+                &service,
+                &dk,
+                act,
+                &actor,
+                "pagerduty-events",
+                now,
+            )
+            .await
+            .map(|_| Some(dk))
         }
     };
     match result {
@@ -178,7 +175,7 @@ pub async fn alertmanager(
     body: Bytes,
 ) -> Response {
     let service = match by_key(&st, &key).await {
-        Ok(Some((svc, _))) => svc,
+        Ok(Some(svc)) => svc,
         Ok(None) => return super::error::ApiError::unauthorized().into_response(),
         Err(_) => return retry_later(),
     };
@@ -196,39 +193,26 @@ pub async fn alertmanager(
     let status = s("/status").unwrap_or("firing");
     let now = st.now();
     let actor = format!("integration:{service}");
+    // One key for both directions, cut as the intake cuts every dedup key.
+    let dedup: String = group.chars().take(super::alerts::MAX_KEY).collect();
     let result = if status == "resolved" {
-        match st.store.list_open_by_key(&service, group).await {
-            Ok(Some(id)) => alerts::act(
-                &st.store,
-                &st.cache,
-                &id,
-                Action::Resolve,
-                &actor,
-                "alertmanager",
-                now,
-            )
-            .await
-            .map(|_| ()),
-            Ok(None) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        alerts::act_on_key(
+            &st.store,
+            &st.cache,
+            &service,
+            &dedup,
+            Action::Resolve,
+            &actor,
+            "alertmanager",
+            now,
+        )
+        .await
+        .map(|_| ())
     } else {
         let label = |name: &str| {
             s(&format!("/commonLabels/{name}")).or_else(|| s(&format!("/alerts/0/labels/{name}")))
         };
-        let priority = label("priority")
-            .and_then(Priority::parse)
-            .or_else(|| {
-                label("severity").and_then(|sev| {
-                    severity(sev).or(match sev {
-                        "page" => Some(Priority::P1),
-                        "high" => Some(Priority::P2),
-                        "low" | "ticket" => Some(Priority::P4),
-                        _ => None,
-                    })
-                })
-            })
-            .unwrap_or(Priority::P3);
+        let priority = label_priority(label("priority"), label("severity"));
         let firing = v["alerts"]
             .as_array()
             .map_or(0, |a| a.iter().filter(|x| x["status"] == "firing").count());
@@ -257,7 +241,7 @@ pub async fn alertmanager(
             summary,
             details,
             priority,
-            dedup_key: Some(group.chars().take(super::alerts::MAX_KEY).collect()),
+            dedup_key: Some(dedup),
             source: "alertmanager".into(),
             links,
         };
@@ -276,6 +260,19 @@ pub async fn alertmanager(
         }
         Err(e) => alert_error(e).into_response(),
     }
+}
+
+/// An Alertmanager alert's priority: a `priority` label (P1–P4), else its
+/// `severity` (PagerDuty's words, or page/high/low/ticket), else P3.
+fn label_priority(priority: Option<&str>, severity_label: Option<&str>) -> Priority {
+    priority
+        .and_then(Priority::parse)
+        .unwrap_or_else(|| match severity_label.unwrap_or("") {
+            "page" => Priority::P1,
+            "high" => Priority::P2,
+            "low" | "ticket" => Priority::P4,
+            other => severity(other).unwrap_or(Priority::P3),
+        })
 }
 
 /// 503: Alertmanager will send it again.

@@ -55,11 +55,7 @@ fn valid_id(id: &str) -> bool {
 
 fn service_json(row: &ServiceRow) -> Value {
     let windows: Vec<(i64, i64)> = serde_json::from_str(&row.maintenance).unwrap_or_default();
-    let ms = |v: i64| {
-        chrono::DateTime::from_timestamp_millis(v)
-            .map(super::time::utc)
-            .unwrap_or_default()
-    };
+    let ms = super::time::utc_ms;
     json!({
         "id": row.id, "team": row.team, "name": row.name,
         "ladder": serde_json::from_str::<Value>(&row.ladder).unwrap_or(Value::Null),
@@ -87,7 +83,8 @@ pub async fn put(
     if st.store.load_team(&b.team).await?.is_none() {
         return Err(ApiError::invalid("team", format!("no team {}", b.team)));
     }
-    if let Some(old) = st.store.load_service(&id).await? {
+    let old = st.store.load_service(&id).await?;
+    if let Some(old) = &old {
         p.require_lead(&old.team)?;
     }
     let spec = match b.ladder {
@@ -135,7 +132,6 @@ pub async fn put(
         windows.push((s.timestamp_millis(), e.timestamp_millis()));
     }
     let now = st.now();
-    let old = st.store.load_service(&id).await?;
     // A new or changed heartbeat starts counting now; an unchanged one keeps its due time.
     let heartbeat_due_ms = match (&old, heartbeat_secs) {
         (Some(o), Some(s)) if o.heartbeat_secs == Some(s) => o.heartbeat_due_ms,
@@ -294,13 +290,14 @@ pub async fn revoke_key(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The service an integration key belongs to (and the key's kind).
-pub async fn by_key(st: &AppState, key: &str) -> Result<Option<(String, String)>, ApiError> {
+/// The service a live integration key belongs to. Any kind of key works
+/// on every intake; the kind only says which URL it was made for.
+pub async fn by_key(st: &AppState, key: &str) -> Result<Option<String>, ApiError> {
     Ok(st
         .store
         .find_integration_key(&hash(key.trim()))
         .await?
-        .map(|k| (k.service, k.kind)))
+        .map(|k| k.service))
 }
 
 /// The key from `X-Vigil-Integration-Key`.
@@ -318,7 +315,7 @@ pub async fn heartbeat(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let key = key_header(&headers).ok_or_else(ApiError::unauthorized)?;
     match by_key(&st, &key).await? {
-        Some((svc, _)) if svc == id => {}
+        Some(svc) if svc == id => {}
         _ => return Err(ApiError::unauthorized()),
     }
     let row = st
@@ -336,22 +333,21 @@ pub async fn heartbeat(
     let due = now.timestamp_millis() + secs * 1000;
     let tx = st.store.tx_quiet().await?;
     tx.set_heartbeat_due(&id, Some(due)).await?;
-    let open = tx.lock_open_alert(&id, "heartbeat").await?;
     tx.commit().await?;
     // Checking in again resolves the missed-heartbeat alert.
-    if let Some(a) = open {
-        crate::engine::alerts::act(
-            &st.store,
-            &st.cache,
-            &a.id,
-            crate::engine::alerts::Action::Resolve,
-            "vigil heartbeat",
-            "heartbeat",
-            now,
-        )
-        .await
-        .map_err(super::alerts::alert_error)?;
-    }
+    let resolve = crate::engine::alerts::Action::Resolve;
+    crate::engine::alerts::act_on_key(
+        &st.store,
+        &st.cache,
+        &id,
+        "heartbeat",
+        resolve,
+        "vigil heartbeat",
+        "heartbeat",
+        now,
+    )
+    .await
+    .map_err(super::alerts::alert_error)?;
     st.dispatch.wake();
     Ok((
         StatusCode::ACCEPTED,

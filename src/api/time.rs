@@ -37,3 +37,10 @@ pub fn window(
 }
 
 pub use crate::rota::civil::utc_text as utc;
+
+/// An instant stored in milliseconds, as RFC 3339 UTC text.
+pub fn utc_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(utc)
+        .unwrap_or_default()
+}

@@ -4,18 +4,7 @@
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
-
-fn hmac256(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("any key length");
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
 
 fn eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
@@ -25,7 +14,10 @@ fn eq(a: &[u8], b: &[u8]) -> bool {
 /// valid until `exp` (unix seconds): "{message}.{action}.{exp}.{sig}".
 pub fn sign_link(secret: &str, message_id: &str, action: &str, exp: i64) -> String {
     let payload = format!("{message_id}.{action}.{exp}");
-    let sig = hex(&hmac256(secret.as_bytes(), payload.as_bytes()));
+    let sig = crate::ids::hex(&crate::ids::hmac_sha256(
+        secret.as_bytes(),
+        payload.as_bytes(),
+    ));
     format!("{payload}.{}", &sig[..32])
 }
 
@@ -36,7 +28,10 @@ pub fn verify_link(secret: &str, token: &str, now: i64) -> Result<(String, Strin
     let (Some(sig), Some(payload)) = (parts.next(), parts.next()) else {
         return Err("malformed link");
     };
-    let want = hex(&hmac256(secret.as_bytes(), payload.as_bytes()));
+    let want = crate::ids::hex(&crate::ids::hmac_sha256(
+        secret.as_bytes(),
+        payload.as_bytes(),
+    ));
     if !eq(sig.as_bytes(), &want.as_bytes()[..32.min(want.len())]) {
         return Err("bad signature");
     }
@@ -87,7 +82,10 @@ pub fn verify_twilio(
 pub fn slack_signature(secret: &str, ts: &str, body: &[u8]) -> String {
     let mut data = format!("v0:{ts}:").into_bytes();
     data.extend_from_slice(body);
-    format!("v0={}", hex(&hmac256(secret.as_bytes(), &data)))
+    format!(
+        "v0={}",
+        crate::ids::hex(&crate::ids::hmac_sha256(secret.as_bytes(), &data))
+    )
 }
 
 pub const SLACK_WINDOW_SECS: i64 = 300;

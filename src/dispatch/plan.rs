@@ -28,6 +28,7 @@ pub struct Item {
     pub attempts: i32,
     pub due_ms: i64,
     pub stage: i32,
+    pub round: i32,
 }
 
 #[derive(Debug, Clone, PartialEq)]

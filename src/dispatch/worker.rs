@@ -114,14 +114,31 @@ impl Dispatcher {
         }
         while !*stop.borrow() {
             let kick = self.signal.kicks.load(Ordering::SeqCst);
-            let did = self.step().await;
-            if did > 0 {
+            let now = self.clock.now();
+            // One read says whether anything is due; only then take the
+            // write transactions (on SQLite, the one writer's lock).
+            let due = match self.store.next_due_ms().await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading the next due instant failed");
+                    Some(now.timestamp_millis())
+                }
+            };
+            let now_ms = now.timestamp_millis();
+            if due.is_some_and(|d| d <= now_ms) && self.step(now).await > 0 {
                 continue;
             }
             if self.signal.inflight.load(Ordering::SeqCst) == 0 {
                 self.signal.idle.send_replace(kick);
             }
-            let pause = self.pause().await;
+            // Sleep until the next due instant, at most one sweep.
+            let pause = match due {
+                Some(d) if d <= now_ms => std::time::Duration::from_millis(20),
+                Some(d) => {
+                    std::time::Duration::from_millis((d - now_ms) as u64).min(self.cfg.sweep)
+                }
+                None => self.cfg.sweep,
+            };
             tokio::select! {
                 _ = self.signal.wake.notified() => {}
                 _ = tokio::time::sleep(pause) => {}
@@ -137,38 +154,21 @@ impl Dispatcher {
         }
     }
 
-    /// How long to sleep: until the next due instant, at most one sweep.
-    async fn pause(&self) -> std::time::Duration {
-        let now = self.now_ms();
-        match self.store.next_due_ms().await {
-            Ok(Some(due)) if due <= now => std::time::Duration::from_millis(20),
-            Ok(Some(due)) => {
-                std::time::Duration::from_millis((due - now) as u64).min(self.cfg.sweep)
-            }
-            Ok(None) => self.cfg.sweep,
-            Err(e) => {
-                tracing::warn!(error = %e, "reading the next due instant failed");
-                self.cfg.sweep
-            }
-        }
-    }
-
     /// One pass: due timers, then due notifications. Returns the work done.
-    pub async fn step(self: &Arc<Self>) -> usize {
-        let now = self.clock.now();
+    async fn step(self: &Arc<Self>, now: crate::rota::Instant) -> usize {
         let mut did = 0;
         match alerts::tick_due(&self.store, &self.cache, now, 100).await {
             Ok(n) => did += n,
             Err(e) => tracing::warn!(error = %e, "running alert timers failed"),
         }
-        match self.send_due().await {
+        match self.send_due(now.timestamp_millis()).await {
             Ok(n) => did += n,
             Err(e) => tracing::warn!(error = %e, "claiming notifications failed"),
         }
         did
     }
 
-    async fn send_due(self: &Arc<Self>) -> crate::store::Result<usize> {
+    async fn send_due(self: &Arc<Self>, now: i64) -> crate::store::Result<usize> {
         let free = self
             .cfg
             .concurrency
@@ -176,7 +176,6 @@ impl Dispatcher {
         if free == 0 {
             return Ok(0);
         }
-        let now = self.now_ms();
         let lease = now + self.cfg.lease.as_millis() as i64;
         let rows = self
             .store
@@ -208,11 +207,12 @@ impl Dispatcher {
             };
             plan::throttle(messages, &sent, limit, now)
         };
-        for (m, until) in hold {
-            let ids = ids_of(&m);
+        if !hold.is_empty() {
             let tx = self.store.tx_quiet().await?;
-            tx.uncount_attempt(&ids).await?;
-            tx.reschedule(&ids, &self.cfg.instance, until, None).await?;
+            for (m, until) in &hold {
+                tx.reschedule(&ids_of(m), &self.cfg.instance, *until, None)
+                    .await?;
+            }
             tx.commit().await?;
         }
         for m in go {
@@ -355,7 +355,7 @@ impl Dispatcher {
                 .page_has_channel(
                     &i.alert,
                     i.stage as i64,
-                    0,
+                    i.round as i64,
                     i.person.as_deref(),
                     ch.as_str(),
                 )
@@ -370,7 +370,7 @@ impl Dispatcher {
                 ch,
                 &addr,
                 i.stage as i64,
-                0,
+                i.round as i64,
                 now,
                 now,
             )
@@ -398,7 +398,7 @@ fn item(r: &OutboxRow, alerts: &HashMap<String, crate::store::AlertRow>) -> Opti
         id: r.id.clone(),
         alert: r.alert.clone(),
         service: a.service.clone(),
-        priority: Priority::from_index((r.priority - 1).max(0) as usize).unwrap_or(Priority::P4),
+        priority: Priority::from_level(r.priority),
         summary: a.summary.clone(),
         channel: Channel::parse(&r.channel).unwrap_or(Channel::Console),
         address: r.address.clone(),
@@ -407,5 +407,6 @@ fn item(r: &OutboxRow, alerts: &HashMap<String, crate::store::AlertRow>) -> Opti
         attempts: r.attempts as i32,
         due_ms: r.due_ms,
         stage: r.stage as i32,
+        round: r.round as i32,
     })
 }

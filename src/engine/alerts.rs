@@ -10,7 +10,6 @@ use crate::escalation::rules::{self, Channel, Contact, RulesSpec};
 use crate::escalation::{self as esc, Effect, Event, Policy, Priority, State};
 use crate::rota::{Instant, shifts};
 use crate::store::{AlertRow, OutboxRow, ServiceRow, Store, StoreError, Tx};
-use chrono::Duration;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -161,7 +160,7 @@ pub async fn trigger_in(
     let dedup = new
         .dedup_key
         .clone()
-        .unwrap_or_else(|| crate::api::auth::new_id("dk_"));
+        .unwrap_or_else(|| crate::ids::new_id("dk_"));
     if let Some(mut row) = tx.lock_open_alert(&sp.row.id, &dedup).await? {
         let state = parse_state(&row)?;
         let (state, effects) = esc::apply(&state, &sp.policy, Event::Retrigger, now);
@@ -181,10 +180,10 @@ pub async fn trigger_in(
     let suppressed = in_maintenance(&sp.row, now);
     let (state, effects) = esc::trigger(new.priority, now);
     let mut row = AlertRow {
-        id: crate::api::auth::new_id("alt_"),
+        id: crate::ids::new_id("alt_"),
         service: sp.row.id.clone(),
         dedup_key: dedup,
-        priority: new.priority.index() as i64 + 1,
+        priority: new.priority.level(),
         summary: new.summary.clone(),
         details: new.details.to_string(),
         source: new.source.clone(),
@@ -246,31 +245,28 @@ pub async fn act(
     let state = parse_state(&row)?;
     let before = state.state;
     let event = match &action {
-        Action::Ack => Some(Event::Ack),
-        Action::Resolve => Some(Event::Resolve),
-        Action::Escalate => Some(Event::EscalateNow),
-        Action::Note(_) | Action::Reassign(_) => None,
+        Action::Ack => Event::Ack,
+        Action::Resolve => Event::Resolve,
+        Action::Escalate => Event::EscalateNow,
+        Action::Note(_) | Action::Reassign(_) => Event::Tick,
     };
-    let (state, effects) = match event {
-        Some(e) => esc::apply(&state, &sp.policy, e, now),
-        None => esc::apply(&state, &sp.policy, Event::Tick, now),
-    };
-    let changed = state.state != before || matches!(action, Action::Escalate);
-    match &action {
-        Action::Ack if changed => {
-            row.ack_by = Some(actor.to_string());
-            row.ack_via = Some(via.to_string());
+    let (state, effects) = esc::apply(&state, &sp.policy, event, now);
+    // A second acknowledgement or resolution changes nothing and leaves no trace.
+    let repeated = matches!(action, Action::Ack | Action::Resolve) && state.state == before;
+    if !repeated {
+        match &action {
+            Action::Ack => {
+                row.ack_by = Some(actor.to_string());
+                row.ack_via = Some(via.to_string());
+            }
+            Action::Resolve => row.resolved_by = Some(actor.to_string()),
+            _ => {}
         }
-        Action::Resolve if changed => row.resolved_by = Some(actor.to_string()),
-        _ => {}
-    }
-    let detail = match &action {
-        Action::Note(text) => json!({ "via": via, "note": text }),
-        Action::Reassign(p) => json!({ "via": via, "to": p }),
-        _ if !changed => json!({ "via": via, "unchanged": true }),
-        _ => json!({ "via": via }),
-    };
-    if changed || !matches!(action, Action::Ack | Action::Resolve) {
+        let detail = match &action {
+            Action::Note(text) => json!({ "via": via, "note": text }),
+            Action::Reassign(p) => json!({ "via": via, "to": p }),
+            _ => json!({ "via": via }),
+        };
         tx.log(&row.id, ms(now), action.name(), actor, detail)
             .await?;
     }
@@ -291,6 +287,27 @@ pub async fn act(
     realize(&tx, store, cache, &sp, &mut row, state, effects, now).await?;
     tx.commit().await?;
     Ok(row)
+}
+
+/// `act` on the open alert with this dedup key on `service`, if there is
+/// one (an integration's acknowledge or resolve by key, a heartbeat).
+#[allow(clippy::too_many_arguments)]
+pub async fn act_on_key(
+    store: &Store,
+    cache: &RotaCache,
+    service: &str,
+    dedup: &str,
+    action: Action,
+    actor: &str,
+    via: &str,
+    now: Instant,
+) -> Result<Option<AlertRow>> {
+    match store.open_alert_id(service, dedup).await? {
+        Some(id) => act(store, cache, &id, action, actor, via, now)
+            .await
+            .map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Runs every alert timer due by `now` (at most `limit`); returns how many.
@@ -585,10 +602,6 @@ pub async fn person_plan(
     Ok((rules::rules_for(spec.as_ref(), p), contact))
 }
 
-fn priority_of(row: &AlertRow) -> Priority {
-    Priority::from_index((row.priority - 1).max(0) as usize).unwrap_or(Priority::P4)
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn page_person(
     tx: &Tx,
@@ -600,7 +613,7 @@ async fn page_person(
     at: Instant,
     now: Instant,
 ) -> Result<()> {
-    let (rules, contact) = person_plan(store, handle, priority_of(row)).await?;
+    let (rules, contact) = person_plan(store, handle, Priority::from_level(row.priority)).await?;
     for (channel, address, after) in rules::plan(&rules, &contact) {
         insert_page(
             tx,
@@ -632,7 +645,7 @@ pub async fn insert_page(
 ) -> Result<()> {
     let code = format!("{}", 1000 + rand::random::<u32>() % 9000);
     tx.insert_outbox(&OutboxRow {
-        id: crate::api::auth::new_id("pg_"),
+        id: crate::ids::new_id("pg_"),
         alert: row.id.clone(),
         stage,
         round,
@@ -641,7 +654,7 @@ pub async fn insert_page(
         address: address.to_string(),
         priority: row.priority,
         code,
-        due_ms: ms(due.max(now - Duration::days(1))),
+        due_ms: ms(due),
         status: "pending".into(),
         attempts: 0,
         provider_id: None,

@@ -40,6 +40,14 @@ impl Priority {
     pub fn from_index(i: usize) -> Option<Priority> {
         Self::ALL.get(i).copied()
     }
+    /// 1 for P1 … 4 for P4: how priorities are stored.
+    pub fn level(self) -> i64 {
+        self.index() as i64 + 1
+    }
+    /// The priority stored as `level` (out-of-range levels count as P4).
+    pub fn from_level(level: i64) -> Priority {
+        Self::from_index((level - 1).clamp(0, 3) as usize).unwrap_or(Priority::P4)
+    }
     /// "P1".."P4" (also "p1", "1").
     pub fn parse(s: &str) -> Option<Priority> {
         let t = s.trim();

@@ -117,10 +117,10 @@ impl Registry {
     }
 }
 
-/// Maps a provider's HTTP answer to a provider id or a classified error.
+/// A provider's HTTP answer: its body on 2xx, else a classified error.
 pub(crate) async fn answer(
     resp: Result<reqwest::Response, reqwest::Error>,
-) -> Result<(u16, String), SendError> {
+) -> Result<String, SendError> {
     let resp = resp.map_err(|e| SendError::Retryable(format!("request failed: {e}")))?;
     let status = resp.status().as_u16();
     let retry_after = resp
@@ -134,7 +134,7 @@ pub(crate) async fn answer(
         .await
         .map_err(|e| SendError::Retryable(format!("reading the answer failed: {e}")))?;
     if (200..300).contains(&status) {
-        Ok((status, body))
+        Ok(body)
     } else {
         Err(crate::dispatch::retry::classify(status, retry_after, &body))
     }

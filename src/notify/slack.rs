@@ -54,7 +54,7 @@ impl Notifier for Slack {
             .json(&body)
             .send()
             .await;
-        let (_, text) = answer(resp).await?;
+        let text = answer(resp).await?;
         let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
         if v["ok"].as_bool() == Some(true) {
             let ts = v["ts"].as_str().unwrap_or("");

@@ -68,7 +68,7 @@ impl Notifier for Twilio {
             .form(&form)
             .send()
             .await;
-        let (_, body) = answer(resp).await?;
+        let body = answer(resp).await?;
         let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
         Ok(v["sid"].as_str().unwrap_or("twilio").to_string())
     }

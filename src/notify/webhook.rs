@@ -5,9 +5,7 @@
 
 use super::{Notifier, Outgoing, answer};
 use crate::dispatch::retry::SendError;
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
-use sha2::Sha256;
 
 pub struct Webhook {
     pub http: reqwest::Client,
@@ -16,10 +14,8 @@ pub struct Webhook {
 
 /// `v1=<hex HMAC-SHA256(secret, "{ts}.{body}")>`.
 pub fn signature(secret: &str, ts: i64, body: &str) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
-        .expect("HMAC takes keys of any length");
-    mac.update(format!("{ts}.{body}").as_bytes());
-    format!("v1={}", crate::api::auth::hex(&mac.finalize().into_bytes()))
+    let mac = crate::ids::hmac_sha256(secret.as_bytes(), format!("{ts}.{body}").as_bytes());
+    format!("v1={}", crate::ids::hex(&mac))
 }
 
 #[async_trait::async_trait]

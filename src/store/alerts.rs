@@ -249,6 +249,16 @@ impl Store {
             alert,
         )
     }
+    /// The id of the open alert with this dedup key on `service`.
+    pub async fn open_alert_id(&self, service: &str, dedup: &str) -> Result<Option<String>> {
+        let r = self
+            .one(
+                "SELECT id FROM alerts WHERE service = ? AND open_key = ?",
+                vec![service.into(), dedup.into()],
+            )
+            .await?;
+        r.map(|r| s(&r, "id")).transpose()
+    }
     pub async fn alert_log(&self, alert_id: &str) -> Result<Vec<LogRow>> {
         collect(
             self.all(
@@ -708,7 +718,9 @@ impl Tx {
         )
         .await
     }
-    /// Puts notifications back to wait until `due_ms` (a retry or a throttle).
+    /// Puts notifications back to wait until `due_ms`: a retry after
+    /// `error`, or (no error) a throttle hold, which gives back the attempt
+    /// the claim counted.
     pub async fn reschedule(
         &self,
         ids: &[String],
@@ -716,24 +728,18 @@ impl Tx {
         due_ms: i64,
         error: Option<&str>,
     ) -> Result<u64> {
-        let mut v: Vec<Value> = vec![due_ms.into(), opt(&error.map(str::to_string)), owner.into()];
+        let refund = i32::from(error.is_none());
+        let mut v: Vec<Value> = vec![
+            due_ms.into(),
+            opt(&error.map(str::to_string)),
+            refund.into(),
+            owner.into(),
+        ];
         v.extend(ids.iter().map(|i| Value::from(i.clone())));
         self.exec(
             &format!(
-                "UPDATE outbox SET due_ms = ?, last_error = COALESCE(?, last_error), lease_owner = NULL, lease_until_ms = NULL \
-                 WHERE lease_owner = ? AND status = 'pending' AND id IN ({})",
-                marks(ids.len())
-            ),
-            v,
-        )
-        .await
-    }
-    /// A throttled send does not count as an attempt.
-    pub async fn uncount_attempt(&self, ids: &[String]) -> Result<u64> {
-        let v: Vec<Value> = ids.iter().map(|i| Value::from(i.clone())).collect();
-        self.exec(
-            &format!(
-                "UPDATE outbox SET attempts = attempts - 1 WHERE attempts > 0 AND id IN ({})",
+                "UPDATE outbox SET due_ms = ?, last_error = COALESCE(?, last_error), attempts = attempts - ?, \
+                 lease_owner = NULL, lease_until_ms = NULL WHERE lease_owner = ? AND status = 'pending' AND id IN ({})",
                 marks(ids.len())
             ),
             v,
@@ -775,18 +781,5 @@ impl Tx {
             )
             .await?;
         Ok(r.map(|r| i(&r, "n")).transpose()?.unwrap_or(0) > 0)
-    }
-}
-
-impl Store {
-    /// The id of the open alert with this dedup key on `service`.
-    pub async fn list_open_by_key(&self, service: &str, dedup: &str) -> Result<Option<String>> {
-        let r = self
-            .one(
-                "SELECT id FROM alerts WHERE service = ? AND open_key = ?",
-                vec![service.into(), dedup.into()],
-            )
-            .await?;
-        r.map(|r| s(&r, "id")).transpose()
     }
 }

@@ -44,6 +44,16 @@ impl Store {
         .map(person)
         .transpose()
     }
+    /// The handle of the person with this chat (Slack) user id.
+    pub async fn person_by_chat(&self, chat: &str) -> Result<Option<String>> {
+        self.one(
+            "SELECT handle FROM people WHERE chat = ?",
+            vec![chat.into()],
+        )
+        .await?
+        .map(|r| s(&r, "handle"))
+        .transpose()
+    }
     pub async fn load_rotas(&self, team: Option<&str>) -> Result<Vec<RotaRow>> {
         let rows = match team {
             Some(t) => {
