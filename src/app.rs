@@ -62,6 +62,7 @@ impl App {
             public_url.clone(),
             link_secret.clone(),
         ));
+        let dedup = crate::engine::dedup::Deduper::start(store.clone());
         let state = AppState {
             store,
             cache,
@@ -73,6 +74,7 @@ impl App {
             dispatch: dispatcher.handle(),
             notify: cfg.notify.clone(),
             link_secret,
+            dedup,
         };
         Ok(App {
             listener,

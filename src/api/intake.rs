@@ -17,6 +17,7 @@ use super::alerts::{alert_error, check_new};
 use super::services::by_key;
 use super::state::AppState;
 use crate::engine::alerts::{self, Action, NewAlert};
+use crate::engine::dedup::Deduped;
 use crate::escalation::Priority;
 use axum::Json;
 use axum::body::Bytes;
@@ -29,6 +30,14 @@ fn pd_invalid(errors: Vec<String>) -> Response {
     (
         StatusCode::BAD_REQUEST,
         Json(json!({ "status": "invalid event", "message": "Event object is invalid", "errors": errors })),
+    )
+        .into_response()
+}
+
+fn pd_accepted(dedup_key: Option<String>) -> Response {
+    (
+        StatusCode::ACCEPTED,
+        Json(json!({ "status": "success", "message": "Event processed", "dedup_key": dedup_key })),
     )
         .into_response()
 }
@@ -106,12 +115,22 @@ pub async fn enqueue(State(st): State<AppState>, body: Bytes) -> Response {
     if !errors.is_empty() {
         return pd_invalid(errors);
     }
-    let service = match by_key(&st, key).await {
+    let now = st.now();
+    // A repeated trigger for an open alert is only counted, in a batch.
+    let known = match (&new, &dedup) {
+        (Some(_), Some(dk)) => match st.dedup.count(key, dk, now.timestamp_millis()).await {
+            Ok(Deduped::Counted { .. }) => return pd_accepted(Some(dk.clone())),
+            Ok(Deduped::NotOpen { service }) => Ok(Some(service)),
+            Ok(Deduped::UnknownKey) => Ok(None),
+            Err(e) => Err(e),
+        },
+        _ => by_key(&st, key).await.map_err(|e| e.message),
+    };
+    let service = match known {
         Ok(Some(svc)) => svc,
         Ok(None) => return pd_invalid(vec!["Invalid routing key".into()]),
         Err(_) => return pd_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     };
-    let now = st.now();
     let actor = format!("integration:{service}");
     let result = match new {
         Some((summary, source, priority, details)) => {
@@ -154,11 +173,7 @@ pub async fn enqueue(State(st): State<AppState>, body: Bytes) -> Response {
     match result {
         Ok(dk) => {
             st.dispatch.wake();
-            (
-                StatusCode::ACCEPTED,
-                Json(json!({ "status": "success", "message": "Event processed", "dedup_key": dk })),
-            )
-                .into_response()
+            pd_accepted(dk)
         }
         Err(alerts::AlertError::Store(e)) => {
             tracing::error!(error = %e, "PagerDuty event failed");

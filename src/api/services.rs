@@ -208,7 +208,7 @@ pub async fn delete(
     let row = owned(&st, &p, &id).await?;
     p.require_lead(&row.team)?;
     let now = st.now_secs();
-    let tx = st.store.tx_quiet().await?;
+    let tx = st.store.tx().await?;
     tx.delete_service(&id).await?;
     tx.audit(now, &p.actor(), "service.delete", &id, json!({}))
         .await?;
@@ -239,7 +239,7 @@ pub async fn create_key(
     let (secret, h) = new_secret("vik_");
     let key_id = new_id("key_");
     let now = st.now_secs();
-    let tx = st.store.tx_quiet().await?;
+    let tx = st.store.tx().await?;
     tx.insert_integration_key(&key_id, &id, &h, &kind, now)
         .await?;
     tx.audit(
@@ -273,7 +273,7 @@ pub async fn revoke_key(
     let row = owned(&st, &p, &id).await?;
     p.require_lead(&row.team)?;
     let now = st.now_secs();
-    let tx = st.store.tx_quiet().await?;
+    let tx = st.store.tx().await?;
     let n = tx.revoke_integration_key(&id, &key, now).await?;
     if n == 0 {
         return Err(ApiError::not_found(format!("key {key}")));
@@ -290,7 +290,9 @@ pub async fn revoke_key(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The service a live integration key belongs to. Any kind of key works
+/// The service a live integration key belongs to. (Creating or revoking a
+/// key, or deleting a service, bumps the change counter, which the
+/// deduplication batcher's key cache watches.) Any kind of key works
 /// on every intake; the kind only says which URL it was made for.
 pub async fn by_key(st: &AppState, key: &str) -> Result<Option<String>, ApiError> {
     Ok(st

@@ -28,6 +28,8 @@ pub struct AppState {
     pub notify: crate::config::NotifyConfig,
     /// Signs acknowledge links (shared by every instance, from the database).
     pub link_secret: String,
+    /// Counts repeated triggers in batches.
+    pub dedup: crate::engine::dedup::Deduper,
 }
 
 /// A built rota (`Loaded::build`) and a shift of it.

@@ -112,8 +112,13 @@ fn status(s: State) -> &'static str {
     }
 }
 
+/// The state machine's alert. Its trigger count is the row's `count`
+/// column, which deduplicated triggers update without rewriting the state.
 pub fn parse_state(row: &AlertRow) -> Result<esc::Alert> {
-    serde_json::from_str(&row.state).map_err(|e| AlertError::Invalid("state".into(), e.to_string()))
+    let mut a: esc::Alert = serde_json::from_str(&row.state)
+        .map_err(|e| AlertError::Invalid("state".into(), e.to_string()))?;
+    a.count = row.count.clamp(0, u32::MAX as i64) as u32;
+    Ok(a)
 }
 
 /// Whether `now` falls in one of the service's maintenance windows.

@@ -5,6 +5,7 @@
 //! and are validated by the same loader.
 
 pub mod alerts;
+pub mod dedup;
 pub mod documents;
 pub mod schedules;
 

@@ -542,6 +542,35 @@ impl Tx {
         .await
     }
 
+    /// Counts `n` more triggers on the open alert (service, dedup) seen last
+    /// at `at_ms`, unless its timer is overdue (then the state machine must
+    /// run first). Returns the alert's id and new count.
+    pub async fn count_duplicates(
+        &self,
+        service: &str,
+        dedup: &str,
+        n: i64,
+        at_ms: i64,
+    ) -> Result<Option<(String, i64)>> {
+        let rows = self
+            .all(
+                "UPDATE alerts SET count = count + ?, last_seen_ms = ?, updated_ms = ? \
+                 WHERE service = ? AND open_key = ? AND (next_due_ms IS NULL OR next_due_ms > ?) \
+                 RETURNING id, count",
+                vec![
+                    n.into(),
+                    at_ms.into(),
+                    at_ms.into(),
+                    service.into(),
+                    dedup.into(),
+                    at_ms.into(),
+                ],
+            )
+            .await?;
+        rows.first()
+            .map(|r| Ok((s(r, "id")?, i(r, "count")?)))
+            .transpose()
+    }
     /// The alert, locked until this transaction ends.
     pub async fn lock_alert(&self, id: &str) -> Result<Option<AlertRow>> {
         let sql = format!(

@@ -454,6 +454,23 @@ async fn pagerduty_events_v2_trigger_acknowledge_resolve() {
         (Some("P1"), Some(42))
     );
     let id = a["id"].as_str().expect("id").to_string();
+    // The same trigger again: counted on the open alert, nobody paged twice.
+    for _ in 0..2 {
+        let (s, v) = send(
+            json!({ "routing_key": key, "event_action": "trigger", "dedup_key": "db-1",
+            "payload": { "summary": "DB replica lag", "severity": "critical", "source": "db-7" } }),
+        )
+        .await;
+        assert_eq!(
+            (s, v["dedup_key"].as_str()),
+            (StatusCode::ACCEPTED, Some("db-1")),
+            "{v}"
+        );
+    }
+    let a = alert(&app, &id).await;
+    assert_eq!(a["count"], 3);
+    assert_eq!(fake.to("sms", &phone(&primary)).len(), 1);
+    assert!(timeline_kinds(&a).contains(&"deduplicated".to_string()));
 
     let (s, _) =
         send(json!({ "routing_key": key, "event_action": "acknowledge", "dedup_key": "db-1" }))
