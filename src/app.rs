@@ -57,7 +57,7 @@ impl App {
             store.clone(),
             cache.clone(),
             clock.clone(),
-            Registry::from_config(&cfg.notify, http, webhook_secret),
+            Registry::from_config(&cfg.notify, http, webhook_secret, cfg.dispatch.send_timeout),
             dispatch_cfg,
             public_url.clone(),
             link_secret.clone(),

@@ -30,6 +30,14 @@ pub struct NotifyConfig {
     pub slack_api_url: String,
     pub slack_bot_token: Option<String>,
     pub slack_signing_secret: Option<String>,
+    /// VIGIL_SMTP_HOST, _PORT (default 587), _TLS (starttls, tls or none),
+    /// _USERNAME, _PASSWORD, _FROM: email is sent when host and from are set.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub smtp_tls: String,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    pub smtp_from: Option<String>,
 }
 
 /// The dispatcher's timing: how often it sweeps besides waking at due
@@ -86,6 +94,9 @@ impl std::fmt::Debug for NotifyConfig {
                 "slack_bot_token",
                 &self.slack_bot_token.as_ref().map(|_| "…"),
             )
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_password", &self.smtp_password.as_ref().map(|_| "…"))
             .finish()
     }
 }
@@ -104,6 +115,14 @@ impl NotifyConfig {
                 .unwrap_or_else(|| "https://slack.com/api".into()),
             slack_bot_token: var("VIGIL_SLACK_BOT_TOKEN"),
             slack_signing_secret: var("VIGIL_SLACK_SIGNING_SECRET"),
+            smtp_host: var("VIGIL_SMTP_HOST"),
+            smtp_port: var("VIGIL_SMTP_PORT")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(587),
+            smtp_tls: var("VIGIL_SMTP_TLS").unwrap_or_else(|| "starttls".into()),
+            smtp_username: var("VIGIL_SMTP_USERNAME"),
+            smtp_password: var("VIGIL_SMTP_PASSWORD"),
+            smtp_from: var("VIGIL_SMTP_FROM"),
         }
     }
 }

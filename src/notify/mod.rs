@@ -5,11 +5,13 @@
 //! what to do when it fails is decided by `dispatch`.
 
 mod console;
+mod email;
 mod slack;
 mod twilio;
 mod webhook;
 
 pub use console::Console;
+pub use email::Email;
 pub use slack::Slack;
 pub use twilio::{Twilio, TwilioKind, xml_escape};
 pub use webhook::Webhook;
@@ -57,6 +59,7 @@ impl Registry {
         cfg: &NotifyConfig,
         http: reqwest::Client,
         webhook_secret: String,
+        send_timeout: std::time::Duration,
     ) -> Registry {
         let console: Arc<dyn Notifier> = Arc::new(Console);
         let mut by_channel: HashMap<Channel, Arc<dyn Notifier>> = HashMap::new();
@@ -90,6 +93,24 @@ impl Registry {
                     token: token.clone(),
                 }),
             );
+        }
+        if let (Some(host), Some(from)) = (&cfg.smtp_host, &cfg.smtp_from) {
+            let credentials = cfg.smtp_username.clone().zip(cfg.smtp_password.clone());
+            match Email::new(
+                host,
+                cfg.smtp_port,
+                &cfg.smtp_tls,
+                credentials,
+                from.clone(),
+                send_timeout,
+            ) {
+                Ok(e) => {
+                    by_channel.insert(Channel::Email, Arc::new(e));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "email is off: the SMTP settings do not work")
+                }
+            }
         }
         by_channel.insert(
             Channel::Webhook,

@@ -136,3 +136,73 @@ async fn record(State(f): State<Fake>, uri: Uri, headers: HeaderMap, body: Bytes
     });
     (StatusCode::CREATED, axum::Json(answer)).into_response()
 }
+
+/// A fake SMTP server on loopback: accepts every message and keeps its
+/// envelope recipient and text (quoted-printable soft breaks undone).
+#[derive(Clone, Default)]
+pub struct FakeSmtp {
+    pub port: u16,
+    pub mails: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl FakeSmtp {
+    pub async fn start() -> FakeSmtp {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let smtp = FakeSmtp {
+            port: listener.local_addr().expect("addr").port(),
+            mails: Default::default(),
+        };
+        let mails = smtp.mails.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let mails = mails.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut lines = BufReader::new(r).lines();
+                    let _ = w.write_all(b"220 fake ESMTP\r\n").await;
+                    let (mut to, mut data, mut in_data) = (String::new(), String::new(), false);
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if in_data {
+                            if line == "." {
+                                in_data = false;
+                                let text = data.replace("=\n", "").replace("=3D", "=");
+                                mails.lock().expect("lock").push((to.clone(), text));
+                                data.clear();
+                                let _ = w.write_all(b"250 queued\r\n").await;
+                            } else {
+                                data.push_str(&line);
+                                data.push('\n');
+                            }
+                            continue;
+                        }
+                        let upper = line.to_uppercase();
+                        let answer: &[u8] =
+                            if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                                b"250 fake\r\n"
+                            } else if upper.starts_with("RCPT TO:") {
+                                to = line[8..].trim().trim_matches(['<', '>']).to_string();
+                                b"250 ok\r\n"
+                            } else if upper.starts_with("DATA") {
+                                in_data = true;
+                                b"354 go on\r\n"
+                            } else if upper.starts_with("QUIT") {
+                                let _ = w.write_all(b"221 bye\r\n").await;
+                                break;
+                            } else {
+                                b"250 ok\r\n"
+                            };
+                        let _ = w.write_all(answer).await;
+                    }
+                });
+            }
+        });
+        smtp
+    }
+
+    pub fn mails(&self) -> Vec<(String, String)> {
+        self.mails.lock().expect("lock").clone()
+    }
+}

@@ -9,7 +9,7 @@ mod instances;
 mod procs;
 mod stories;
 
-pub use fake::Fake;
+pub use fake::{Fake, FakeSmtp};
 
 use crate::server::{Backend, TestApp};
 use reqwest::{Method, StatusCode};
@@ -38,6 +38,7 @@ pub fn notify_for(fake: &Fake) -> NotifyConfig {
         slack_api_url: fake.url.clone(),
         slack_bot_token: Some("xoxb-test".into()),
         slack_signing_secret: Some(SLACK_SECRET.into()),
+        ..NotifyConfig::default()
     }
 }
 

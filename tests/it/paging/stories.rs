@@ -694,3 +694,38 @@ async fn a_storm_is_bundled_and_one_code_acknowledges_the_bundle() {
     assert_eq!(acked["alerts"].as_array().map(Vec::len), Some(n));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_vendor_email_carries_a_signed_link_that_acknowledges() {
+    let fake = Fake::start().await;
+    let smtp = FakeSmtp::start().await;
+    let mut notify = notify_for(&fake);
+    notify.smtp_host = Some("127.0.0.1".into());
+    notify.smtp_port = smtp.port;
+    notify.smtp_tls = "none".into();
+    notify.smtp_from = Some("Vigil <vigil@example.com>".into());
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.notify = notify).await;
+    let key = service(&app, "payments-api", json!({ "ladder": { "stages": [{ "timeout": "5m", "targets": ["email:oncall@acme.example"] }] } })).await;
+    let (_, a) = trigger(&app, &key, p1("Card network unreachable")).await;
+    let id = a["id"].as_str().expect("id").to_string();
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let (to, text) = &mails[0];
+    assert_eq!(to, "oncall@acme.example");
+    assert!(text.contains("Card network unreachable"), "{text}");
+    let link = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Acknowledge: "))
+        .expect("an acknowledge link")
+        .trim()
+        .to_string();
+    let r = app.http.post(&link).send().await.expect("post");
+    assert_eq!(r.status(), StatusCode::OK);
+    app.dispatch.settle().await;
+    let a = alert(&app, &id).await;
+    assert_eq!(
+        (a["status"].as_str(), a["acknowledged_via"].as_str()),
+        (Some("acknowledged"), Some("link"))
+    );
+    app.stop().await;
+}
