@@ -8,6 +8,7 @@ mod m20261127_000001_init;
 mod m20261127_000002_swaps;
 mod m20261127_000003_directory;
 mod m20261127_000004_alerts;
+mod m20261127_000005_service_origin;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_swaps::Migration),
             Box::new(m20261127_000003_directory::Migration),
             Box::new(m20261127_000004_alerts::Migration),
+            Box::new(m20261127_000005_service_origin::Migration),
         ]
     }
 }

@@ -5,53 +5,14 @@
 use super::auth::{Principal, hash, new_id, new_secret};
 use super::error::{ApiError, ApiJson};
 use super::state::AppState;
-use super::time::instant;
 use crate::engine::alerts::service_policy;
-use crate::escalation::ladder::{self, LadderSpec, TargetsSpec};
+use crate::engine::services::{self, ServiceSpec};
 use crate::store::ServiceRow;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceBody {
-    team: String,
-    name: Option<String>,
-    /// The ladder; omitted = the default (on-call primary, secondary, the
-    /// team lead and `product_owner`, then `vendor`).
-    #[schema(value_type = Option<Object>)]
-    ladder: Option<LadderSpec>,
-    product_owner: Option<String>,
-    /// A vendor target for the default ladder's stage 4 (webhook:URL or email:ADDRESS).
-    vendor: Option<String>,
-    /// SLA target overrides per priority: {"P1": {"ack": "5m", "respond": "15m", "resolve": "4h"}}.
-    #[schema(value_type = Option<Object>)]
-    targets: Option<TargetsSpec>,
-    /// The service must check in this often ("5m"), or an alert opens.
-    heartbeat: Option<String>,
-    /// Maintenance windows: [{"start": RFC 3339, "end": RFC 3339}].
-    #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    maintenance: Vec<Window>,
-}
-
-#[derive(Deserialize, serde::Serialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct Window {
-    start: String,
-    end: String,
-}
-
-fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
 
 fn service_json(row: &ServiceRow) -> Value {
     let windows: Vec<(i64, i64)> = serde_json::from_str(&row.maintenance).unwrap_or_default();
@@ -63,94 +24,44 @@ fn service_json(row: &ServiceRow) -> Value {
         "heartbeat_secs": row.heartbeat_secs,
         "heartbeat_due": row.heartbeat_due_ms.map(ms),
         "maintenance": windows.iter().map(|(s, e)| json!({ "start": ms(*s), "end": ms(*e) })).collect::<Vec<_>>(),
+        "origin": row.origin,
     })
 }
 
-#[utoipa::path(put, path = "/api/v1/services/{id}", tag = "alerts", request_body = ServiceBody, params(("id" = String, Path, description = "service id")), responses((status = 200, description = "the service", body = Value), (status = 422, description = "invalid ladder or field", body = super::ErrorBody), (status = 403, description = "not a lead of the team", body = super::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/services/{id}", tag = "alerts", request_body = ServiceSpec, params(("id" = String, Path, description = "service id")), responses((status = 200, description = "the service", body = Value), (status = 422, description = "invalid ladder or field", body = super::ErrorBody), (status = 403, description = "not a lead of the team", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn put(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<ServiceBody>,
+    ApiJson(b): ApiJson<ServiceSpec>,
 ) -> Result<Json<Value>, ApiError> {
-    if !valid_id(&id) {
-        return Err(ApiError::invalid(
-            "id",
-            "a service id is 1–64 letters, digits, - or _",
-        ));
-    }
-    p.require_lead(&b.team)?;
-    if st.store.load_team(&b.team).await?.is_none() {
-        return Err(ApiError::invalid("team", format!("no team {}", b.team)));
+    services::valid_id(&id).map_err(|(f, m)| ApiError::invalid(f, m))?;
+    let team = b
+        .team
+        .clone()
+        .ok_or_else(|| ApiError::invalid("team", "a service names its team"))?;
+    p.require_lead(&team)?;
+    if st.store.load_team(&team).await?.is_none() {
+        return Err(ApiError::invalid("team", format!("no team {team}")));
     }
     let old = st.store.load_service(&id).await?;
     if let Some(old) = &old {
         p.require_lead(&old.team)?;
     }
-    let spec = match b.ladder {
-        Some(l) => l,
-        None => {
-            if let Some(v) = &b.vendor {
-                ladder::Target::parse(v).map_err(|m| ApiError::invalid("vendor", m))?;
-            }
-            ladder::default_ladder(b.product_owner.as_deref(), b.vendor.as_deref())
-        }
-    };
-    let built = spec
-        .build()
-        .map_err(|(f, m)| ApiError::invalid(format!("ladder.{f}"), m))?;
-    for (i, s) in built.stages.iter().enumerate() {
-        for (j, t) in s.targets.iter().enumerate() {
-            if let ladder::Target::Person(h) = t
-                && st.store.load_person(h).await?.is_none()
-            {
-                return Err(ApiError::invalid(
-                    format!("ladder.stages[{i}].targets[{j}]"),
-                    format!("no person {h}"),
-                ));
-            }
-        }
-    }
-    let targets = b.targets.unwrap_or_default();
-    ladder::build_targets(&targets).map_err(|(f, m)| ApiError::invalid(f, m))?;
-    let heartbeat_secs = b
-        .heartbeat
-        .as_deref()
-        .map(|h| ladder::parse_duration("heartbeat", h).map(|d| d.num_seconds()))
-        .transpose()
-        .map_err(|(f, m)| ApiError::invalid(f, m))?;
-    let mut windows = Vec::new();
-    for (i, w) in b.maintenance.iter().enumerate() {
-        let s = instant(&format!("maintenance[{i}].start"), &w.start)?;
-        let e = instant(&format!("maintenance[{i}].end"), &w.end)?;
-        if e <= s {
-            return Err(ApiError::invalid(
-                format!("maintenance[{i}].end"),
-                "end must be after start",
-            ));
-        }
-        windows.push((s.timestamp_millis(), e.timestamp_millis()));
-    }
+    let people: std::collections::HashSet<String> = st
+        .store
+        .load_people()
+        .await?
+        .into_iter()
+        .map(|p| p.handle)
+        .collect();
     let now = st.now();
-    // A new or changed heartbeat starts counting now; an unchanged one keeps its due time.
-    let heartbeat_due_ms = match (&old, heartbeat_secs) {
-        (Some(o), Some(s)) if o.heartbeat_secs == Some(s) => o.heartbeat_due_ms,
-        (_, Some(s)) => Some(now.timestamp_millis() + s * 1000),
-        (_, None) => None,
-    };
-    let row = ServiceRow {
-        id: id.clone(),
-        team: b.team.clone(),
-        name: b.name.unwrap_or_else(|| id.clone()),
-        ladder: serde_json::to_string(&spec).map_err(ApiError::internal)?,
-        targets: (!targets.is_empty())
-            .then(|| serde_json::to_string(&targets))
-            .transpose()
-            .map_err(ApiError::internal)?,
-        heartbeat_secs,
-        heartbeat_due_ms,
-        maintenance: serde_json::to_string(&windows).map_err(ApiError::internal)?,
-    };
+    let mut row = services::build_row(&id, &team, &b, old.as_ref(), now.timestamp_millis(), &|h| {
+        people.contains(h)
+    })
+    .map_err(|(f, m)| ApiError::invalid(f, m))?;
+    // A service written over the API is the API's from now on.
+    row.origin = None;
     service_policy(row.clone()).map_err(|e| ApiError::invalid("ladder", e.to_string()))?;
     let tx = st.store.tx_quiet().await?;
     tx.upsert_service(&row, now.timestamp()).await?;

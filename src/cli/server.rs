@@ -157,12 +157,13 @@ pub fn schedules_export(dir: PathBuf, db: DbArgs, out: &mut dyn Write) -> Result
         let s = store(&cfg).await?;
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let people = s.load_people().await.map_err(|e| e.to_string())?;
+        let services = s.load_services().await.map_err(|e| e.to_string())?;
         for r in s.load_rotas(None).await.map_err(|e| e.to_string())? {
             let Some(team) = s.load_team(&r.team).await.map_err(|e| e.to_string())? else {
                 continue;
             };
             let path = dir.join(format!("{}.toml", r.name));
-            std::fs::write(&path, documents::to_file(&team, &people, &r))
+            std::fs::write(&path, documents::to_file(&team, &people, &r, &services))
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             writeln!(out, "wrote {}", path.display()).map_err(|e| e.to_string())?;
         }

@@ -12,6 +12,8 @@ pub fn from_file(text: &str) -> Result<String, String> {
     let dst = t.get("team").and_then(|team| team.get("dst")).cloned();
     t.remove("team");
     t.remove("people");
+    // Services are rows of their own, not part of the rota.
+    t.remove("services");
     if let Some(d) = dst {
         t.insert("dst".into(), d);
     }
@@ -119,10 +121,32 @@ pub fn rfc3339(secs: i64) -> String {
     crate::rota::civil::utc_text(DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default())
 }
 
-/// A rota file again: `[team]`, every `[[people]]` entry and the document,
-/// for `vigil schedules export`. Overrides made over the API stay in the
-/// database and are not written out.
-pub fn to_file(team: &TeamRow, people: &[PersonRow], rota: &RotaRow) -> String {
+/// A rota file again: `[team]`, every `[[people]]` entry, the document and
+/// the services that came from this file, for `vigil schedules export`.
+/// Overrides and services made over the API stay in the database and are
+/// not written out.
+pub fn to_file(
+    team: &TeamRow,
+    people: &[PersonRow],
+    rota: &RotaRow,
+    services: &[crate::store::ServiceRow],
+) -> String {
     let empty: [OverrideRow; 0] = [];
-    assemble(team, people, rota, &empty)
+    let text = assemble(team, people, rota, &empty);
+    let mine: Vec<Value> = services
+        .iter()
+        .filter(|s| s.origin.as_deref() == Some(rota.origin.as_str()))
+        .filter_map(|s| {
+            let mut t = Value::try_from(super::services::spec_of(s)).ok()?;
+            t.as_table_mut()?
+                .insert("id".into(), Value::String(s.id.clone()));
+            Some(t)
+        })
+        .collect();
+    if mine.is_empty() {
+        return text;
+    }
+    let mut out: Table = text.parse().unwrap_or_default();
+    out.insert("services".into(), Value::Array(mine));
+    toml::to_string(&out).unwrap_or_default()
 }

@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod dedup;
 pub mod documents;
 pub mod schedules;
+pub mod services;
 
 use crate::rota::Rota;
 use crate::rota::file::FileErrors;

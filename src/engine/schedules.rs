@@ -3,6 +3,8 @@
 //! and reports what it adds, changes or removes; `export` writes them back.
 
 use super::documents;
+use super::services::{self, ServiceSpec};
+use crate::escalation::rules::RulesSpec;
 use crate::rota::file::parse_rota;
 use crate::rota::holidays;
 use crate::store::{PersonRow, RotaRow, Store, TeamRow};
@@ -30,7 +32,74 @@ impl std::fmt::Display for Change {
 struct FileRota {
     team: TeamRow,
     people: Vec<PersonRow>,
+    /// Notification rules by person, where the file gives them (JSON).
+    rules: Vec<(String, String)>,
+    services: Vec<(String, ServiceSpec)>,
     rota: RotaRow,
+}
+
+/// A file's services (id, spec) and its people's rules (handle, JSON).
+type Alerting = (Vec<(String, ServiceSpec)>, Vec<(String, String)>);
+
+/// The `[[services]]` of a rota file and the `rules` of its people,
+/// checked; errors name the file and the field.
+fn read_alerting(path: &str, text: &str) -> Result<Alerting, String> {
+    let t: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| format!("{path}: {e}"))?;
+    let mut services = Vec::new();
+    let list = t
+        .get("services")
+        .and_then(toml::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (i, v) in list.into_iter().enumerate() {
+        let at = |f: &str, m: &str| format!("{path}: services[{i}].{f}: {m}");
+        let mut table = v
+            .as_table()
+            .cloned()
+            .ok_or_else(|| at("", "each service is a table"))?;
+        let id = match table.remove("id") {
+            Some(toml::Value::String(id)) => id,
+            _ => return Err(at("id", "every service has an id")),
+        };
+        services::valid_id(&id).map_err(|(f, m)| at(&f, &m))?;
+        if table.contains_key("team") {
+            return Err(at(
+                "team",
+                "a file's services belong to its team; leave team out",
+            ));
+        }
+        let spec: ServiceSpec = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| at("", &e.to_string()))?;
+        services.push((id, spec));
+    }
+    let mut rules = Vec::new();
+    let people = t
+        .get("people")
+        .and_then(toml::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (i, p) in people.iter().enumerate() {
+        let Some(r) = p.get("rules") else { continue };
+        let handle = p
+            .get("id")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let spec: RulesSpec = r
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("{path}: people[{i}].rules: {e}"))?;
+        crate::escalation::rules::validate(&spec)
+            .map_err(|(f, m)| format!("{path}: people[{i}].{f}: {m}"))?;
+        rules.push((
+            handle,
+            serde_json::to_string(&spec).map_err(|e| e.to_string())?,
+        ));
+    }
+    Ok((services, rules))
 }
 
 /// Reads and validates every `*.toml` in `dir`; any error aborts before a
@@ -54,6 +123,13 @@ fn read_dir(dir: &Path, now: i64) -> Result<Vec<FileRota>, String> {
             Ok(r) => r,
             Err(e) => {
                 errors.push(e.to_string());
+                continue;
+            }
+        };
+        let (services, rules) = match read_alerting(&path.display().to_string(), &text) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(e);
                 continue;
             }
         };
@@ -85,6 +161,8 @@ fn read_dir(dir: &Path, now: i64) -> Result<Vec<FileRota>, String> {
                     timezone: p.zone.map(|z| z.name().to_string()),
                 })
                 .collect(),
+            rules,
+            services,
             rota: RotaRow {
                 team: rota.name.clone(),
                 name: name.clone(),
@@ -189,6 +267,22 @@ pub async fn apply(
                 tx.upsert_person(&merged, now).await.map_err(db)?;
             }
         }
+        for (handle, rules) in &f.rules {
+            if store
+                .load_person_rules(handle)
+                .await
+                .map_err(db)?
+                .as_deref()
+                != Some(rules)
+            {
+                changes.push(Change::Change(format!("rules of {handle}")));
+                if !dry_run {
+                    tx.set_person_rules(handle, Some(rules.clone()))
+                        .await
+                        .map_err(db)?;
+                }
+            }
+        }
         let what = format!("rota {slug}/{}", f.rota.name);
         match store.load_rota(slug, &f.rota.name).await.map_err(db)? {
             None => {
@@ -215,6 +309,7 @@ pub async fn apply(
             Some(_) => changes.push(Change::Unchanged(what)),
         }
     }
+    apply_services(store, &tx, &files, dry_run, now, &mut changes).await?;
     for old in store.load_rotas(None).await.map_err(db)? {
         let present = files
             .iter()
@@ -245,4 +340,70 @@ pub async fn apply(
         tx.commit().await.map_err(db)?;
     }
     Ok(changes)
+}
+
+/// Services declared in the files: added, changed or kept; a service that
+/// came from a file and is no longer in any is removed.
+async fn apply_services(
+    store: &Store,
+    tx: &crate::store::Tx,
+    files: &[FileRota],
+    dry_run: bool,
+    now: i64,
+    changes: &mut Vec<Change>,
+) -> Result<(), String> {
+    let db = |e: crate::store::StoreError| e.to_string();
+    let mut people: std::collections::HashSet<String> = store
+        .load_people()
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(|p| p.handle)
+        .collect();
+    people.extend(
+        files
+            .iter()
+            .flat_map(|f| f.people.iter().map(|p| p.handle.clone())),
+    );
+    let mut declared = std::collections::HashSet::new();
+    for f in files {
+        for (id, spec) in &f.services {
+            if !declared.insert(id.clone()) {
+                return Err(format!("{}: service {id} is declared twice", f.rota.origin));
+            }
+            let old = store.load_service(id).await.map_err(db)?;
+            let mut row =
+                services::build_row(id, &f.team.slug, spec, old.as_ref(), now * 1000, &|h| {
+                    people.contains(h)
+                })
+                .map_err(|(field, m)| format!("{}: service {id}: {field}: {m}", f.rota.origin))?;
+            row.origin = Some(f.rota.origin.clone());
+            let what = format!("service {id}");
+            match &old {
+                None => changes.push(Change::Add(what)),
+                Some(o) if *o != row => changes.push(Change::Change(what)),
+                Some(_) => {
+                    changes.push(Change::Unchanged(what));
+                    continue;
+                }
+            }
+            if !dry_run {
+                tx.upsert_service(&row, now).await.map_err(db)?;
+            }
+        }
+    }
+    for old in store.load_services().await.map_err(db)? {
+        if old
+            .origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("file:"))
+            && !declared.contains(&old.id)
+        {
+            changes.push(Change::Remove(format!("service {}", old.id)));
+            if !dry_run {
+                tx.delete_service(&old.id).await.map_err(db)?;
+            }
+        }
+    }
+    Ok(())
 }

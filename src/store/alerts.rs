@@ -22,6 +22,8 @@ pub struct ServiceRow {
     pub heartbeat_due_ms: Option<i64>,
     /// Maintenance windows, JSON `[[start_ms, end_ms], …]`.
     pub maintenance: String,
+    /// "file:NAME.toml" when declared in a rota file, None when made over the API.
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,7 +86,7 @@ pub struct LogRow {
 }
 
 const SERVICE_COLS: &str =
-    "id, team, name, ladder, targets, heartbeat_secs, heartbeat_due_ms, maintenance";
+    "id, team, name, ladder, targets, heartbeat_secs, heartbeat_due_ms, maintenance, origin";
 const ALERT_COLS: &str = "id, service, dedup_key, priority, summary, details, source, links, status, state, suppressed, count, created_ms, updated_ms, last_seen_ms, next_due_ms, ack_by, ack_via, resolved_by";
 const OUTBOX_COLS: &str = "id, alert, stage, round, person, channel, address, priority, code, due_ms, status, attempts, provider_id, last_error, created_ms, sent_ms";
 
@@ -102,6 +104,7 @@ fn service(r: &QueryResult) -> Result<ServiceRow> {
         heartbeat_secs: oi(r, "heartbeat_secs")?,
         heartbeat_due_ms: oi(r, "heartbeat_due_ms")?,
         maintenance: s(r, "maintenance")?,
+        origin: os(r, "origin")?,
     })
 }
 
@@ -465,10 +468,11 @@ impl Tx {
 
     pub async fn upsert_service(&self, sv: &ServiceRow, now: i64) -> Result<()> {
         self.exec(
-            "INSERT INTO services (id, team, name, ladder, targets, heartbeat_secs, heartbeat_due_ms, maintenance, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET team = excluded.team, name = excluded.name, \
+            "INSERT INTO services (id, team, name, ladder, targets, heartbeat_secs, heartbeat_due_ms, maintenance, origin, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET team = excluded.team, name = excluded.name, \
              ladder = excluded.ladder, targets = excluded.targets, heartbeat_secs = excluded.heartbeat_secs, \
-             heartbeat_due_ms = excluded.heartbeat_due_ms, maintenance = excluded.maintenance, updated_at = excluded.updated_at",
+             heartbeat_due_ms = excluded.heartbeat_due_ms, maintenance = excluded.maintenance, origin = excluded.origin, \
+             updated_at = excluded.updated_at",
             vec![
                 sv.id.clone().into(),
                 sv.team.clone().into(),
@@ -478,6 +482,7 @@ impl Tx {
                 oi_val(sv.heartbeat_secs),
                 oi_val(sv.heartbeat_due_ms),
                 sv.maintenance.clone().into(),
+                opt(&sv.origin),
                 now.into(),
             ],
         )

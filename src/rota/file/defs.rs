@@ -23,6 +23,10 @@ pub struct RotaFile {
     pub checks: ChecksDef,
     #[serde(default)]
     pub fairness: FairnessDef,
+    /// Alerting services of the team; `vigil schedules apply` reads them
+    /// (the rota engine does not).
+    #[serde(default)]
+    pub services: Vec<toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +53,8 @@ pub struct PersonDef {
     pub id: S<String>,
     pub name: Option<String>,
     pub timezone: Option<S<String>>,
+    /// Notification rules; `vigil schedules apply` reads them.
+    pub rules: Option<toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -118,7 +118,12 @@ async fn schedules_apply_is_idempotent(b: Backend) {
         "{}",
         second.stdout
     );
-    assert_eq!(second.stdout.lines().count(), 4);
+    assert_eq!(second.stdout.lines().count(), 5);
+    assert!(
+        second.stdout.contains("unchanged service checkout"),
+        "services in rota files are applied too: {}",
+        second.stdout
+    );
     // Export writes files that preview exactly like the originals.
     let exported = dir.join("export");
     let out = vigil(&[
@@ -157,6 +162,44 @@ async fn schedules_apply_is_idempotent(b: Backend) {
         ]);
         assert_eq!(a.stdout, e.stdout, "{name} round-trips");
     }
+    // The exported files (services included) apply as no change at all.
+    let again = vigil(&[
+        "schedules",
+        "apply",
+        exported.to_str().expect("utf-8"),
+        "--database-url",
+        &url,
+    ]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stdout.lines().all(|l| l.starts_with("unchanged")),
+        "{}",
+        again.stdout
+    );
+    assert!(again.stdout.contains("unchanged service checkout"));
+    // A mistake in a service is reported with its file and field, and nothing is written.
+    let bad = dir.join("bad");
+    std::fs::create_dir_all(&bad).expect("dir");
+    let text = std::fs::read_to_string(format!("{schedules}/payments-weekly.toml"))
+        .expect("example")
+        .replace("holidays_ics = \"holidays/us-2026.ics\"", "")
+        .replace("targets = [\"lead\"]", "targets = [\"leader\"]");
+    std::fs::write(bad.join("payments-weekly.toml"), text).expect("write");
+    let refused = vigil(&[
+        "schedules",
+        "apply",
+        bad.to_str().expect("utf-8"),
+        "--database-url",
+        &url,
+    ]);
+    assert_eq!(refused.code, 2, "{}", refused.stdout);
+    assert!(
+        refused
+            .stderr
+            .contains("service checkout: ladder.stages[2].targets[0]"),
+        "{}",
+        refused.stderr
+    );
     // A token printed alone on standard output.
     let t = vigil(&[
         "token",
