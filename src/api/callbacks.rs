@@ -141,6 +141,41 @@ pub async fn twilio_sms(
     Ok(twiml(&format!("<Message>{n} alert(s) {name}.</Message>")))
 }
 
+/// The `m` (message id) of a callback URL.
+fn message_of(uri: &Uri) -> Result<String, ApiError> {
+    uri.query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|q| q.into_iter().find(|(k, _)| k == "m").map(|(_, v)| v))
+        .ok_or_else(|| ApiError::bad_request("m is required").field("m"))
+}
+
+/// `POST /api/v1/callbacks/twilio/status?m=MESSAGE`: delivery reports for
+/// an SMS (`MessageStatus`) or a call (`CallStatus`), on each alert's timeline.
+pub async fn twilio_status(
+    State(st): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let f = form(&body)?;
+    check_twilio(&st, &uri, &headers, &f)?;
+    let message = message_of(&uri)?;
+    let status = field(&f, "MessageStatus")
+        .or_else(|| field(&f, "CallStatus"))
+        .unwrap_or("unknown");
+    let rows = st.store.outbox_by_bundle(&message).await?;
+    let detail = json!({
+        "message": message,
+        "status": status,
+        "provider_id": field(&f, "MessageSid").or_else(|| field(&f, "CallSid")),
+        "error_code": field(&f, "ErrorCode"),
+    });
+    alerts::record_delivery(&st.store, &rows, detail, st.now())
+        .await
+        .map_err(super::alerts::alert_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `POST /api/v1/callbacks/twilio/voice?m=MESSAGE`: the keypress of a page call.
 pub async fn twilio_voice(
     State(st): State<AppState>,
@@ -150,11 +185,7 @@ pub async fn twilio_voice(
 ) -> Result<Response, ApiError> {
     let f = form(&body)?;
     check_twilio(&st, &uri, &headers, &f)?;
-    let message = uri
-        .query()
-        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
-        .and_then(|q| q.into_iter().find(|(k, _)| k == "m").map(|(_, v)| v))
-        .ok_or_else(|| ApiError::bad_request("m is required").field("m"))?;
+    let message = message_of(&uri)?;
     let action = match field(&f, "Digits") {
         Some("1") => Action::Ack,
         Some("2") => Action::Resolve,

@@ -179,6 +179,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/callbacks/twilio/voice",
             post(callbacks::twilio_voice),
         )
+        .route(
+            "/api/v1/callbacks/twilio/status",
+            post(callbacks::twilio_status),
+        )
         .route("/api/v1/callbacks/slack", post(callbacks::slack))
         .route(
             "/ack/{token}",

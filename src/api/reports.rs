@@ -37,7 +37,8 @@ fn hours_kind(ms: i64, tz: chrono_tz::Tz) -> &'static str {
     };
     let l = t.with_timezone(&tz);
     let h = l.hour();
-    if !(7..22).contains(&h) {
+    let (wake, sleep) = crate::escalation::rules::WAKING_HOURS;
+    if !(wake..sleep).contains(&h) {
         "sleep"
     } else if l.weekday().number_from_monday() <= 5 && (9..18).contains(&h) {
         "business"

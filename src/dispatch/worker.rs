@@ -248,6 +248,7 @@ impl Dispatcher {
             ack_url: link("ack"),
             resolve_url: link("resolve"),
             voice_callback: format!("{}/api/v1/callbacks/twilio/voice?m={id}", self.public_url),
+            status_callback: format!("{}/api/v1/callbacks/twilio/status?m={id}", self.public_url),
             idempotency_key: id,
             now_ms,
             message: m,

@@ -315,6 +315,26 @@ pub async fn act_on_key(
     }
 }
 
+/// A provider's delivery report for a message: one timeline entry on
+/// each alert the message carried.
+pub async fn record_delivery(
+    store: &Store,
+    rows: &[OutboxRow],
+    detail: Value,
+    now: Instant,
+) -> Result<()> {
+    let mut ids: Vec<&str> = rows.iter().map(|r| r.alert.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    let tx = store.tx_quiet().await?;
+    for id in ids {
+        tx.log(id, ms(now), "delivery", "provider", detail.clone())
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Runs every alert timer due by `now` (at most `limit`); returns how many.
 pub async fn tick_due(store: &Store, cache: &RotaCache, now: Instant, limit: u64) -> Result<usize> {
     let tx = store.tx_quiet().await?;
@@ -599,6 +619,7 @@ pub async fn person_plan(
         .and_then(|s| serde_json::from_str(&s).ok());
     let contact = person
         .map(|p| Contact {
+            zone: p.timezone.as_deref().and_then(|z| z.parse().ok()),
             phone: p.phone,
             email: p.email,
             chat: p.chat,
@@ -618,8 +639,19 @@ async fn page_person(
     at: Instant,
     now: Instant,
 ) -> Result<()> {
-    let (rules, contact) = person_plan(store, handle, Priority::from_level(row.priority)).await?;
-    for (channel, address, after) in rules::plan(&rules, &contact) {
+    let (rules, mut contact) =
+        person_plan(store, handle, Priority::from_level(row.priority)).await?;
+    if contact.zone.is_none() && rules.iter().any(|r| r.waking_only) {
+        // Without a zone of their own, a person keeps their team's hours.
+        let team = store.load_service(&row.service).await?.map(|s| s.team);
+        if let Some(t) = team {
+            contact.zone = store
+                .load_team(&t)
+                .await?
+                .and_then(|t| t.timezone.parse().ok());
+        }
+    }
+    for (channel, address, due) in rules::plan(&rules, &contact, at) {
         insert_page(
             tx,
             row,
@@ -628,7 +660,7 @@ async fn page_person(
             &address,
             stage,
             round,
-            at + after,
+            due,
             now,
         )
         .await?;

@@ -1,12 +1,16 @@
 //! Per-person notification rules (PURE): for each priority, which channel
-//! after how long, e.g. P1 = ["chat", "sms", "voice@2m", "voice@5m"]. People
-//! who set none get the defaults below. A rule for a channel the person has
+//! after how long, e.g. P1 = ["chat", "sms", "voice@2m", "voice@5m"]; a
+//! rule ending in "/waking" (P4 = ["chat/waking"]) waits for the person's
+//! waking hours (07:00–22:00 in their zone). People who set none get the
+//! defaults below. A rule for a channel the person has
 //! no address for is skipped; if nothing is left, the console channel
 //! carries the page so it is never silently dropped.
 
 use super::Priority;
 use super::ladder::parse_duration;
-use chrono::Duration;
+use crate::rota::{Instant, civil};
+use chrono::{Duration, Timelike};
+use chrono_tz::Tz;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,6 +51,30 @@ impl Channel {
 pub struct Rule {
     pub channel: Channel,
     pub after: Duration,
+    /// Only inside the person's waking hours (else at their next start).
+    pub waking_only: bool,
+}
+
+/// Waking hours, local time: [from, to).
+pub const WAKING_HOURS: (u32, u32) = (7, 22);
+
+/// `t`, or the next start of waking hours in `zone` if `t` is outside them.
+pub fn next_waking(t: Instant, zone: Tz) -> Instant {
+    let local = civil::local(zone, t);
+    let (from, to) = WAKING_HOURS;
+    let hour = local.hour();
+    if (from..to).contains(&hour) {
+        return t;
+    }
+    let day = if hour >= to {
+        local.date() + Duration::days(1)
+    } else {
+        local.date()
+    };
+    civil::resolve(
+        zone,
+        day.and_time(chrono::NaiveTime::MIN) + Duration::hours(from as i64),
+    )
 }
 
 /// Rules as written: priority → ["channel" or "channel@delay"].
@@ -58,6 +86,8 @@ pub struct Contact {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub chat: Option<String>,
+    /// Their zone, for waking hours.
+    pub zone: Option<Tz>,
 }
 
 impl Contact {
@@ -72,6 +102,10 @@ impl Contact {
 }
 
 fn parse_rule(field: &str, s: &str) -> Result<Rule, (String, String)> {
+    let (s, waking_only) = match s.trim().strip_suffix("/waking") {
+        Some(rest) => (rest, true),
+        None => (s, false),
+    };
     let (name, after) = s.split_once('@').unwrap_or((s, "0s"));
     let channel = Channel::parse(name.trim())
         .filter(|c| !matches!(c, Channel::Webhook | Channel::Console))
@@ -86,7 +120,11 @@ fn parse_rule(field: &str, s: &str) -> Result<Rule, (String, String)> {
     } else {
         parse_duration(field, after)?
     };
-    Ok(Rule { channel, after })
+    Ok(Rule {
+        channel,
+        after,
+        waking_only,
+    })
 }
 
 /// Checks rules as written; errors name the field (`rules.P1[2]`).
@@ -113,13 +151,19 @@ pub fn default_rules(p: Priority) -> Vec<Rule> {
     let r = |channel, mins| Rule {
         channel,
         after: Duration::minutes(mins),
+        waking_only: false,
+    };
+    let waking = |channel| Rule {
+        waking_only: true,
+        ..r(channel, 0)
     };
     use Channel::*;
     match p {
         Priority::P1 => vec![r(Chat, 0), r(Sms, 0), r(Voice, 2), r(Voice, 5)],
         Priority::P2 => vec![r(Chat, 0), r(Sms, 0), r(Voice, 5)],
         Priority::P3 => vec![r(Chat, 0), r(Sms, 0)],
-        Priority::P4 => vec![r(Chat, 0), r(Email, 0)],
+        // A P4 never wakes anyone.
+        Priority::P4 => vec![waking(Chat), waking(Email)],
     }
 }
 
@@ -133,20 +177,27 @@ pub fn rules_for(spec: Option<&RulesSpec>, p: Priority) -> Vec<Rule> {
     }
 }
 
-/// What to send to one person for one page: (channel, address, delay), in
-/// rule order. Channels without an address are skipped; with nothing left,
-/// one console page at once.
-pub fn plan(rules: &[Rule], contact: &Contact) -> Vec<(Channel, String, Duration)> {
+/// What to send to one person for a page at `at`: (channel, address, due),
+/// in rule order. Channels without an address are skipped; with nothing
+/// left, one console page at once. Waking-hours rules use the person's zone
+/// (UTC when they have none).
+pub fn plan(rules: &[Rule], contact: &Contact, at: Instant) -> Vec<(Channel, String, Instant)> {
+    let zone = contact.zone.unwrap_or(chrono_tz::UTC);
     let mut out: Vec<_> = rules
         .iter()
         .filter_map(|r| {
+            let due = if r.waking_only {
+                next_waking(at + r.after, zone)
+            } else {
+                at + r.after
+            };
             contact
                 .address(r.channel)
-                .map(|a| (r.channel, a.to_string(), r.after))
+                .map(|a| (r.channel, a.to_string(), due))
         })
         .collect();
     if out.is_empty() {
-        out.push((Channel::Console, String::new(), Duration::zero()));
+        out.push((Channel::Console, String::new(), at));
     }
     out
 }

@@ -37,6 +37,8 @@ pub struct Outgoing {
     pub resolve_url: String,
     /// Where a voice call posts its keypress.
     pub voice_callback: String,
+    /// Where the provider reports delivery (sent, delivered, failed…).
+    pub status_callback: String,
     /// When it is sent (the dispatcher's clock; providers never read one).
     pub now_ms: i64,
 }

@@ -58,6 +58,7 @@ impl Notifier for Twilio {
             ("To", out.message.address.clone()),
             ("From", self.from.clone()),
             (content.0, content.1),
+            ("StatusCallback", out.status_callback.clone()),
         ];
         let resp = self
             .http

@@ -108,6 +108,71 @@ fn retriggers_count_without_paging_and_escalate_now_pages() {
     assert_eq!(pages(&fx), [(1, 0, 2)]);
 }
 
+#[test]
+fn waking_hours_rules_wait_for_the_morning_in_the_persons_zone() {
+    use vigil::escalation::rules::{self, Channel, Contact, RulesSpec};
+    let ny: chrono_tz::Tz = "America/New_York".parse().expect("zone");
+    // 23:30 in New York waits for 07:00 the next day; midday goes at once.
+    assert_eq!(
+        rules::next_waking(utc("2026-11-28T04:30:00Z"), ny),
+        utc("2026-11-28T12:00:00Z")
+    );
+    assert_eq!(
+        rules::next_waking(utc("2026-11-27T17:00:00Z"), ny),
+        utc("2026-11-27T17:00:00Z")
+    );
+    // The night the clocks go forward: 03:30 EDT waits for 07:00 EDT.
+    assert_eq!(
+        rules::next_waking(utc("2026-03-08T07:30:00Z"), ny),
+        utc("2026-03-08T11:00:00Z")
+    );
+    let contact = Contact {
+        phone: Some("+15550100".into()),
+        chat: Some("UALICE".into()),
+        email: None,
+        zone: Some(ny),
+    };
+    // The default P4 rules never wake anyone; P1 goes at once, voice after 2 minutes.
+    let night = utc("2026-11-28T08:00:00Z"); // 03:00 in New York
+    let p4 = rules::plan(&rules::rules_for(None, Priority::P4), &contact, night);
+    assert_eq!(
+        p4,
+        vec![(
+            Channel::Chat,
+            "UALICE".to_string(),
+            utc("2026-11-28T12:00:00Z")
+        )]
+    );
+    let p1 = rules::plan(&rules::rules_for(None, Priority::P1), &contact, night);
+    assert_eq!(p1[0], (Channel::Chat, "UALICE".to_string(), night));
+    assert_eq!(
+        p1[2],
+        (Channel::Voice, "+15550100".to_string(), night + m(2))
+    );
+    // A person's own rule with /waking, and a mistake named by field.
+    let mut spec = RulesSpec::new();
+    spec.insert("P2".into(), vec!["sms@5m/waking".into()]);
+    assert!(rules::validate(&spec).is_ok());
+    let p2 = rules::plan(
+        &rules::rules_for(Some(&spec), Priority::P2),
+        &contact,
+        night,
+    );
+    assert_eq!(
+        p2,
+        vec![(
+            Channel::Sms,
+            "+15550100".to_string(),
+            utc("2026-11-28T12:00:00Z")
+        )]
+    );
+    spec.insert("P3".into(), vec!["pager/waking".into()]);
+    assert_eq!(
+        rules::validate(&spec).map_err(|(f, _)| f),
+        Err("rules.P3[0]".to_string())
+    );
+}
+
 fn priority() -> impl Strategy<Value = Priority> {
     prop::sample::select(vec![Priority::P1, Priority::P2, Priority::P3, Priority::P4])
 }

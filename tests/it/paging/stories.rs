@@ -729,3 +729,41 @@ async fn a_vendor_email_carries_a_signed_link_that_acknowledges() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn twilio_delivery_reports_land_on_the_timeline() {
+    let (app, fake) = paging_app(Backend::Sqlite).await;
+    let key = service(&app, "payments-api", ladder()).await;
+    let primary = on_call(&app, "primary").await;
+    let (_, a) = trigger(&app, &key, p1("Payments queue stuck")).await;
+    let id = a["id"].as_str().expect("id").to_string();
+    let sms = fake.to("sms", &phone(&primary));
+    let callback = sms[0]
+        .body
+        .as_array()
+        .expect("form")
+        .iter()
+        .find(|p| p[0] == "StatusCallback")
+        .and_then(|p| p[1].as_str())
+        .expect("a StatusCallback")
+        .to_string();
+    let path = callback
+        .strip_prefix(&app.base)
+        .expect("our URL")
+        .to_string();
+    let report = [("MessageSid", "SM1"), ("MessageStatus", "delivered")];
+    let (s, _) = twilio_post(&app, &path, &report, "forged").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = twilio_post(&app, &path, &report, TWILIO_TOKEN).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let a = alert(&app, &id).await;
+    let delivered: Vec<&Value> = a["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|e| e["kind"] == "delivery")
+        .collect();
+    assert_eq!(delivered.len(), 1, "the forged report left no trace: {a}");
+    assert_eq!(delivered[0]["detail"]["status"], "delivered");
+    app.stop().await;
+}
