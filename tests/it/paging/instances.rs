@@ -1,6 +1,8 @@
-//! Two `vigil serve` processes on one PostgreSQL database share 500 alerts:
-//! each page is sent once; when one instance is killed mid-run, the other
-//! takes over its claims after the lease and finishes.
+//! Two `vigil serve` processes on one PostgreSQL database share 500 alerts,
+//! and one is stopped halfway; the other finishes. Stopped with SIGTERM, the
+//! stopping instance finishes its sends in flight, and every notification
+//! is sent exactly once. Killed with SIGKILL, a send in flight at the kill
+//! may go once more (same idempotency key) after its lease runs out.
 
 use super::Fake;
 use super::procs::{Serve, duplicates, post_until_accepted, received, setup};
@@ -8,8 +10,23 @@ use crate::server::{Backend, fresh_database};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
+#[derive(Clone, Copy, PartialEq)]
+enum Stop {
+    Term,
+    Kill,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_send_each_page_exactly_once_when_one_is_stopped() {
+    share(Stop::Term).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_share_the_work_and_one_finishes_when_the_other_dies() {
+    share(Stop::Kill).await;
+}
+
+async fn share(stop: Stop) {
     let Some(backend) = Backend::postgres() else {
         return;
     };
@@ -52,7 +69,10 @@ async fn two_instances_share_the_work_and_one_finishes_when_the_other_dies() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let before_kill = duplicates(&fake).0;
-    a.kill();
+    match stop {
+        Stop::Term => a.terminate(),
+        Stop::Kill => a.kill(),
+    }
     tasks.join_all().await;
     let deadline = Instant::now() + Duration::from_secs(60);
     let missing = loop {
@@ -75,6 +95,9 @@ async fn two_instances_share_the_work_and_one_finishes_when_the_other_dies() {
         before_kill, 0,
         "while both instances ran, no page went twice"
     );
+    if stop == Stop::Term {
+        assert_eq!(dups, 0, "every notification was sent exactly once");
+    }
     assert!(
         worst <= 2 && dups <= 64,
         "after the kill only pages in flight may repeat: {dups} (worst {worst})"
