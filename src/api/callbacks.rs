@@ -34,6 +34,18 @@ fn field<'a>(f: &'a [(String, String)], k: &str) -> Option<&'a str> {
     f.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
 }
 
+/// A Twilio callback's form fields, once its signature holds.
+fn twilio_form(
+    st: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, ApiError> {
+    let f = form(body)?;
+    check_twilio(st, uri, headers, &f)?;
+    Ok(f)
+}
+
 /// Checks a Twilio callback's signature over our public URL and its fields.
 fn check_twilio(
     st: &AppState,
@@ -116,8 +128,7 @@ pub async fn twilio_sms(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let f = form(&body)?;
-    check_twilio(&st, &uri, &headers, &f)?;
+    let f = twilio_form(&st, &uri, &headers, &body)?;
     let from = field(&f, "From").unwrap_or("");
     let text = field(&f, "Body").unwrap_or("").trim();
     let mut words = text.split_whitespace();
@@ -157,8 +168,7 @@ pub async fn twilio_status(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let f = form(&body)?;
-    check_twilio(&st, &uri, &headers, &f)?;
+    let f = twilio_form(&st, &uri, &headers, &body)?;
     let message = message_of(&uri)?;
     let status = field(&f, "MessageStatus")
         .or_else(|| field(&f, "CallStatus"))
@@ -183,8 +193,7 @@ pub async fn twilio_voice(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let f = form(&body)?;
-    check_twilio(&st, &uri, &headers, &f)?;
+    let f = twilio_form(&st, &uri, &headers, &body)?;
     let message = message_of(&uri)?;
     let action = match field(&f, "Digits") {
         Some("1") => Action::Ack,

@@ -248,15 +248,20 @@ async fn a_vendor_webhook_carries_a_signed_link_that_acknowledges() {
     let r = app.http.post(&tampered).send().await.expect("post");
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Pressing the button acknowledges.
-    let r = app.http.post(&link).send().await.expect("post");
+    press_link_and_expect_ack(&app, &link, &id).await;
+    app.stop().await;
+}
+
+/// Presses the button behind a signed link: the alert is acknowledged by link.
+async fn press_link_and_expect_ack(app: &TestApp, link: &str, id: &str) {
+    let r = app.http.post(link).send().await.expect("post");
     assert_eq!(r.status(), StatusCode::OK);
     app.dispatch.settle().await;
-    let a = alert(&app, &id).await;
+    let a = alert(app, id).await;
     assert_eq!(
         (a["status"].as_str(), a["acknowledged_via"].as_str()),
         (Some("acknowledged"), Some("link"))
     );
-    app.stop().await;
 }
 
 #[tokio::test]
@@ -719,14 +724,7 @@ async fn a_vendor_email_carries_a_signed_link_that_acknowledges() {
         .expect("an acknowledge link")
         .trim()
         .to_string();
-    let r = app.http.post(&link).send().await.expect("post");
-    assert_eq!(r.status(), StatusCode::OK);
-    app.dispatch.settle().await;
-    let a = alert(&app, &id).await;
-    assert_eq!(
-        (a["status"].as_str(), a["acknowledged_via"].as_str()),
-        (Some("acknowledged"), Some("link"))
-    );
+    press_link_and_expect_ack(&app, &link, &id).await;
     app.stop().await;
 }
 
