@@ -4,7 +4,7 @@
 //! - Bundling: every due item for the same channel and address becomes one
 //!   message ("5 new alerts: …"), highest priority first, carrying one code
 //!   that acknowledges them all. Webhooks are never bundled (a vendor wants
-//!   one call per alert).
+//!   one call per alert), nor are chat message updates.
 //! - Throttling: at most `count` messages per `window` per channel and
 //!   address (from config); what is over the limit waits for the window to free up, and
 //!   is bundled with whatever else is due then.
@@ -63,7 +63,7 @@ pub fn bundle(items: Vec<Item>) -> Vec<Message> {
     let mut groups: BTreeMap<(Channel, String), Vec<Item>> = BTreeMap::new();
     let mut single = Vec::new();
     for it in items {
-        if it.channel == Channel::Webhook {
+        if matches!(it.channel, Channel::Webhook | Channel::ChatUpdate) {
             single.push(vec![it]);
         } else {
             groups

@@ -339,6 +339,10 @@ impl Dispatcher {
         now: crate::rota::Instant,
     ) -> Result<(), alerts::AlertError> {
         for i in &m.items {
+            if m.channel == Channel::ChatUpdate {
+                // A message rewrite that failed is not a page to deliver elsewhere.
+                continue;
+            }
             let Some(alert) = self.store.load_alert(&i.alert).await? else {
                 continue;
             };
@@ -400,7 +404,10 @@ fn item(r: &OutboxRow, alerts: &HashMap<String, crate::store::AlertRow>) -> Opti
         alert: r.alert.clone(),
         service: a.service.clone(),
         priority: Priority::from_level(r.priority),
-        summary: a.summary.clone(),
+        summary: match Channel::parse(&r.channel) {
+            Some(Channel::ChatUpdate) => status_line(a),
+            _ => a.summary.clone(),
+        },
         channel: Channel::parse(&r.channel).unwrap_or(Channel::Console),
         address: r.address.clone(),
         person: r.person.clone(),
@@ -410,4 +417,18 @@ fn item(r: &OutboxRow, alerts: &HashMap<String, crate::store::AlertRow>) -> Opti
         stage: r.stage as i32,
         round: r.round as i32,
     })
+}
+
+/// "summary — acknowledged by carol (sms)": what an updated chat message says.
+fn status_line(a: &crate::store::AlertRow) -> String {
+    let who = match a.status.as_str() {
+        "resolved" => a.resolved_by.clone(),
+        _ => a.ack_by.clone(),
+    };
+    let via = a.ack_via.as_deref().filter(|_| a.status == "acknowledged");
+    match (who, via) {
+        (Some(w), Some(v)) => format!("{} — {} by {w} ({v})", a.summary, a.status),
+        (Some(w), None) => format!("{} — {} by {w}", a.summary, a.status),
+        _ => format!("{} — {}", a.summary, a.status),
+    }
 }

@@ -290,6 +290,30 @@ pub async fn act(
         .await?;
     }
     realize(&tx, store, cache, &sp, &mut row, state, effects, now).await?;
+    if !repeated && matches!(action, Action::Ack | Action::Resolve) {
+        // Chat messages already sent say what happened (after the cancel
+        // of pending pages above, so these are not cancelled).
+        for o in store.outbox_for(&row.id).await? {
+            let slack_id = o.provider_id.as_deref().filter(|p| p.contains(':'));
+            if let (Some(id), true) = (
+                slack_id,
+                o.channel == Channel::Chat.as_str() && o.status == "sent",
+            ) {
+                insert_page(
+                    &tx,
+                    &row,
+                    None,
+                    Channel::ChatUpdate,
+                    id,
+                    o.stage,
+                    o.round,
+                    now,
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
     tx.commit().await?;
     Ok(row)
 }

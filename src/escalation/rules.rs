@@ -21,6 +21,9 @@ pub enum Channel {
     Email,
     Webhook,
     Console,
+    /// Rewrites a chat message already sent (the alert changed); its
+    /// address is the provider's message id.
+    ChatUpdate,
 }
 
 impl Channel {
@@ -32,6 +35,7 @@ impl Channel {
             "email" => Channel::Email,
             "webhook" => Channel::Webhook,
             "console" => Channel::Console,
+            "chat_update" => Channel::ChatUpdate,
             _ => return None,
         })
     }
@@ -43,6 +47,7 @@ impl Channel {
             Channel::Email => "email",
             Channel::Webhook => "webhook",
             Channel::Console => "console",
+            Channel::ChatUpdate => "chat_update",
         }
     }
 }
@@ -96,7 +101,7 @@ impl Contact {
             Channel::Sms | Channel::Voice => self.phone.as_deref(),
             Channel::Chat => self.chat.as_deref(),
             Channel::Email => self.email.as_deref(),
-            Channel::Webhook | Channel::Console => None,
+            Channel::Webhook | Channel::Console | Channel::ChatUpdate => None,
         }
     }
 }
@@ -108,7 +113,7 @@ fn parse_rule(field: &str, s: &str) -> Result<Rule, (String, String)> {
     };
     let (name, after) = s.split_once('@').unwrap_or((s, "0s"));
     let channel = Channel::parse(name.trim())
-        .filter(|c| !matches!(c, Channel::Webhook | Channel::Console))
+        .filter(|c| !matches!(c, Channel::Webhook | Channel::Console | Channel::ChatUpdate))
         .ok_or_else(|| {
             (
                 field.to_string(),

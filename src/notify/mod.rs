@@ -87,14 +87,13 @@ impl Registry {
             }
         }
         if let Some(token) = &cfg.slack_bot_token {
-            by_channel.insert(
-                Channel::Chat,
-                Arc::new(Slack {
-                    http: http.clone(),
-                    base: cfg.slack_api_url.trim_end_matches('/').to_string(),
-                    token: token.clone(),
-                }),
-            );
+            let slack: Arc<dyn Notifier> = Arc::new(Slack {
+                http: http.clone(),
+                base: cfg.slack_api_url.trim_end_matches('/').to_string(),
+                token: token.clone(),
+            });
+            by_channel.insert(Channel::Chat, slack.clone());
+            by_channel.insert(Channel::ChatUpdate, slack);
         }
         if let (Some(host), Some(from)) = (&cfg.smtp_host, &cfg.smtp_from) {
             let credentials = cfg.smtp_username.clone().zip(cfg.smtp_password.clone());

@@ -1,11 +1,14 @@
 //! Slack: `chat.postMessage` with Acknowledge / Resolve / Escalate buttons
 //! (a person's address is their Slack user id, so the page is a DM; a
-//! channel target posts in the channel). Slack answers 200 with `ok: false`
+//! channel target posts in the channel). When the alert is acknowledged or
+//! resolved, `chat.update` rewrites the message without its buttons.
+//! https://api.slack.com/methods/chat.update Slack answers 200 with `ok: false`
 //! on errors; `ratelimited` (or HTTP 429) is a rate limit.
 //! https://api.slack.com/methods/chat.postMessage
 
 use super::{Notifier, Outgoing, answer};
 use crate::dispatch::retry::SendError;
+use crate::escalation::rules::Channel;
 use serde_json::json;
 
 pub struct Slack {
@@ -42,14 +45,29 @@ pub fn blocks(text: &str, message_id: &str) -> serde_json::Value {
 #[async_trait::async_trait]
 impl Notifier for Slack {
     async fn send(&self, out: &Outgoing) -> Result<String, SendError> {
-        let body = json!({
-            "channel": out.message.address,
-            "text": out.text,
-            "blocks": blocks(&out.text, &out.idempotency_key),
-        });
+        let (method, body) = match out.message.channel {
+            Channel::ChatUpdate => {
+                // The address is "CHANNEL:TS", the id chat.postMessage gave.
+                let (channel, ts) = out.message.address.split_once(':').unwrap_or_default();
+                let text =
+                    json!([{ "type": "section", "text": { "type": "mrkdwn", "text": out.text } }]);
+                (
+                    "chat.update",
+                    json!({ "channel": channel, "ts": ts, "text": out.text, "blocks": text }),
+                )
+            }
+            _ => (
+                "chat.postMessage",
+                json!({
+                    "channel": out.message.address,
+                    "text": out.text,
+                    "blocks": blocks(&out.text, &out.idempotency_key),
+                }),
+            ),
+        };
         let resp = self
             .http
-            .post(format!("{}/chat.postMessage", self.base))
+            .post(format!("{}/{method}", self.base))
             .bearer_auth(&self.token)
             .json(&body)
             .send()

@@ -109,6 +109,11 @@ async fn record(State(f): State<Fake>, uri: Uri, headers: HeaderMap, body: Bytes
             get("Twiml"),
             json!({ "sid": format!("CA{idem}") }),
         )
+    } else if path.ends_with("/chat.update") {
+        let ch = json_body["channel"].as_str().unwrap_or("").to_string();
+        let text = json_body["text"].as_str().unwrap_or("").to_string();
+        let answer = json!({ "ok": true, "channel": ch, "ts": json_body["ts"] });
+        ("chat_update", ch, text, answer)
     } else if path.ends_with("/chat.postMessage") {
         let ch = json_body["channel"].as_str().unwrap_or("").to_string();
         let text = json_body["text"].as_str().unwrap_or("").to_string();

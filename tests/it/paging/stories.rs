@@ -204,6 +204,22 @@ async fn the_chat_button_acknowledges_and_forged_or_replayed_callbacks_change_no
         (Some("acknowledged"), Some("chat"))
     );
     assert_eq!(a["acknowledged_by"], primary.as_str());
+    // The Slack message now says so, without its buttons.
+    let update = fake.to("chat_update", &chat(&primary));
+    assert_eq!(update.len(), 1, "{:?}", fake.all());
+    assert!(
+        update[0]
+            .text
+            .contains(&format!("acknowledged by {primary} (chat)")),
+        "{}",
+        update[0].text
+    );
+    assert_eq!(update[0].body["ts"], "1700000000.000100");
+    assert!(
+        update[0].body["blocks"]
+            .as_array()
+            .is_some_and(|b| b.len() == 1)
+    );
     app.stop().await;
 }
 
