@@ -40,8 +40,26 @@ const MAX_RETRY_AFTER: i64 = 300;
 
 /// The next step after attempt number `attempts` (1-based) failed with `e`.
 /// `jitter` in [0, 1) spreads retries over ±25 % of the scheduled delay.
-pub fn next_attempt(schedule: &[Duration], attempts: u32, e: &SendError, jitter: f64) -> Next {
+/// When the schedule is used up, a channel that only failed for now (not
+/// permanently) is tried again at the schedule's last interval unless
+/// giving up is acceptable (`may_give_up`: the page can fall back to another
+/// real channel, or the message is no page): an outage never ends a page.
+pub fn next_attempt(
+    schedule: &[Duration],
+    attempts: u32,
+    e: &SendError,
+    jitter: f64,
+    may_give_up: bool,
+) -> Next {
     let idx = attempts.saturating_sub(1) as usize;
+    let idx = match (schedule.len(), e) {
+        (n, SendError::Retryable(_) | SendError::RateLimited { .. })
+            if idx >= n && !may_give_up && n > 0 =>
+        {
+            n - 1
+        }
+        _ => idx,
+    };
     match e {
         SendError::Permanent(_) => Next::GiveUp,
         SendError::RateLimited {

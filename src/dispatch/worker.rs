@@ -305,7 +305,8 @@ impl Dispatcher {
                     .map(|d| chrono::Duration::milliseconds(d.as_millis() as i64))
                     .collect();
                 let jitter: f64 = rand::random();
-                let next = retry::next_attempt(&retry, attempts, &e, jitter);
+                let may_give_up = self.may_give_up(m).await?;
+                let next = retry::next_attempt(&retry, attempts, &e, jitter, may_give_up);
                 for i in &m.items {
                     let detail = json!({
                         "channel": m.channel.as_str(), "person": m.person, "error": e.reason(),
@@ -328,6 +329,24 @@ impl Dispatcher {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Whether a message may stop being retried: it is no page (a chat
+    /// rewrite), or every person it pages has another real channel (not the
+    /// console) to fall back to.
+    async fn may_give_up(&self, m: &Message) -> Result<bool, alerts::AlertError> {
+        if m.channel == Channel::ChatUpdate {
+            return Ok(true);
+        }
+        for i in &m.items {
+            let Some(p) = &i.person else { return Ok(false) };
+            let (rules, contact) = alerts::person_plan(&self.store, p, i.priority).await?;
+            match rules::fallback(&rules, &contact, m.channel) {
+                Some((c, _)) if c != Channel::Console => {}
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
     }
 
     /// A channel failed for good: page each person on their next channel,

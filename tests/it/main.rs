@@ -3,6 +3,7 @@
 mod architecture;
 mod checks;
 mod cli;
+mod dispatch;
 mod dst_table;
 mod escalation;
 mod examples;

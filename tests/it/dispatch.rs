@@ -1,0 +1,108 @@
+//! The delivery policy (PURE): retries, bundling and throttling.
+
+use chrono::Duration;
+use std::collections::HashMap;
+use vigil::dispatch::plan::{self, Item, Limit};
+use vigil::dispatch::retry::{Next, SendError, classify, next_attempt};
+use vigil::escalation::Priority;
+use vigil::escalation::rules::Channel;
+
+fn s(n: i64) -> Duration {
+    Duration::seconds(n)
+}
+
+#[test]
+fn retries_follow_the_schedule_and_an_outage_never_ends_a_page() {
+    let schedule = [s(5), s(15), s(30)];
+    let down = SendError::Retryable("HTTP 503".into());
+    // ±25 % jitter around the scheduled delay; jitter 0.5 is the delay itself.
+    assert_eq!(
+        next_attempt(&schedule, 1, &down, 0.5, true),
+        Next::RetryIn(s(5))
+    );
+    assert_eq!(
+        next_attempt(&schedule, 2, &down, 0.0, true),
+        Next::RetryIn(Duration::milliseconds(11_250))
+    );
+    // Schedule used up: give up (and fall back) only when that is acceptable…
+    assert_eq!(next_attempt(&schedule, 4, &down, 0.5, true), Next::GiveUp);
+    // …else keep trying at the last interval.
+    assert_eq!(
+        next_attempt(&schedule, 9, &down, 0.5, false),
+        Next::RetryIn(s(30))
+    );
+    // A permanent error stops at once; Retry-After is honoured within bounds.
+    assert_eq!(
+        next_attempt(
+            &schedule,
+            1,
+            &SendError::Permanent("HTTP 400".into()),
+            0.5,
+            false
+        ),
+        Next::GiveUp
+    );
+    let slow = SendError::RateLimited {
+        retry_after: Some(s(3600)),
+        reason: "429".into(),
+    };
+    assert_eq!(
+        next_attempt(&schedule, 1, &slow, 0.5, true),
+        Next::RetryIn(s(300))
+    );
+    assert!(matches!(classify(503, None, ""), SendError::Retryable(_)));
+    assert!(matches!(classify(404, None, ""), SendError::Permanent(_)));
+    assert!(matches!(
+        classify(429, Some(s(2)), ""),
+        SendError::RateLimited { .. }
+    ));
+}
+
+fn item(id: &str, p: Priority, channel: Channel, to: &str, due: i64) -> Item {
+    Item {
+        id: id.into(),
+        alert: format!("alt_{id}"),
+        service: "checkout".into(),
+        priority: p,
+        summary: format!("summary {id}"),
+        channel,
+        address: to.into(),
+        person: Some("alice".into()),
+        code: format!("10{id}"),
+        attempts: 1,
+        due_ms: due,
+        stage: 0,
+        round: 0,
+    }
+}
+
+#[test]
+fn due_items_for_one_address_are_bundled_highest_priority_first_and_throttled() {
+    let items = vec![
+        item("1", Priority::P3, Channel::Sms, "+1555", 10),
+        item("2", Priority::P1, Channel::Sms, "+1555", 20),
+        item("3", Priority::P2, Channel::Webhook, "https://v", 5),
+        item("4", Priority::P2, Channel::Webhook, "https://v", 6),
+    ];
+    let msgs = plan::bundle(items);
+    // P1 first; the two webhooks stay separate.
+    assert_eq!(msgs.len(), 3);
+    assert_eq!(msgs[0].channel, Channel::Sms);
+    let ids: Vec<&str> = msgs[0].items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["2", "1"]);
+    assert_eq!(msgs[0].code, "102", "the bundle's code is its first item's");
+    assert!(plan::text(&msgs[0]).starts_with("[Vigil] 2 new alerts (1 P1, 1 P3)"));
+    // Two SMS a minute: the third waits until the oldest leaves the window.
+    let limit = |c: Channel| {
+        (c == Channel::Sms).then_some(Limit {
+            count: 2,
+            window_ms: 60_000,
+        })
+    };
+    let mut sent = HashMap::new();
+    sent.insert((Channel::Sms, "+1555".to_string()), vec![1_000, 30_000]);
+    let (go, hold) = plan::throttle(msgs, &sent, limit, 40_000);
+    assert_eq!(go.len(), 2, "webhooks are not throttled");
+    assert_eq!(hold.len(), 1);
+    assert_eq!(hold[0].1, 61_000);
+}
