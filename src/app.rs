@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::dispatch::Dispatcher;
 use crate::engine::{RotaCache, schedules};
 use crate::notify::Registry;
+use crate::store::Reads as _;
 use crate::store::Store;
 use std::future::Future;
 use std::sync::Arc;
@@ -22,7 +23,7 @@ pub struct App {
 
 impl App {
     pub async fn build(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
-        let store = Store::connect(&cfg.database_url).await?;
+        let store = Store::connect_with(&cfg.database_url, cfg.pool).await?;
         store.migrate().await?;
         let now = clock.now().timestamp();
         bootstrap_admin(&store, cfg, now).await?;
@@ -75,6 +76,8 @@ impl App {
             notify: cfg.notify.clone(),
             link_secret,
             dedup,
+            intake_timeout: cfg.intake_timeout,
+            metrics: Default::default(),
         };
         Ok(App {
             listener,

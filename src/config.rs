@@ -15,6 +15,55 @@ pub struct Config {
     pub admin_token_file: PathBuf,
     pub notify: NotifyConfig,
     pub dispatch: DispatchConfig,
+    /// Pool size and acquire timeout (VIGIL_DB_POOL, VIGIL_DB_ACQUIRE_TIMEOUT).
+    pub pool: crate::store::PoolConfig,
+    /// How long an intake request (an alert from a monitoring tool) may wait
+    /// on the database before it is answered 503 with Retry-After, which
+    /// senders retry (VIGIL_INTAKE_TIMEOUT, default 2 s).
+    pub intake_timeout: std::time::Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: DEFAULT_LISTEN.into(),
+            database_url: DEFAULT_DATABASE.into(),
+            public_url: format!("http://{DEFAULT_LISTEN}"),
+            schedules_dir: None,
+            admin_token_file: PathBuf::from("vigil-admin-token"),
+            notify: NotifyConfig::default(),
+            dispatch: DispatchConfig::default(),
+            pool: crate::store::PoolConfig::default(),
+            intake_timeout: DEFAULT_INTAKE_TIMEOUT,
+        }
+    }
+}
+
+pub const DEFAULT_INTAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// VIGIL_DB_POOL, VIGIL_DB_ACQUIRE_TIMEOUT and VIGIL_INTAKE_TIMEOUT.
+fn db_from_env() -> Result<(crate::store::PoolConfig, std::time::Duration), String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let dur = |k: &str, v: &str| {
+        humantime::parse_duration(v.trim()).map_err(|e| format!("{k}: \"{v}\": {e}"))
+    };
+    let mut pool = crate::store::PoolConfig::default();
+    if let Some(v) = var("VIGIL_DB_POOL") {
+        pool.size = v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (2..=1000).contains(n))
+            .ok_or_else(|| format!("VIGIL_DB_POOL: \"{v}\" is not a number from 2 to 1000"))?;
+    }
+    if let Some(v) = var("VIGIL_DB_ACQUIRE_TIMEOUT") {
+        pool.acquire_timeout = dur("VIGIL_DB_ACQUIRE_TIMEOUT", &v)?;
+    }
+    let intake = match var("VIGIL_INTAKE_TIMEOUT") {
+        Some(v) => dur("VIGIL_INTAKE_TIMEOUT", &v)?,
+        None => DEFAULT_INTAKE_TIMEOUT,
+    };
+    Ok((pool, intake))
 }
 
 /// Providers. Base URLs are configurable so Twilio-compatible vendors and
@@ -248,6 +297,7 @@ impl Config {
             .admin_token_file
             .unwrap_or_else(|| PathBuf::from("vigil-admin-token"));
         let dispatch = DispatchConfig::from_env()?;
+        let (pool, intake_timeout) = db_from_env()?;
         Ok(Config {
             listen,
             database_url,
@@ -256,6 +306,8 @@ impl Config {
             admin_token_file,
             notify: NotifyConfig::from_env(),
             dispatch,
+            pool,
+            intake_timeout,
         })
     }
 }

@@ -17,6 +17,7 @@
 //! - `engine` IO — drivers: stored rows → `Rota` (cached), rota files → rows.
 //! - `store` IO — the only module that imports sea_orm.
 //! - `api` IO — axum handlers: extract → call → map.
+//! - `metrics` — this instance's counters and histograms (Prometheus text).
 //! - `app`, `config` — composition root and configuration.
 //! - `cli` IO — the `vigil` command line: reads files, prints results.
 
@@ -30,6 +31,7 @@ pub mod engine;
 pub mod escalation;
 pub mod ics;
 pub mod ids;
+pub mod metrics;
 pub mod notify;
 pub mod rota;
 pub mod store;

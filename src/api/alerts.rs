@@ -10,6 +10,7 @@ use super::time::utc_ms;
 use crate::engine::alerts::{self, Action, AlertError, NewAlert, Outcome};
 use crate::escalation::Priority;
 use crate::store::AlertRow;
+use crate::store::{AlertReads as _, Reads as _};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -97,9 +98,20 @@ pub async fn create(
     headers: HeaderMap,
     p: Option<Principal>,
     ApiJson(b): ApiJson<AlertBody>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let work = async { create_inner(&st, &headers, p, b).await.into_response() };
+    super::intake::api_within(&st, "api", work).await
+}
+
+async fn create_inner(
+    st: &AppState,
+    headers: &HeaderMap,
+    p: Option<Principal>,
+    b: AlertBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let actor = match (key_header(&headers), &p) {
-        (Some(k), _) => match by_key(&st, &k).await? {
+    let actor = match (key_header(headers), &p) {
+        (Some(k), _) => match by_key(st, &k).await? {
             Some(svc) if svc == b.service => format!("integration:{svc}"),
             _ => return Err(ApiError::unauthorized()),
         },

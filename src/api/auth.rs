@@ -4,6 +4,7 @@
 
 use super::error::ApiError;
 use super::state::AppState;
+use crate::store::Reads as _;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use subtle::ConstantTimeEq;

@@ -6,6 +6,7 @@ use super::state::AppState;
 use super::time::{instant, utc, window};
 use crate::engine::Loaded;
 use crate::rota::{self, Instant, Shift, shifts};
+use crate::store::Reads as _;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;

@@ -10,6 +10,7 @@ use super::state::AppState;
 use crate::dispatch::links;
 use crate::engine::alerts::{self, Action};
 use crate::store::OutboxRow;
+use crate::store::{AlertReads as _, Reads as _};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};

@@ -10,6 +10,7 @@ use super::error::{ApiError, ApiJson};
 use super::state::{AppState, FeedEntry};
 use crate::rota::{Shift, shifts};
 use crate::store::FeedRow;
+use crate::store::Reads as _;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

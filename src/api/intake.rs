@@ -62,7 +62,17 @@ pub fn severity(s: &str) -> Option<Priority> {
 
 /// `POST /v2/enqueue`.
 pub async fn enqueue(State(st): State<AppState>, body: Bytes) -> Response {
-    let v: Value = match serde_json::from_slice(&body) {
+    match within(&st, "pagerduty", enqueue_inner(&st, &body)).await {
+        Some(r) => r,
+        None => unavailable(pd_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database is busy; retry",
+        )),
+    }
+}
+
+async fn enqueue_inner(st: &AppState, body: &[u8]) -> Response {
+    let v: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => return pd_invalid(vec![format!("malformed JSON: {e}")]),
     };
@@ -115,6 +125,18 @@ pub async fn enqueue(State(st): State<AppState>, body: Bytes) -> Response {
     if !errors.is_empty() {
         return pd_invalid(errors);
     }
+    enqueue_event(st, key, action, dedup, new, &v).await
+}
+
+/// The database part of a PagerDuty event, once it has been read.
+async fn enqueue_event(
+    st: &AppState,
+    key: &str,
+    action: &str,
+    dedup: Option<String>,
+    new: Option<(String, String, Priority, Value)>,
+    v: &Value,
+) -> Response {
     let now = st.now();
     // A repeated trigger for an open alert is only counted, in a batch.
     let known = match (&new, &dedup) {
@@ -124,7 +146,7 @@ pub async fn enqueue(State(st): State<AppState>, body: Bytes) -> Response {
             Ok(Deduped::UnknownKey) => Ok(None),
             Err(e) => Err(e),
         },
-        _ => by_key(&st, key).await.map_err(|e| e.message),
+        _ => by_key(st, key).await.map_err(|e| e.message),
     };
     let service = match known {
         Ok(Some(svc)) => svc,
@@ -183,18 +205,88 @@ pub async fn enqueue(State(st): State<AppState>, body: Bytes) -> Response {
     }
 }
 
+/// Runs an intake's database work within the intake deadline, counting
+/// the outcome; None if the deadline passed (the caller answers 503).
+pub async fn within<F: std::future::Future<Output = Response>>(
+    st: &AppState,
+    source: &str,
+    work: F,
+) -> Option<Response> {
+    match tokio::time::timeout(st.intake_timeout, work).await {
+        Ok(r) => {
+            let outcome = if r.status().is_success() {
+                "accepted"
+            } else if r.status().is_client_error() {
+                "invalid"
+            } else {
+                "failed"
+            };
+            st.metrics.intake(source, outcome);
+            Some(r)
+        }
+        Err(_) => {
+            tracing::warn!(
+                source,
+                timeout_ms = st.intake_timeout.as_millis() as u64,
+                "intake answered 503: the database did not answer in time"
+            );
+            st.metrics.intake(source, "unavailable");
+            None
+        }
+    }
+}
+
+/// `within` for the JSON API's intake routes: a 503 in the API's error shape.
+pub async fn api_within<F: std::future::Future<Output = Response>>(
+    st: &AppState,
+    source: &str,
+    work: F,
+) -> Response {
+    match within(st, source, work).await {
+        Some(r) => r,
+        None => unavailable(
+            super::error::ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database is busy; retry",
+            )
+            .into_response(),
+        ),
+    }
+}
+
+/// How long a sender should wait before retrying a 503.
+pub const RETRY_AFTER_SECS: u64 = 5;
+
+/// A 503 with `Retry-After`.
+pub fn unavailable(mut r: Response) -> Response {
+    *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    r.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(RETRY_AFTER_SECS),
+    );
+    r
+}
+
 /// `POST /api/v1/integrations/alertmanager/{key}`.
 pub async fn alertmanager(
     State(st): State<AppState>,
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
-    let service = match by_key(&st, &key).await {
+    match within(&st, "alertmanager", alertmanager_event(&st, &key, &body)).await {
+        Some(r) => r,
+        None => retry_later(),
+    }
+}
+
+async fn alertmanager_event(st: &AppState, key: &str, body: &[u8]) -> Response {
+    let service = match by_key(st, key).await {
         Ok(Some(svc)) => svc,
         Ok(None) => return super::error::ApiError::unauthorized().into_response(),
         Err(_) => return retry_later(),
     };
-    let v: Value = match serde_json::from_slice(&body) {
+    let v: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
             return super::error::ApiError::bad_request(format!("malformed JSON: {e}"))
@@ -292,6 +384,8 @@ fn label_priority(priority: Option<&str>, severity_label: Option<&str>) -> Prior
 
 /// 503: Alertmanager will send it again.
 fn retry_later() -> Response {
-    super::error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "try again")
-        .into_response()
+    unavailable(
+        super::error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "try again")
+            .into_response(),
+    )
 }

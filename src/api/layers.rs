@@ -7,6 +7,7 @@ use super::error::{ApiError, ApiJson};
 use super::rotas::{RotaBody, save};
 use super::state::AppState;
 use crate::engine::documents;
+use crate::store::Reads as _;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;

@@ -9,6 +9,7 @@ use super::rotas::{enforce_checks, violations_json};
 use super::state::AppState;
 use super::time::instant;
 use crate::store::OverrideRow;
+use crate::store::Reads as _;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

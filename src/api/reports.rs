@@ -7,6 +7,7 @@ use super::error::ApiError;
 use super::state::AppState;
 use super::time::instant;
 use crate::escalation::{Priority, Sla};
+use crate::store::{AlertReads as _, Reads as _};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -143,7 +144,7 @@ pub async fn report(
 /// `GET /metrics`: Prometheus text exposition, rendered from the database
 /// so every instance reports the same totals.
 pub async fn metrics(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    let mut out = String::new();
+    let mut out = st.metrics.render();
     out.push_str("# HELP vigil_alerts Alerts by status.\n# TYPE vigil_alerts gauge\n");
     let counts = st.store.counts().await?;
     for (_, s, n) in counts.iter().filter(|(t, _, _)| t == "alerts") {

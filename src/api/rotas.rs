@@ -10,6 +10,7 @@ use super::time::{instant, utc};
 use crate::engine::{self, documents};
 use crate::rota::checks::{self, Violation};
 use crate::rota::{Instant, Rota};
+use crate::store::Reads as _;
 use crate::store::{RotaRow, TeamRow};
 use axum::Json;
 use axum::extract::{Path, State};

@@ -8,6 +8,7 @@ use super::state::AppState;
 use crate::engine::alerts::service_policy;
 use crate::engine::services::{self, ServiceSpec};
 use crate::store::ServiceRow;
+use crate::store::{AlertReads as _, Reads as _};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -225,9 +226,20 @@ pub async fn heartbeat(
     State(st): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let work = async { check_in(&st, &id, &headers).await.into_response() };
+    super::intake::api_within(&st, "heartbeat", work).await
+}
+
+async fn check_in(
+    st: &AppState,
+    id: &str,
+    headers: &HeaderMap,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let key = key_header(&headers).ok_or_else(ApiError::unauthorized)?;
-    match by_key(&st, &key).await? {
+    let id = id.to_string();
+    let key = key_header(headers).ok_or_else(ApiError::unauthorized)?;
+    match by_key(st, &key).await? {
         Some(svc) if svc == id => {}
         _ => return Err(ApiError::unauthorized()),
     }

@@ -30,6 +30,10 @@ pub struct AppState {
     pub link_secret: String,
     /// Counts repeated triggers in batches.
     pub dedup: crate::engine::dedup::Deduper,
+    /// How long intake may wait on the database before answering 503.
+    pub intake_timeout: std::time::Duration,
+    /// This instance's counters and histograms.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// A built rota (`Loaded::build`) and a shift of it.

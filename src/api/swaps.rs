@@ -14,6 +14,7 @@ use super::time::instant;
 use crate::engine::documents::rfc3339;
 use crate::rota::interval::Interval;
 use crate::rota::{Instant, Rota, shifts};
+use crate::store::Reads as _;
 use crate::store::{OverrideRow, SwapRow};
 use axum::Json;
 use axum::extract::{Path, State};

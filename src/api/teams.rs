@@ -4,6 +4,7 @@
 use super::auth::Principal;
 use super::error::{ApiError, ApiJson};
 use super::state::AppState;
+use crate::store::Reads as _;
 use crate::store::{PersonRow, TeamRow};
 use axum::Json;
 use axum::extract::{Path, State};

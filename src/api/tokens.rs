@@ -4,6 +4,7 @@
 use super::auth::{Principal, new_id, new_secret};
 use super::error::{ApiError, ApiJson};
 use super::state::AppState;
+use crate::store::Reads as _;
 use crate::store::{Store, TokenRow};
 use axum::Json;
 use axum::extract::{Path, State};

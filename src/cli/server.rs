@@ -6,6 +6,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Given};
 use crate::engine::{documents, schedules};
 use crate::store::Store;
+use crate::store::{AlertReads as _, Reads as _};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -51,7 +52,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 }
 
 async fn store(cfg: &Config) -> Result<Store, String> {
-    let s = Store::connect(&cfg.database_url)
+    let s = Store::connect_with(&cfg.database_url, cfg.pool)
         .await
         .map_err(|e| format!("database: {e}"))?;
     s.migrate().await.map_err(|e| format!("migrations: {e}"))?;

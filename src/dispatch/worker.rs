@@ -19,6 +19,7 @@ use crate::engine::alerts;
 use crate::escalation::Priority;
 use crate::escalation::rules::{self, Channel};
 use crate::notify::{Outgoing, Registry};
+use crate::store::AlertReads as _;
 use crate::store::{OutboxRow, Store};
 use serde_json::json;
 use std::collections::HashMap;
@@ -305,7 +306,7 @@ impl Dispatcher {
                     .map(|d| chrono::Duration::milliseconds(d.as_millis() as i64))
                     .collect();
                 let jitter: f64 = rand::random();
-                let may_give_up = self.may_give_up(m).await?;
+                let may_give_up = self.may_give_up(&tx, m).await?;
                 let next = retry::next_attempt(&retry, attempts, &e, jitter, may_give_up);
                 for i in &m.items {
                     let detail = json!({
@@ -334,13 +335,17 @@ impl Dispatcher {
     /// Whether a message may stop being retried: it is no page (a chat
     /// rewrite), or every person it pages has another real channel (not the
     /// console) to fall back to.
-    async fn may_give_up(&self, m: &Message) -> Result<bool, alerts::AlertError> {
+    async fn may_give_up(
+        &self,
+        tx: &crate::store::Tx,
+        m: &Message,
+    ) -> Result<bool, alerts::AlertError> {
         if m.channel == Channel::ChatUpdate {
             return Ok(true);
         }
         for i in &m.items {
             let Some(p) = &i.person else { return Ok(false) };
-            let (rules, contact) = alerts::person_plan(&self.store, p, i.priority).await?;
+            let (rules, contact) = alerts::person_plan(tx, p, i.priority).await?;
             match rules::fallback(&rules, &contact, m.channel) {
                 Some((c, _)) if c != Channel::Console => {}
                 _ => return Ok(false),
@@ -362,14 +367,14 @@ impl Dispatcher {
                 // A message rewrite that failed is not a page to deliver elsewhere.
                 continue;
             }
-            let Some(alert) = self.store.load_alert(&i.alert).await? else {
+            let Some(alert) = tx.load_alert(&i.alert).await? else {
                 continue;
             };
             if alert.status != "triggered" {
                 continue;
             }
             let (rules, contact) = match &i.person {
-                Some(p) => alerts::person_plan(&self.store, p, i.priority).await?,
+                Some(p) => alerts::person_plan(tx, p, i.priority).await?,
                 None => (Vec::new(), rules::Contact::default()),
             };
             let Some((ch, addr)) = rules::fallback(&rules, &contact, m.channel) else {

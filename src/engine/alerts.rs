@@ -9,6 +9,7 @@ use crate::escalation::ladder::{self, Ladder, LadderSpec, Target, TargetsSpec};
 use crate::escalation::rules::{self, Channel, Contact, RulesSpec};
 use crate::escalation::{self as esc, Effect, Event, Policy, Priority, State};
 use crate::rota::{Instant, shifts};
+use crate::store::{AlertReads, Reads};
 use crate::store::{AlertRow, OutboxRow, ServiceRow, Store, StoreError, Tx};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -92,7 +93,7 @@ pub fn service_policy(row: ServiceRow) -> Result<ServicePolicy> {
     })
 }
 
-async fn load_policy(store: &Store, service: &str) -> Result<ServicePolicy> {
+async fn load_policy(store: &impl AlertReads, service: &str) -> Result<ServicePolicy> {
     let row = store
         .load_service(service)
         .await?
@@ -141,7 +142,7 @@ pub async fn trigger(
     let mut tries = 0;
     loop {
         let tx = store.tx_quiet().await?;
-        match trigger_in(&tx, store, cache, &sp, new.clone(), actor, now).await {
+        match trigger_in(&tx, cache, &sp, new.clone(), actor, now).await {
             Ok(r) => {
                 tx.commit().await?;
                 return Ok(r);
@@ -155,7 +156,6 @@ pub async fn trigger(
 /// `trigger` inside a transaction the caller commits.
 pub async fn trigger_in(
     tx: &Tx,
-    store: &Store,
     cache: &RotaCache,
     sp: &ServicePolicy,
     new: NewAlert,
@@ -179,7 +179,7 @@ pub async fn trigger_in(
             json!({ "count": row.count, "summary": new.summary }),
         )
         .await?;
-        realize(tx, store, cache, sp, &mut row, state, effects, now).await?;
+        realize(tx, cache, sp, &mut row, state, effects, now).await?;
         return Ok((row, Outcome::Deduplicated));
     }
     let suppressed = in_maintenance(&sp.row, now);
@@ -227,7 +227,7 @@ pub async fn trigger_in(
         .await?;
         return Ok((row, Outcome::Suppressed));
     }
-    realize(tx, store, cache, sp, &mut row, state, effects, now).await?;
+    realize(tx, cache, sp, &mut row, state, effects, now).await?;
     Ok((row, Outcome::Created))
 }
 
@@ -246,7 +246,7 @@ pub async fn act(
         .lock_alert(alert_id)
         .await?
         .ok_or_else(|| AlertError::NotFound(format!("alert {alert_id}")))?;
-    let sp = load_policy(store, &row.service).await?;
+    let sp = load_policy(&tx, &row.service).await?;
     let state = parse_state(&row)?;
     let before = state.state;
     let event = match &action {
@@ -277,23 +277,13 @@ pub async fn act(
     }
     if let Action::Reassign(person) = &action {
         let stage = state.stage as i64;
-        page_person(
-            &tx,
-            store,
-            &row,
-            person,
-            stage,
-            state.round as i64,
-            now,
-            now,
-        )
-        .await?;
+        page_person(&tx, &row, person, stage, state.round as i64, now, now).await?;
     }
-    realize(&tx, store, cache, &sp, &mut row, state, effects, now).await?;
+    realize(&tx, cache, &sp, &mut row, state, effects, now).await?;
     if !repeated && matches!(action, Action::Ack | Action::Resolve) {
         // Chat messages already sent say what happened (after the cancel
         // of pending pages above, so these are not cancelled).
-        for o in store.outbox_for(&row.id).await? {
+        for o in tx.outbox_for(&row.id).await? {
             let slack_id = o.provider_id.as_deref().filter(|p| p.contains(':'));
             if let (Some(id), true) = (
                 slack_id,
@@ -367,7 +357,7 @@ pub async fn tick_due(store: &Store, cache: &RotaCache, now: Instant, limit: u64
     let mut policies: std::collections::HashMap<String, ServicePolicy> = Default::default();
     for mut row in due {
         if !policies.contains_key(&row.service) {
-            match load_policy(store, &row.service).await {
+            match load_policy(&tx, &row.service).await {
                 Ok(sp) => {
                     policies.insert(row.service.clone(), sp);
                 }
@@ -392,7 +382,7 @@ pub async fn tick_due(store: &Store, cache: &RotaCache, now: Instant, limit: u64
         let sp = &policies[&row.service];
         let state = parse_state(&row)?;
         let (state, effects) = esc::apply(&state, &sp.policy, Event::Tick, now);
-        realize(&tx, store, cache, sp, &mut row, state, effects, now).await?;
+        realize(&tx, cache, sp, &mut row, state, effects, now).await?;
     }
     // Heartbeats that stopped checking in open an alert, in the same transaction.
     let beats = tx.due_heartbeats(ms(now)).await?;
@@ -413,7 +403,7 @@ pub async fn tick_due(store: &Store, cache: &RotaCache, now: Instant, limit: u64
             source: "vigil heartbeat".into(),
             links: json!([]),
         };
-        trigger_in(&tx, store, cache, &sp, new, "vigil heartbeat", now).await?;
+        trigger_in(&tx, cache, &sp, new, "vigil heartbeat", now).await?;
     }
     tx.commit().await?;
     Ok(n + m)
@@ -423,7 +413,6 @@ pub async fn tick_due(store: &Store, cache: &RotaCache, now: Instant, limit: u64
 #[allow(clippy::too_many_arguments)]
 async fn realize(
     tx: &Tx,
-    store: &Store,
     cache: &RotaCache,
     sp: &ServicePolicy,
     row: &mut AlertRow,
@@ -437,7 +426,7 @@ async fn realize(
     while let Some(e) = queue.pop_front() {
         match e {
             Effect::Page { stage, round, at } => {
-                let paged = page_stage(tx, store, cache, sp, row, stage, round, at, now).await?;
+                let paged = page_stage(tx, cache, sp, row, stage, round, at, now).await?;
                 if paged == 0 && state.state == State::Triggered && empty_left > 0 {
                     empty_left -= 1;
                     tx.log(
@@ -512,7 +501,7 @@ enum Recipient {
 }
 
 async fn recipients(
-    store: &Store,
+    store: &Tx,
     cache: &RotaCache,
     team: &str,
     targets: &[Target],
@@ -540,7 +529,7 @@ async fn recipients(
             }
             Target::OnCall { rota, layer } => {
                 for name in rota_names(store, team, rota).await? {
-                    let Ok(Some(l)) = cache.load(store, team, &name).await else {
+                    let Some(l) = loaded(store, cache, team, &name).await? else {
                         continue;
                     };
                     for o in shifts::on_call_at(&l.rota, at) {
@@ -553,7 +542,7 @@ async fn recipients(
             }
             Target::Team => {
                 for name in rota_names(store, team, "*").await? {
-                    let Ok(Some(l)) = cache.load(store, team, &name).await else {
+                    let Some(l) = loaded(store, cache, team, &name).await? else {
                         continue;
                     };
                     for p in &l.rota.people {
@@ -566,7 +555,25 @@ async fn recipients(
     Ok(out)
 }
 
-async fn rota_names(store: &Store, team: &str, rota: &str) -> Result<Vec<String>> {
+/// The rota `team/name`, or None if it is gone or no longer validates
+/// (said in the log: a ladder that reaches nobody is never silent).
+async fn loaded(
+    tx: &Tx,
+    cache: &RotaCache,
+    team: &str,
+    name: &str,
+) -> Result<Option<std::sync::Arc<super::Loaded>>> {
+    match cache.load(tx, team, name).await {
+        Ok(l) => Ok(l),
+        Err(super::LoadError::Store(e)) => Err(e.into()),
+        Err(e) => {
+            tracing::warn!(rota = %format!("{team}/{name}"), error = %e, "a ladder names a rota that does not build");
+            Ok(None)
+        }
+    }
+}
+
+async fn rota_names(store: &Tx, team: &str, rota: &str) -> Result<Vec<String>> {
     if rota != "*" {
         return Ok(vec![rota.to_string()]);
     }
@@ -582,7 +589,6 @@ async fn rota_names(store: &Store, team: &str, rota: &str) -> Result<Vec<String>
 #[allow(clippy::too_many_arguments)]
 async fn page_stage(
     tx: &Tx,
-    store: &Store,
     cache: &RotaCache,
     sp: &ServicePolicy,
     row: &AlertRow,
@@ -594,13 +600,13 @@ async fn page_stage(
     let Some(st) = sp.ladder.stages.get(stage) else {
         return Ok(0);
     };
-    let who = recipients(store, cache, &sp.row.team, &st.targets, at).await?;
+    let who = recipients(tx, cache, &sp.row.team, &st.targets, at).await?;
     let (stage, round) = (stage as i64, round as i64);
     let mut names = Vec::new();
     for r in &who {
         match r {
             Recipient::Person(p) => {
-                page_person(tx, store, row, p, stage, round, at, now).await?;
+                page_person(tx, row, p, stage, round, at, now).await?;
                 names.push(p.clone());
             }
             Recipient::Chat(c) => {
@@ -632,7 +638,7 @@ async fn page_stage(
 
 /// The person's notification rules and contact details.
 pub async fn person_plan(
-    store: &Store,
+    store: &(impl Reads + AlertReads),
     handle: &str,
     p: Priority,
 ) -> Result<(Vec<rules::Rule>, Contact)> {
@@ -655,7 +661,6 @@ pub async fn person_plan(
 #[allow(clippy::too_many_arguments)]
 async fn page_person(
     tx: &Tx,
-    store: &Store,
     row: &AlertRow,
     handle: &str,
     stage: i64,
@@ -663,13 +668,12 @@ async fn page_person(
     at: Instant,
     now: Instant,
 ) -> Result<()> {
-    let (rules, mut contact) =
-        person_plan(store, handle, Priority::from_level(row.priority)).await?;
+    let (rules, mut contact) = person_plan(tx, handle, Priority::from_level(row.priority)).await?;
     if contact.zone.is_none() && rules.iter().any(|r| r.waking_only) {
         // Without a zone of their own, a person keeps their team's hours.
-        let team = store.load_service(&row.service).await?.map(|s| s.team);
+        let team = tx.load_service(&row.service).await?.map(|s| s.team);
         if let Some(t) = team {
-            contact.zone = store
+            contact.zone = tx
                 .load_team(&t)
                 .await?
                 .and_then(|t| t.timezone.parse().ok());

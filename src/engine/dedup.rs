@@ -12,6 +12,7 @@
 //! caller takes the full `alerts::trigger` path.
 
 use crate::ids::hash;
+use crate::store::{AlertReads as _, Reads as _};
 use crate::store::{Store, StoreError};
 use serde_json::json;
 use std::collections::HashMap;

@@ -12,7 +12,7 @@ pub mod services;
 
 use crate::rota::Rota;
 use crate::rota::file::FileErrors;
-use crate::store::{OverrideRow, PersonRow, RotaRow, Store, StoreError, TeamRow};
+use crate::store::{OverrideRow, PersonRow, Reads, RotaRow, StoreError, TeamRow};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -55,7 +55,7 @@ impl RotaCache {
     /// The rota `team/name` as of now, or None if there is no such rota.
     pub async fn load(
         &self,
-        store: &Store,
+        store: &impl Reads,
         team: &str,
         name: &str,
     ) -> Result<Option<Arc<Loaded>>, LoadError> {
@@ -67,7 +67,7 @@ impl RotaCache {
     /// read before this call, so a cached rota is never newer than its label).
     pub async fn load_at(
         &self,
-        store: &Store,
+        store: &impl Reads,
         generation: i64,
         team: &str,
         name: &str,
@@ -136,7 +136,7 @@ impl RotaCache {
 /// added to the stored ones (to validate a write before making it): loads
 /// the people and the overrides, then builds.
 pub async fn build_stored(
-    store: &Store,
+    store: &impl Reads,
     team: &TeamRow,
     row: &RotaRow,
     extra: &[OverrideRow],

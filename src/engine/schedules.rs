@@ -7,6 +7,7 @@ use super::services::{self, ServiceSpec};
 use crate::escalation::rules::RulesSpec;
 use crate::rota::file::parse_rota;
 use crate::rota::holidays;
+use crate::store::{AlertReads as _, Reads as _};
 use crate::store::{PersonRow, RotaRow, Store, TeamRow};
 use std::path::Path;
 
@@ -217,7 +218,7 @@ pub async fn apply(
     let mut seen_people = std::collections::HashSet::new();
     for f in &files {
         let slug = &f.team.slug;
-        match store.load_team(slug).await.map_err(db)? {
+        match tx.load_team(slug).await.map_err(db)? {
             None => changes.push(Change::Add(format!("team {slug}"))),
             Some(old) if old.timezone != f.team.timezone || old.lead != f.team.lead => {
                 changes.push(Change::Change(format!("team {slug}")))
@@ -225,7 +226,7 @@ pub async fn apply(
             Some(_) => {}
         }
         if !dry_run {
-            let keep = store
+            let keep = tx
                 .load_team(slug)
                 .await
                 .map_err(db)?
@@ -244,7 +245,7 @@ pub async fn apply(
             if !seen_people.insert(p.handle.clone()) {
                 continue;
             }
-            let merged = match store.load_person(&p.handle).await.map_err(db)? {
+            let merged = match tx.load_person(&p.handle).await.map_err(db)? {
                 None => {
                     changes.push(Change::Add(format!("person {}", p.handle)));
                     p.clone()
@@ -268,13 +269,7 @@ pub async fn apply(
             }
         }
         for (handle, rules) in &f.rules {
-            if store
-                .load_person_rules(handle)
-                .await
-                .map_err(db)?
-                .as_deref()
-                != Some(rules)
-            {
+            if tx.load_person_rules(handle).await.map_err(db)?.as_deref() != Some(rules) {
                 changes.push(Change::Change(format!("rules of {handle}")));
                 if !dry_run {
                     tx.set_person_rules(handle, Some(rules.clone()))
@@ -284,7 +279,7 @@ pub async fn apply(
             }
         }
         let what = format!("rota {slug}/{}", f.rota.name);
-        match store.load_rota(slug, &f.rota.name).await.map_err(db)? {
+        match tx.load_rota(slug, &f.rota.name).await.map_err(db)? {
             None => {
                 changes.push(Change::Add(what));
                 if !dry_run {
@@ -309,8 +304,8 @@ pub async fn apply(
             Some(_) => changes.push(Change::Unchanged(what)),
         }
     }
-    apply_services(store, &tx, &files, dry_run, now, &mut changes).await?;
-    for old in store.load_rotas(None).await.map_err(db)? {
+    apply_services(&tx, &files, dry_run, now, &mut changes).await?;
+    for old in tx.load_rotas(None).await.map_err(db)? {
         let present = files
             .iter()
             .any(|f| f.team.slug == old.team && f.rota.name == old.name);
@@ -345,7 +340,6 @@ pub async fn apply(
 /// Services declared in the files: added, changed or kept; a service that
 /// came from a file and is no longer in any is removed.
 async fn apply_services(
-    store: &Store,
     tx: &crate::store::Tx,
     files: &[FileRota],
     dry_run: bool,
@@ -353,7 +347,7 @@ async fn apply_services(
     changes: &mut Vec<Change>,
 ) -> Result<(), String> {
     let db = |e: crate::store::StoreError| e.to_string();
-    let mut people: std::collections::HashSet<String> = store
+    let mut people: std::collections::HashSet<String> = tx
         .load_people()
         .await
         .map_err(db)?
@@ -371,7 +365,7 @@ async fn apply_services(
             if !declared.insert(id.clone()) {
                 return Err(format!("{}: service {id} is declared twice", f.rota.origin));
             }
-            let old = store.load_service(id).await.map_err(db)?;
+            let old = tx.load_service(id).await.map_err(db)?;
             let mut row =
                 services::build_row(id, &f.team.slug, spec, old.as_ref(), now * 1000, &|h| {
                     people.contains(h)
@@ -392,7 +386,7 @@ async fn apply_services(
             }
         }
     }
-    for old in store.load_services().await.map_err(db)? {
+    for old in tx.load_services().await.map_err(db)? {
         if old
             .origin
             .as_deref()

@@ -6,6 +6,7 @@
 //! so several instances and many alerts proceed in parallel.
 
 use super::rows::{collect, i, os, s};
+use super::sealed::Conn;
 use super::{Result, Store, Tx, opt};
 use sea_orm::{QueryResult, Value};
 
@@ -172,20 +173,21 @@ fn marks(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-impl Store {
-    pub async fn load_service(&self, id: &str) -> Result<Option<ServiceRow>> {
+#[allow(async_fn_in_trait)] // sealed: implemented here, for Store and Tx only
+pub trait AlertReads: Conn {
+    async fn load_service(&self, id: &str) -> Result<Option<ServiceRow>> {
         let sql = format!("SELECT {SERVICE_COLS} FROM services WHERE id = ?");
         self.one(&sql, vec![id.into()])
             .await?
             .map(|r| service(&r))
             .transpose()
     }
-    pub async fn load_services(&self) -> Result<Vec<ServiceRow>> {
+    async fn load_services(&self) -> Result<Vec<ServiceRow>> {
         let sql = format!("SELECT {SERVICE_COLS} FROM services ORDER BY id");
         collect(self.all(&sql, vec![]).await?, service)
     }
     /// The live integration key with this hash.
-    pub async fn find_integration_key(&self, hash: &str) -> Result<Option<KeyRow>> {
+    async fn find_integration_key(&self, hash: &str) -> Result<Option<KeyRow>> {
         let row = self
             .one(
                 "SELECT id, service, kind FROM integration_keys WHERE hash = ? AND revoked_at IS NULL",
@@ -201,14 +203,14 @@ impl Store {
         })
         .transpose()
     }
-    pub async fn load_alert(&self, id: &str) -> Result<Option<AlertRow>> {
+    async fn load_alert(&self, id: &str) -> Result<Option<AlertRow>> {
         let sql = format!("SELECT {ALERT_COLS} FROM alerts WHERE id = ?");
         self.one(&sql, vec![id.into()])
             .await?
             .map(|r| alert(&r))
             .transpose()
     }
-    pub async fn load_alerts_by_ids(&self, ids: &[String]) -> Result<Vec<AlertRow>> {
+    async fn load_alerts_by_ids(&self, ids: &[String]) -> Result<Vec<AlertRow>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -223,7 +225,7 @@ impl Store {
         )
     }
     /// Alerts newest first, optionally only those in `status` or of `service`.
-    pub async fn list_alerts(
+    async fn list_alerts(
         &self,
         status: Option<&str>,
         service: Option<&str>,
@@ -243,7 +245,7 @@ impl Store {
         )
     }
     /// Alerts created in [from_ms, to_ms), for reports.
-    pub async fn alerts_created_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<AlertRow>> {
+    async fn alerts_created_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<AlertRow>> {
         let sql = format!(
             "SELECT {ALERT_COLS} FROM alerts WHERE created_ms >= ? AND created_ms < ? ORDER BY created_ms"
         );
@@ -253,7 +255,7 @@ impl Store {
         )
     }
     /// The id of the open alert with this dedup key on `service`.
-    pub async fn open_alert_id(&self, service: &str, dedup: &str) -> Result<Option<String>> {
+    async fn open_alert_id(&self, service: &str, dedup: &str) -> Result<Option<String>> {
         let r = self
             .one(
                 "SELECT id FROM alerts WHERE service = ? AND open_key = ?",
@@ -262,7 +264,7 @@ impl Store {
             .await?;
         r.map(|r| s(&r, "id")).transpose()
     }
-    pub async fn alert_log(&self, alert_id: &str) -> Result<Vec<LogRow>> {
+    async fn alert_log(&self, alert_id: &str) -> Result<Vec<LogRow>> {
         collect(
             self.all(
                 "SELECT at_ms, kind, actor, detail FROM alert_log WHERE alert = ? ORDER BY id",
@@ -272,12 +274,12 @@ impl Store {
             log_row,
         )
     }
-    pub async fn outbox_for(&self, alert_id: &str) -> Result<Vec<OutboxRow>> {
+    async fn outbox_for(&self, alert_id: &str) -> Result<Vec<OutboxRow>> {
         let sql =
             format!("SELECT {OUTBOX_COLS} FROM outbox WHERE alert = ? ORDER BY created_ms, id");
         collect(self.all(&sql, vec![alert_id.into()]).await?, outbox)
     }
-    pub async fn load_outbox(&self, id: &str) -> Result<Option<OutboxRow>> {
+    async fn load_outbox(&self, id: &str) -> Result<Option<OutboxRow>> {
         let sql = format!("SELECT {OUTBOX_COLS} FROM outbox WHERE id = ?");
         self.one(&sql, vec![id.into()])
             .await?
@@ -286,7 +288,7 @@ impl Store {
     }
     /// The newest message sent to `address` with this `code`: every
     /// notification it carried (a bundle shares one code).
-    pub async fn outbox_by_code(&self, code: &str, address: &str) -> Result<Vec<OutboxRow>> {
+    async fn outbox_by_code(&self, code: &str, address: &str) -> Result<Vec<OutboxRow>> {
         let sql = format!(
             "SELECT {OUTBOX_COLS}, bundle FROM outbox WHERE code = ? AND address = ? AND status = 'sent' ORDER BY sent_ms DESC"
         );
@@ -301,12 +303,12 @@ impl Store {
         Ok(out)
     }
     /// Every notification one message carried (`bundle` = the message id).
-    pub async fn outbox_by_bundle(&self, bundle: &str) -> Result<Vec<OutboxRow>> {
+    async fn outbox_by_bundle(&self, bundle: &str) -> Result<Vec<OutboxRow>> {
         let sql = format!("SELECT {OUTBOX_COLS} FROM outbox WHERE bundle = ? AND status = 'sent'");
         collect(self.all(&sql, vec![bundle.into()]).await?, outbox)
     }
     /// Notifications sent in [from_ms, to_ms), for reports.
-    pub async fn outbox_sent_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<OutboxRow>> {
+    async fn outbox_sent_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<OutboxRow>> {
         let sql = format!(
             "SELECT {OUTBOX_COLS} FROM outbox WHERE status = 'sent' AND sent_ms >= ? AND sent_ms < ?"
         );
@@ -316,7 +318,7 @@ impl Store {
         )
     }
     /// Counts by status for metrics: (table, status, count).
-    pub async fn counts(&self) -> Result<Vec<(String, String, i64)>> {
+    async fn counts(&self) -> Result<Vec<(String, String, i64)>> {
         let rows = self
             .all(
                 "SELECT 'alerts' AS t, status, COUNT(*) AS n FROM alerts GROUP BY status \
@@ -329,7 +331,7 @@ impl Store {
             .collect()
     }
     /// Sent notifications per channel, for metrics.
-    pub async fn sent_by_channel(&self) -> Result<Vec<(String, i64)>> {
+    async fn sent_by_channel(&self) -> Result<Vec<(String, i64)>> {
         let rows = self
             .all(
                 "SELECT channel, COUNT(*) AS n FROM outbox WHERE status = 'sent' GROUP BY channel",
@@ -343,7 +345,7 @@ impl Store {
 
     /// The earliest instant at which any work becomes due: an alert timer,
     /// a claimable notification (due and not leased) or a heartbeat.
-    pub async fn next_due_ms(&self) -> Result<Option<i64>> {
+    async fn next_due_ms(&self) -> Result<Option<i64>> {
         let row = self
             .one(
                 "SELECT \
@@ -360,7 +362,20 @@ impl Store {
             .flatten()
             .min())
     }
+    async fn load_person_rules(&self, handle: &str) -> Result<Option<String>> {
+        let r = self
+            .one(
+                "SELECT rules FROM people WHERE handle = ?",
+                vec![handle.into()],
+            )
+            .await?;
+        Ok(r.map(|r| os(&r, "rules")).transpose()?.flatten())
+    }
+}
 
+impl<T: Conn> AlertReads for T {}
+
+impl Store {
     /// Claims up to `limit` due notifications for `owner` until `lease_ms`:
     /// one statement, so two workers never claim the same row (PostgreSQL
     /// skips rows another worker holds; SQLite has one writer at a time).
@@ -437,27 +452,9 @@ impl Store {
             .transpose()
             .map(|v| v.unwrap_or_else(|| fresh.to_string()))
     }
-
-    pub async fn load_person_rules(&self, handle: &str) -> Result<Option<String>> {
-        let r = self
-            .one(
-                "SELECT rules FROM people WHERE handle = ?",
-                vec![handle.into()],
-            )
-            .await?;
-        Ok(r.map(|r| os(&r, "rules")).transpose()?.flatten())
-    }
 }
 
 impl Tx {
-    async fn all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
-        use sea_orm::ConnectionTrait;
-        Ok(self
-            .tx
-            .query_all_raw(super::stmt(self.backend, sql, values))
-            .await?)
-    }
-
     fn for_update(&self) -> &'static str {
         if self.backend == sea_orm::DbBackend::Postgres {
             " FOR UPDATE"

@@ -15,6 +15,7 @@ mod rows;
 mod writes;
 
 pub use alerts::*;
+pub use reads::Reads;
 pub use rows::*;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -31,23 +32,54 @@ pub enum StoreError {
     Conflict(String),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
+    /// A task that holds a transaction asked the pool for another
+    /// connection (debug builds and tests only): with every pooled
+    /// connection held by such a task, each waits for the others forever.
+    #[error(
+        "a second database connection was taken while this task holds a transaction: read through the transaction"
+    )]
+    Nested,
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// How the pool is sized and how long a caller waits for a connection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PoolConfig {
+    /// Connections to PostgreSQL (VIGIL_DB_POOL; SQLite uses its own small pool).
+    pub size: u32,
+    /// How long to wait for a free connection (VIGIL_DB_ACQUIRE_TIMEOUT).
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig {
+            size: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
     backend: DbBackend,
     writer: Arc<tokio::sync::Mutex<()>>,
+    held: guard::Holders,
 }
 
 impl Store {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
     pub async fn connect(url: &str) -> Result<Store> {
+        Self::connect_with(url, PoolConfig::default()).await
+    }
+
+    pub async fn connect_with(url: &str, pool: PoolConfig) -> Result<Store> {
         let mut opts = ConnectOptions::new(url.to_string());
         opts.sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10));
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(pool.acquire_timeout);
         if url.starts_with("sqlite:") {
             opts.max_connections(4)
                 .min_connections(1)
@@ -58,7 +90,7 @@ impl Store {
                         .create_if_missing(true)
                 });
         } else {
-            opts.max_connections(16).min_connections(1);
+            opts.max_connections(pool.size.max(2)).min_connections(1);
         }
         let db = Database::connect(opts).await?;
         let backend = db.get_database_backend();
@@ -66,6 +98,7 @@ impl Store {
             db,
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            held: guard::Holders::default(),
         })
     }
 
@@ -89,27 +122,9 @@ impl Store {
         stmt(self.backend, sql, values)
     }
 
-    async fn all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
-        Ok(self.db.query_all_raw(self.stmt(sql, values)).await?)
-    }
-
-    async fn one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
-        Ok(self.db.query_one_raw(self.stmt(sql, values)).await?)
-    }
-
-    /// The change counter: it grows with every committed write.
-    pub async fn generation(&self) -> Result<i64> {
-        let row = self
-            .one("SELECT value FROM meta WHERE key = 'generation'", vec![])
-            .await?;
-        Ok(row
-            .map(|r| r.try_get_by::<i64, _>(0))
-            .transpose()?
-            .unwrap_or(0))
-    }
-
     /// Starts a write transaction.
     pub async fn tx(&self) -> Result<Tx> {
+        self.held.check()?;
         let guard = if self.backend == DbBackend::Sqlite {
             Some(self.writer.clone().lock_owned().await)
         } else {
@@ -120,6 +135,7 @@ impl Store {
             tx,
             backend: self.backend,
             bump: true,
+            _held: self.held.hold(),
             _guard: guard,
         })
     }
@@ -138,10 +154,141 @@ impl Store {
     }
 }
 
+/// The raw queries `Reads` and `AlertReads` are written over: the pool
+/// (`Store`) or an open transaction (`Tx`). Sealed, so only the store
+/// speaks SQL.
+pub(crate) mod sealed {
+    use super::Result;
+    use sea_orm::{DbBackend, QueryResult, Value};
+    use std::future::Future;
+
+    pub trait Conn: Sync {
+        fn backend(&self) -> DbBackend;
+        fn all(
+            &self,
+            sql: &str,
+            values: Vec<Value>,
+        ) -> impl Future<Output = Result<Vec<QueryResult>>> + Send;
+        fn one(
+            &self,
+            sql: &str,
+            values: Vec<Value>,
+        ) -> impl Future<Output = Result<Option<QueryResult>>> + Send;
+    }
+}
+
+impl sealed::Conn for Store {
+    fn backend(&self) -> DbBackend {
+        self.backend
+    }
+    async fn all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
+        self.held.check()?;
+        Ok(self.db.query_all_raw(self.stmt(sql, values)).await?)
+    }
+    async fn one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
+        self.held.check()?;
+        Ok(self.db.query_one_raw(self.stmt(sql, values)).await?)
+    }
+}
+
+impl sealed::Conn for Tx {
+    fn backend(&self) -> DbBackend {
+        self.backend
+    }
+    async fn all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
+        Ok(self
+            .tx
+            .query_all_raw(stmt(self.backend, sql, values))
+            .await?)
+    }
+    async fn one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
+        Ok(self
+            .tx
+            .query_one_raw(stmt(self.backend, sql, values))
+            .await?)
+    }
+}
+
+/// The guard against pool starvation: in debug builds (and so in every
+/// test), the store remembers which tasks hold a transaction, and a task
+/// that does asks the pool for another connection gets `StoreError::Nested`
+/// instead of waiting. In release builds it costs nothing.
+mod guard {
+    use super::Result;
+    #[cfg(debug_assertions)]
+    use super::StoreError;
+
+    #[cfg(debug_assertions)]
+    type Set = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<tokio::task::Id, u32>>>;
+
+    #[derive(Clone, Default)]
+    pub struct Holders {
+        #[cfg(debug_assertions)]
+        set: Set,
+    }
+
+    /// Marks the current task as holding a transaction until dropped.
+    pub struct Held {
+        #[cfg(debug_assertions)]
+        entry: Option<(Set, tokio::task::Id)>,
+    }
+
+    impl Holders {
+        pub fn check(&self) -> Result<()> {
+            #[cfg(debug_assertions)]
+            if let Some(id) = tokio::task::try_id() {
+                let set = self.set.lock().unwrap_or_else(|e| e.into_inner());
+                if set.get(&id).is_some_and(|n| *n > 0) {
+                    tracing::error!(
+                        "a task holding a transaction asked the pool for another connection"
+                    );
+                    return Err(StoreError::Nested);
+                }
+            }
+            Ok(())
+        }
+
+        pub fn hold(&self) -> Held {
+            #[cfg(debug_assertions)]
+            {
+                let entry = tokio::task::try_id().map(|id| {
+                    *self
+                        .set
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .entry(id)
+                        .or_insert(0) += 1;
+                    (self.set.clone(), id)
+                });
+                Held { entry }
+            }
+            #[cfg(not(debug_assertions))]
+            Held {}
+        }
+    }
+
+    #[cfg(debug_assertions)]
+    impl Drop for Held {
+        fn drop(&mut self) {
+            if let Some((set, id)) = self.entry.take() {
+                let mut set = set.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(n) = set.get_mut(&id) {
+                    *n -= 1;
+                    if *n == 0 {
+                        set.remove(&id);
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub struct Tx {
     tx: DatabaseTransaction,
     backend: DbBackend,
     bump: bool,
+    // Dropped after the transaction (fields drop in order).
+    _held: guard::Held,
     _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
@@ -152,13 +299,6 @@ impl Tx {
             Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(e.to_string())),
             Err(e) => Err(e.into()),
         }
-    }
-
-    async fn one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
-        Ok(self
-            .tx
-            .query_one_raw(stmt(self.backend, sql, values))
-            .await?)
     }
 
     /// Commits, bumping the change counter in the same transaction.

@@ -1,10 +1,23 @@
-//! Queries that read: methods on `Store`, outside any write transaction.
+//! Queries that read, on the pool (`Store`) or inside a transaction (`Tx`):
+//! code that holds a transaction reads through it, never through the pool.
 
+use super::Result;
 use super::rows::*;
-use super::{Result, Store};
+use super::sealed::Conn;
 
-impl Store {
-    pub async fn load_teams(&self) -> Result<Vec<TeamRow>> {
+#[allow(async_fn_in_trait)] // sealed: implemented here, for Store and Tx only
+pub trait Reads: Conn {
+    /// The change counter: it grows with every committed write.
+    async fn generation(&self) -> Result<i64> {
+        let row = self
+            .one("SELECT value FROM meta WHERE key = 'generation'", vec![])
+            .await?;
+        Ok(row
+            .map(|r| r.try_get_by::<i64, _>(0))
+            .transpose()?
+            .unwrap_or(0))
+    }
+    async fn load_teams(&self) -> Result<Vec<TeamRow>> {
         collect(
             self.all(
                 "SELECT slug, timezone, lead, swap_approval FROM teams ORDER BY slug",
@@ -14,7 +27,7 @@ impl Store {
             team,
         )
     }
-    pub async fn load_team(&self, slug: &str) -> Result<Option<TeamRow>> {
+    async fn load_team(&self, slug: &str) -> Result<Option<TeamRow>> {
         self.one(
             "SELECT slug, timezone, lead, swap_approval FROM teams WHERE slug = ?",
             vec![slug.into()],
@@ -24,7 +37,7 @@ impl Store {
         .map(team)
         .transpose()
     }
-    pub async fn load_people(&self) -> Result<Vec<PersonRow>> {
+    async fn load_people(&self) -> Result<Vec<PersonRow>> {
         collect(
             self.all(
                 "SELECT handle, name, email, phone, chat, timezone FROM people ORDER BY handle",
@@ -34,7 +47,7 @@ impl Store {
             person,
         )
     }
-    pub async fn load_person(&self, handle: &str) -> Result<Option<PersonRow>> {
+    async fn load_person(&self, handle: &str) -> Result<Option<PersonRow>> {
         self.one(
             "SELECT handle, name, email, phone, chat, timezone FROM people WHERE handle = ?",
             vec![handle.into()],
@@ -45,7 +58,7 @@ impl Store {
         .transpose()
     }
     /// The handle of the person with this chat (Slack) user id.
-    pub async fn person_by_chat(&self, chat: &str) -> Result<Option<String>> {
+    async fn person_by_chat(&self, chat: &str) -> Result<Option<String>> {
         self.one(
             "SELECT handle FROM people WHERE chat = ?",
             vec![chat.into()],
@@ -54,7 +67,7 @@ impl Store {
         .map(|r| s(&r, "handle"))
         .transpose()
     }
-    pub async fn load_rotas(&self, team: Option<&str>) -> Result<Vec<RotaRow>> {
+    async fn load_rotas(&self, team: Option<&str>) -> Result<Vec<RotaRow>> {
         let rows = match team {
             Some(t) => {
                 self.all(
@@ -73,7 +86,7 @@ impl Store {
         };
         collect(rows, rota)
     }
-    pub async fn load_rota(&self, team: &str, name: &str) -> Result<Option<RotaRow>> {
+    async fn load_rota(&self, team: &str, name: &str) -> Result<Option<RotaRow>> {
         self.one(
             &format!("SELECT {ROTA_COLS} FROM rotas WHERE team = ? AND name = ?"),
             vec![team.into(), name.into()],
@@ -83,7 +96,7 @@ impl Store {
         .map(rota)
         .transpose()
     }
-    pub async fn load_overrides(&self, team: &str, rota_name: &str) -> Result<Vec<OverrideRow>> {
+    async fn load_overrides(&self, team: &str, rota_name: &str) -> Result<Vec<OverrideRow>> {
         let sql = format!(
             "SELECT {OVERRIDE_COLS} FROM overrides WHERE team = ? AND rota = ? ORDER BY start_at, id"
         );
@@ -92,7 +105,7 @@ impl Store {
             override_row,
         )
     }
-    pub async fn load_override(&self, id: &str) -> Result<Option<OverrideRow>> {
+    async fn load_override(&self, id: &str) -> Result<Option<OverrideRow>> {
         self.one(
             &format!("SELECT {OVERRIDE_COLS} FROM overrides WHERE id = ?"),
             vec![id.into()],
@@ -102,7 +115,7 @@ impl Store {
         .map(override_row)
         .transpose()
     }
-    pub async fn load_swaps(&self, team: &str, rota_name: &str) -> Result<Vec<SwapRow>> {
+    async fn load_swaps(&self, team: &str, rota_name: &str) -> Result<Vec<SwapRow>> {
         let sql = format!(
             "SELECT {SWAP_COLS} FROM swaps WHERE team = ? AND rota = ? ORDER BY start_at, id"
         );
@@ -111,7 +124,7 @@ impl Store {
             swap,
         )
     }
-    pub async fn load_swap(&self, id: &str) -> Result<Option<SwapRow>> {
+    async fn load_swap(&self, id: &str) -> Result<Option<SwapRow>> {
         self.one(
             &format!("SELECT {SWAP_COLS} FROM swaps WHERE id = ?"),
             vec![id.into()],
@@ -123,21 +136,21 @@ impl Store {
     }
     /// A rota's version and the directory counter, or None if the rota is
     /// gone: what a cached rota is checked against.
-    pub async fn rota_stamp(&self, team: &str, name: &str) -> Result<Option<(i64, i64)>> {
+    async fn rota_stamp(&self, team: &str, name: &str) -> Result<Option<(i64, i64)>> {
         let sql = "SELECT r.version AS version, m.value AS directory FROM rotas r, meta m WHERE r.team = ? AND r.name = ? AND m.key = 'directory'";
         let r = self.one(sql, vec![team.into(), name.into()]).await?;
         r.map(|r| Ok((i(&r, "version")?, i(&r, "directory")?)))
             .transpose()
     }
     /// An unrevoked API token by the hash of its secret.
-    pub async fn find_api_token(&self, hash: &str) -> Result<Option<TokenRow>> {
+    async fn find_api_token(&self, hash: &str) -> Result<Option<TokenRow>> {
         self.one("SELECT id, hash, role, teams, person FROM api_tokens WHERE hash = ? AND revoked_at IS NULL", vec![hash.into()])
             .await?
             .as_ref()
             .map(token)
             .transpose()
     }
-    pub async fn count_api_tokens(&self) -> Result<i64> {
+    async fn count_api_tokens(&self) -> Result<i64> {
         let r = self
             .one("SELECT COUNT(*) AS n FROM api_tokens", vec![])
             .await?;
@@ -146,7 +159,7 @@ impl Store {
             .unwrap_or(0))
     }
     /// An unrevoked feed token by the hash of its secret.
-    pub async fn find_feed_token(&self, hash: &str) -> Result<Option<FeedRow>> {
+    async fn find_feed_token(&self, hash: &str) -> Result<Option<FeedRow>> {
         let sql = "SELECT id, hash, person, team, rota, layer, created_by FROM feed_tokens WHERE hash = ? AND revoked_at IS NULL";
         self.one(sql, vec![hash.into()])
             .await?
@@ -154,7 +167,7 @@ impl Store {
             .map(feed)
             .transpose()
     }
-    pub async fn load_feed_token(&self, id: &str) -> Result<Option<FeedRow>> {
+    async fn load_feed_token(&self, id: &str) -> Result<Option<FeedRow>> {
         let sql = "SELECT id, hash, person, team, rota, layer, created_by FROM feed_tokens WHERE id = ? AND revoked_at IS NULL";
         self.one(sql, vec![id.into()])
             .await?
@@ -162,7 +175,7 @@ impl Store {
             .map(feed)
             .transpose()
     }
-    pub async fn audit_entries(
+    async fn audit_entries(
         &self,
         limit: i64,
     ) -> Result<Vec<(i64, String, String, String, String)>> {
@@ -185,3 +198,5 @@ impl Store {
             .collect()
     }
 }
+
+impl<T: Conn> Reads for T {}

@@ -2,6 +2,7 @@
 //! (bumping the change counter).
 
 use super::rows::*;
+use super::sealed::Conn;
 use super::{Result, StoreError, Tx, opt};
 
 impl Tx {

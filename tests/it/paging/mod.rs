@@ -6,6 +6,7 @@ mod crash;
 mod fake;
 mod faults;
 mod instances;
+mod intake;
 mod procs;
 mod stories;
 

@@ -147,8 +147,7 @@ impl TestApp {
                 "/schedules"
             ))),
             admin_token_file: dir.join("admin-token"),
-            notify: Default::default(),
-            dispatch: Default::default(),
+            ..Config::default()
         };
         tweak(&mut cfg);
         let clock = Arc::new(ManualClock::new(utc("2026-11-27T12:00:00Z")));
