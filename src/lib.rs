@@ -12,6 +12,8 @@
 //!   (signatures) PURE; `worker` IO: the loop that runs timers and sends.
 //! - `notify` IO — providers behind one trait: Twilio SMS and voice, Slack,
 //!   webhooks, console.
+//! - `tz` — IANA zones from the system's tz database (jiff), as a chrono
+//!   `TimeZone`; read once.
 //! - `clock` — the one place that reads the wall clock (`SystemClock`), and a
 //!   `ManualClock` for tests.
 //! - `engine` IO — drivers: stored rows → `Rota` (cached), rota files → rows.
@@ -35,3 +37,4 @@ pub mod metrics;
 pub mod notify;
 pub mod rota;
 pub mod store;
+pub mod tz;

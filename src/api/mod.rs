@@ -90,7 +90,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     let rota = "/api/v1/teams/{team}/rotas/{rota}";
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/teams", get(teams::list_teams))
         .route(
@@ -206,6 +206,18 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %shown)
         }))
         .with_state(state)
+}
+
+/// Liveness, with what an operator needs to know about this build: its
+/// version and the tz database its zone rules come from.
+async fn healthz() -> axum::Json<serde_json::Value> {
+    let tz = crate::tz::database();
+    axum::Json(serde_json::json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "tzdata": tz.source.version(),
+        "tzdata_source": tz.source.to_string(),
+    }))
 }
 
 async fn readyz(State(st): State<AppState>) -> (StatusCode, &'static str) {

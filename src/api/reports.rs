@@ -32,7 +32,7 @@ fn median(v: &mut [f64]) -> Option<f64> {
 }
 
 /// business (Mon–Fri 09–18), sleep (22–07) or off, at `ms` in zone `tz`.
-fn hours_kind(ms: i64, tz: chrono_tz::Tz) -> &'static str {
+fn hours_kind(ms: i64, tz: crate::tz::Zone) -> &'static str {
     let Some(t) = chrono::DateTime::from_timestamp_millis(ms) else {
         return "off";
     };
@@ -127,8 +127,8 @@ pub async fn report(
             .get(&person)
             .cloned()
             .flatten()
-            .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
-            .unwrap_or(chrono_tz::UTC);
+            .and_then(|z| z.parse::<crate::tz::Zone>().ok())
+            .unwrap_or(crate::tz::Zone::utc());
         let e = pages.entry(person).or_default();
         *e.entry("total").or_default() += 1;
         *e.entry(hours_kind(o.sent_ms.unwrap_or(o.due_ms), tz))

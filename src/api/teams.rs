@@ -30,7 +30,7 @@ pub fn check_slug(field: &str, v: &str) -> Result<(), ApiError> {
 }
 
 pub fn check_zone(field: &str, v: &str) -> Result<(), ApiError> {
-    v.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
+    v.parse::<crate::tz::Zone>().map(|_| ()).map_err(|_| {
         ApiError::invalid(
             field,
             format!("unknown time zone \"{v}\" (use an IANA name such as Europe/Berlin)"),

@@ -14,10 +14,22 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Parser)]
-#[command(name = "vigil", version, about = "On-call scheduling and paging")]
+#[command(name = "vigil", version, long_version = long_version(), about = "On-call scheduling and paging")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `vigil --version`: the build and the tz database in use.
+fn long_version() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        format!(
+            "{}\ntzdata {}",
+            env!("CARGO_PKG_VERSION"),
+            crate::tz::database().source
+        )
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,7 +309,7 @@ fn window(
 /// An instant from the command line: RFC 3339, or a local date-time or date
 /// in the rota's zone.
 fn instant(s: &str, rota: &Rota, flag: &str) -> Result<Instant, String> {
-    civil::parse_instant(s, rota.zone).map_err(|e| match e {
+    civil::parse_instant(s, &rota.zone).map_err(|e| match e {
         InstantError::Unreadable => {
             format!("{flag}: \"{s}\" is not a date or date-time (e.g. 2026-03-08, 2026-03-08T09:00 or 2026-03-08T14:00:00Z)")
         }

@@ -72,7 +72,12 @@ pub fn serve(args: ServeArgs) -> Result<i32, String> {
         let app = crate::app::App::build(&cfg, Arc::new(SystemClock))
             .await
             .map_err(|e| e.to_string())?;
-        tracing::info!(port = app.port(), config = ?cfg, "vigil is serving");
+        tracing::info!(
+            port = app.port(),
+            tzdata = %crate::tz::database().source,
+            config = ?cfg,
+            "vigil is serving"
+        );
         app.run_until_stopped(crate::app::shutdown_signal())
             .await
             .map_err(|e| e.to_string())?;

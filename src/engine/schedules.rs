@@ -159,7 +159,7 @@ fn read_dir(dir: &Path, now: i64) -> Result<Vec<FileRota>, String> {
                     email: None,
                     phone: None,
                     chat: None,
-                    timezone: p.zone.map(|z| z.name().to_string()),
+                    timezone: p.zone.clone().map(|z| z.name().to_string()),
                 })
                 .collect(),
             rules,

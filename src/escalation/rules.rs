@@ -9,8 +9,8 @@
 use super::Priority;
 use super::ladder::parse_duration;
 use crate::rota::{Instant, civil};
+use crate::tz::Zone;
 use chrono::{Duration, Timelike};
-use chrono_tz::Tz;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -64,7 +64,7 @@ pub struct Rule {
 pub const WAKING_HOURS: (u32, u32) = (7, 22);
 
 /// `t`, or the next start of waking hours in `zone` if `t` is outside them.
-pub fn next_waking(t: Instant, zone: Tz) -> Instant {
+pub fn next_waking(t: Instant, zone: &Zone) -> Instant {
     let local = civil::local(zone, t);
     let (from, to) = WAKING_HOURS;
     let hour = local.hour();
@@ -92,7 +92,7 @@ pub struct Contact {
     pub email: Option<String>,
     pub chat: Option<String>,
     /// Their zone, for waking hours.
-    pub zone: Option<Tz>,
+    pub zone: Option<Zone>,
 }
 
 impl Contact {
@@ -187,12 +187,12 @@ pub fn rules_for(spec: Option<&RulesSpec>, p: Priority) -> Vec<Rule> {
 /// left, one console page at once. Waking-hours rules use the person's zone
 /// (UTC when they have none).
 pub fn plan(rules: &[Rule], contact: &Contact, at: Instant) -> Vec<(Channel, String, Instant)> {
-    let zone = contact.zone.unwrap_or(chrono_tz::UTC);
+    let zone = contact.zone.clone().unwrap_or_else(Zone::utc);
     let mut out: Vec<_> = rules
         .iter()
         .filter_map(|r| {
             let due = if r.waking_only {
-                next_waking(at + r.after, zone)
+                next_waking(at + r.after, &zone)
             } else {
                 at + r.after
             };

@@ -9,8 +9,8 @@
 //! occurrence. chrono-tz has no such mode, so it is written here once and every
 //! handoff, restriction window and report boundary goes through it.
 
+use crate::tz::Zone;
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
 
 pub type Instant = DateTime<Utc>;
 
@@ -25,31 +25,20 @@ pub enum Resolution {
 }
 
 /// The instant a local wall-clock time names in `zone`, by the rule above.
-pub fn resolve(zone: Tz, local: NaiveDateTime) -> Instant {
+pub fn resolve(zone: &Zone, local: NaiveDateTime) -> Instant {
     resolve_with(zone, local).0
 }
 
-pub fn resolve_with(zone: Tz, local: NaiveDateTime) -> (Instant, Resolution) {
-    match zone.from_local_datetime(&local) {
-        LocalResult::Single(t) => (t.with_timezone(&Utc), Resolution::Exact),
-        LocalResult::Ambiguous(a, b) => {
-            let (a, b) = (a.with_timezone(&Utc), b.with_timezone(&Utc));
-            (a.min(b), Resolution::InOverlap)
-        }
+pub fn resolve_with(zone: &Zone, local: NaiveDateTime) -> (Instant, Resolution) {
+    let at = |offset: i32| Utc.from_utc_datetime(&(local - Duration::seconds(i64::from(offset))));
+    match zone.local_offsets(&local) {
+        LocalResult::Single(o) => (at(o), Resolution::Exact),
+        LocalResult::Ambiguous(a, b) => (at(a).min(at(b)), Resolution::InOverlap),
         LocalResult::None => {
             // The offset before the gap is the one a day earlier: no zone has
             // two transitions within 24 hours.
-            let before = zone
-                .offset_from_local_datetime(&(local - Duration::days(1)))
-                .earliest();
-            let utc = match before {
-                Some(offset) => {
-                    use chrono::Offset;
-                    local - Duration::seconds(i64::from(offset.fix().local_minus_utc()))
-                }
-                None => local,
-            };
-            (Utc.from_utc_datetime(&utc), Resolution::InGap)
+            let before = zone.local_offsets(&(local - Duration::days(1))).earliest();
+            (at(before.unwrap_or(0)), Resolution::InGap)
         }
     }
 }
@@ -58,15 +47,13 @@ pub fn resolve_with(zone: Tz, local: NaiveDateTime) -> (Instant, Resolution) {
 /// Then local times within that span map to instants by that one offset, and
 /// comparing wall-clock times is exact. (Like `resolve`, this relies on no
 /// zone having two transitions within 24 hours.)
-pub fn steady_around(zone: Tz, t: Instant) -> bool {
-    use chrono::Offset;
-    let at = |t: Instant| zone.offset_from_utc_datetime(&t.naive_utc()).fix();
-    at(t - Duration::days(1)) == at(t + Duration::days(1))
+pub fn steady_around(zone: &Zone, t: Instant) -> bool {
+    zone.offset_seconds(&(t - Duration::days(1))) == zone.offset_seconds(&(t + Duration::days(1)))
 }
 
 /// The local wall-clock time of an instant in `zone`.
-pub fn local(zone: Tz, t: Instant) -> NaiveDateTime {
-    t.with_timezone(&zone).naive_local()
+pub fn local(zone: &Zone, t: Instant) -> NaiveDateTime {
+    zone.local_time(&t)
 }
 
 /// Why text is not an instant.
@@ -83,7 +70,7 @@ pub enum InstantError {
 /// does not exist there (a DST gap) is refused; one that happens twice is
 /// its first occurrence. Rota files and the command line both read times
 /// this way.
-pub fn parse_instant(text: &str, zone: Tz) -> Result<Instant, InstantError> {
+pub fn parse_instant(text: &str, zone: &Zone) -> Result<Instant, InstantError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -114,7 +101,7 @@ pub fn utc_text(t: Instant) -> String {
 
 /// Local midnight starting `date` in `zone` (or the first instant of that day
 /// when midnight falls in a gap).
-pub fn start_of_day(zone: Tz, date: NaiveDate) -> Instant {
+pub fn start_of_day(zone: &Zone, date: NaiveDate) -> Instant {
     resolve(zone, date.and_time(NaiveTime::MIN))
 }
 
@@ -174,11 +161,11 @@ mod tests {
 
     #[test]
     fn gap_moves_forward_by_the_gap() {
-        let ny = chrono_tz::America::New_York;
+        let ny = &Zone::named("America/New_York").expect("zone");
         let (t, how) = resolve_with(ny, at("2026-03-08 02:30"));
         assert_eq!(t, utc("2026-03-08T07:30:00Z")); // 03:30 EDT
         assert_eq!(how, Resolution::InGap);
-        let lh = chrono_tz::Australia::Lord_Howe; // +10:30 -> +11 at 02:00
+        let lh = &Zone::named("Australia/Lord_Howe").expect("zone"); // +10:30 -> +11 at 02:00
         assert_eq!(
             resolve(lh, at("2026-10-04 02:15")),
             utc("2026-10-03T15:45:00Z")
@@ -187,7 +174,7 @@ mod tests {
 
     #[test]
     fn overlap_takes_first_occurrence() {
-        let ny = chrono_tz::America::New_York;
+        let ny = &Zone::named("America/New_York").expect("zone");
         let (t, how) = resolve_with(ny, at("2026-11-01 01:30"));
         assert_eq!(t, utc("2026-11-01T05:30:00Z")); // 01:30 EDT
         assert_eq!(how, Resolution::InOverlap);

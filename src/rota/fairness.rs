@@ -46,7 +46,7 @@ pub fn fairness_between(rota: &Rota, from: Instant, to: Instant) -> Vec<Fairness
         .iter()
         .enumerate()
         .map(|(p, person)| {
-            let zone = person.zone.unwrap_or(rota.zone);
+            let zone = person.zone.as_ref().unwrap_or(&rota.zone);
             let on = merged.get(&p).cloned().unwrap_or_default();
             let within = |rs: &[Restriction]| {
                 hours(&interval::intersect(

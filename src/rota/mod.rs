@@ -26,12 +26,12 @@ pub use restriction::Restriction;
 pub use rotation::{Cadence, CivilCadence, DstPolicy, FollowTheSun, PersonIx, Rotation, SunGroup};
 pub use shifts::{OnCall, Shift, on_call_at, shifts_between};
 
-use chrono_tz::Tz;
+use crate::tz::Zone;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rota {
     pub name: String,
-    pub zone: Tz,
+    pub zone: Zone,
     pub people: Vec<Person>,
     pub lead: Option<PersonIx>,
     pub layers: Vec<Layer>,
@@ -44,7 +44,7 @@ pub struct Person {
     pub id: String,
     pub name: String,
     /// The person's own zone, for night hours; the team's when absent.
-    pub zone: Option<Tz>,
+    pub zone: Option<Zone>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

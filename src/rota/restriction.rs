@@ -6,8 +6,8 @@
 
 use super::civil::{self, Instant, TimeOfDay};
 use super::interval::{self, Interval};
+use crate::tz::Zone;
 use chrono::{Datelike, Duration, NaiveDate, Timelike, Weekday};
-use chrono_tz::Tz;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Restriction {
@@ -39,7 +39,7 @@ impl Restriction {
     }
 
     /// The window opening on local `date`, if this restriction opens that day.
-    pub fn window_on(&self, zone: Tz, date: NaiveDate) -> Option<Interval> {
+    pub fn window_on(&self, zone: &Zone, date: NaiveDate) -> Option<Interval> {
         if !self.days[date.weekday().num_days_from_monday() as usize] {
             return None;
         }
@@ -55,7 +55,12 @@ impl Restriction {
 }
 
 /// The union of all windows of `rs` overlapping `[from, to)`.
-pub fn windows_between(zone: Tz, rs: &[Restriction], from: Instant, to: Instant) -> Vec<Interval> {
+pub fn windows_between(
+    zone: &Zone,
+    rs: &[Restriction],
+    from: Instant,
+    to: Instant,
+) -> Vec<Interval> {
     let first = civil::local(zone, from).date() - Duration::days(2);
     let last = civil::local(zone, to).date() + Duration::days(1);
     let mut v = Vec::new();
@@ -67,7 +72,7 @@ pub fn windows_between(zone: Tz, rs: &[Restriction], from: Instant, to: Instant)
 }
 
 /// Whether any window of `rs` holds `t`.
-pub fn active_at(zone: Tz, rs: &[Restriction], t: Instant) -> bool {
+pub fn active_at(zone: &Zone, rs: &[Restriction], t: Instant) -> bool {
     let local = civil::local(zone, t);
     let today = local.date();
     let secs = i64::from(local.time().num_seconds_from_midnight());
@@ -77,7 +82,7 @@ pub fn active_at(zone: Tz, rs: &[Restriction], t: Instant) -> bool {
     (0..3).any(|back| {
         let date = today - Duration::days(back);
         rs.iter()
-            .any(|r| r.holds(zone, date, back * 86_400 + secs, t, &mut steady))
+            .any(|r| r.holds(zone.clone(), date, back * 86_400 + secs, t, &mut steady))
     })
 }
 
@@ -89,7 +94,7 @@ impl Restriction {
     /// resolved to instants. This keeps `on_call_at` to a few zone lookups.
     fn holds(
         &self,
-        zone: Tz,
+        zone: Zone,
         date: NaiveDate,
         local: i64,
         t: Instant,
@@ -104,9 +109,9 @@ impl Restriction {
         let close = if self.to > self.from { to } else { to + 86_400 };
         let inside = open <= local && local < close;
         let clear = (local - open).abs() >= EDGE && (local - close).abs() >= EDGE;
-        if clear || *steady.get_or_insert_with(|| civil::steady_around(zone, t)) {
+        if clear || *steady.get_or_insert_with(|| civil::steady_around(&zone, t)) {
             return inside;
         }
-        self.window_on(zone, date).is_some_and(|w| w.contains(t))
+        self.window_on(&zone, date).is_some_and(|w| w.contains(t))
     }
 }

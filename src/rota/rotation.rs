@@ -15,8 +15,8 @@
 //! at an instant is O(1) rather than a walk from the rota's start.
 
 use super::civil::{self, Instant, TimeOfDay};
+use crate::tz::Zone;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
-use chrono_tz::Tz;
 
 pub type PersonIx = usize;
 
@@ -43,7 +43,7 @@ pub enum Cadence {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CivilCadence {
-    pub zone: Tz,
+    pub zone: Zone,
     pub policy: DstPolicy,
     /// Local time of handoff 0.
     pub anchor: NaiveDateTime,
@@ -66,7 +66,7 @@ pub struct FollowTheSun {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SunGroup {
     pub name: String,
-    pub zone: Tz,
+    pub zone: Zone,
     pub handoff: TimeOfDay,
     pub participants: Vec<PersonIx>,
     pub first: usize,
@@ -132,8 +132,8 @@ impl Cadence {
         match self {
             Cadence::Civil(c) => {
                 let nominal = match c.policy {
-                    DstPolicy::WallClock => civil::local(c.zone, t) - c.anchor,
-                    DstPolicy::FixedLength => t - civil::resolve(c.zone, c.anchor),
+                    DstPolicy::WallClock => civil::local(&c.zone, t) - c.anchor,
+                    DstPolicy::FixedLength => t - civil::resolve(&c.zone, c.anchor),
                 };
                 let p = c.period.num_seconds().max(1);
                 let s = nominal.num_seconds();
@@ -143,7 +143,7 @@ impl Cadence {
                 cycle * c.offsets.len() as i64 + j - 1
             }
             Cadence::FollowTheSun(f) => {
-                let z0 = f.groups[0].zone;
+                let z0 = &f.groups[0].zone;
                 let days = (civil::local(z0, t).date() - f.start).num_days();
                 days * f.groups.len() as i64
             }
@@ -160,7 +160,7 @@ impl Cadence {
         if let Cadence::Civil(c) = self
             && c.policy == DstPolicy::WallClock
         {
-            let nominal = (civil::local(c.zone, t) - c.anchor).num_seconds();
+            let nominal = (civil::local(&c.zone, t) - c.anchor).num_seconds();
             let p = c.period.num_seconds().max(1);
             let (cycle, within) = (
                 nominal.div_euclid(p),
@@ -170,7 +170,7 @@ impl Cadence {
             let next = c.offsets.get(j).copied().unwrap_or(c.period);
             let k = cycle * c.offsets.len() as i64 + j as i64 - 1;
             let clear = within - c.offsets[j - 1] >= EDGE && next - within >= EDGE;
-            if k >= 0 && (clear || civil::steady_around(c.zone, t)) {
+            if k >= 0 && (clear || civil::steady_around(&c.zone, t)) {
                 return Some(self.person(k));
             }
         }
@@ -237,9 +237,9 @@ impl CivilCadence {
 
     fn handoff(&self, k: i64) -> Instant {
         match self.policy {
-            DstPolicy::WallClock => civil::resolve(self.zone, self.local_handoff(k)),
+            DstPolicy::WallClock => civil::resolve(&self.zone, self.local_handoff(k)),
             DstPolicy::FixedLength => {
-                civil::resolve(self.zone, self.anchor) + (self.local_handoff(k) - self.anchor)
+                civil::resolve(&self.zone, self.anchor) + (self.local_handoff(k) - self.anchor)
             }
         }
     }
@@ -252,16 +252,16 @@ impl FollowTheSun {
         let g = k.rem_euclid(m) as usize;
         let date = self.start + Duration::days(day);
         let g0 = &self.groups[0];
-        let mut t = civil::resolve(g0.zone, g0.handoff.on(date));
+        let mut t = civil::resolve(&g0.zone, g0.handoff.on(date));
         for group in &self.groups[1..=g] {
-            t = next_local_after(group.zone, group.handoff, t);
+            t = next_local_after(&group.zone, group.handoff, t);
         }
         t
     }
 }
 
 /// The first instant after `t` whose local time in `zone` is `time`.
-fn next_local_after(zone: Tz, time: TimeOfDay, t: Instant) -> Instant {
+fn next_local_after(zone: &Zone, time: TimeOfDay, t: Instant) -> Instant {
     let mut date = civil::local(zone, t).date() - Duration::days(1);
     loop {
         let candidate = civil::resolve(zone, time.on(date));

@@ -124,7 +124,7 @@ fn restrict(rota: &Rota, layer: &Layer, pieces: Vec<Shift>) -> Vec<Shift> {
     ) else {
         return pieces;
     };
-    let windows = restriction::windows_between(rota.zone, &layer.restrictions, lo, hi);
+    let windows = restriction::windows_between(&rota.zone, &layer.restrictions, lo, hi);
     let mut out = Vec::with_capacity(pieces.len());
     let mut first = 0;
     for s in pieces {
@@ -268,7 +268,7 @@ fn layer_on_call_at(rota: &Rota, index: usize, layer: &Layer, t: Instant, out: &
         .and_then(|(rot, _)| rot.cadence.person_at(t));
     if let Some(person) = base
         && (layer.restrictions.is_empty()
-            || restriction::active_at(rota.zone, &layer.restrictions, t))
+            || restriction::active_at(&rota.zone, &layer.restrictions, t))
     {
         out.push(OnCall {
             layer: index,

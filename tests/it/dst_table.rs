@@ -273,3 +273,37 @@ fn follow_the_sun_three_zones_through_the_year() {
     assert_eq!(who("2026-03-10T18:00:00Z"), ["us2"]);
     assert_eq!(who("2026-01-05T03:29:59Z"), Vec::<String>::new()); // before the first handoff
 }
+
+/// British Columbia stays on UTC−7 from 2026-11-01 (tzdata 2026a and
+/// later). A daily 09:00 Vancouver rota hands off at 16:00Z on 2026-11-02;
+/// chrono-tz's baked-in 2025b said 17:00Z. Checked against the tz database
+/// Vigil reads (the system's; `.ci/run` installs a current tzdata) and
+/// against the bundled copy used where none is installed.
+#[test]
+fn vancouver_follows_the_current_tz_database() {
+    const DAILY: &str = r#"cadence = "daily"
+handoff_time = "09:00"
+start = "2026-10-01"
+participants = ["a", "b"]"#;
+    let db = vigil::tz::database();
+    match db.source.version() {
+        Some(v) if v >= "2026a" => {
+            let r = one_layer("America/Vancouver", DAILY);
+            let shifts = window(&r, "2026-11-02T12:00:00Z", "2026-11-03T12:00:00Z");
+            assert_eq!(shifts[1].1, "2026-11-02T16:00:00Z", "{shifts:?}");
+        }
+        other => eprintln!(
+            "skipping the system-database check: tzdata {other:?} predates 2026a ({}); `apt-get install tzdata` upgrades it",
+            db.source
+        ),
+    }
+    let bundled = vigil::tz::Database::bundled();
+    let zone = bundled.zone("America/Vancouver").expect("zone");
+    let local = chrono::NaiveDate::from_ymd_opt(2026, 11, 2)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .expect("literal");
+    assert_eq!(
+        vigil::rota::civil::resolve(&zone, local),
+        utc("2026-11-02T16:00:00Z")
+    );
+}

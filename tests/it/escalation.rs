@@ -111,19 +111,19 @@ fn retriggers_count_without_paging_and_escalate_now_pages() {
 #[test]
 fn waking_hours_rules_wait_for_the_morning_in_the_persons_zone() {
     use vigil::escalation::rules::{self, Channel, Contact, RulesSpec};
-    let ny: chrono_tz::Tz = "America/New_York".parse().expect("zone");
+    let ny: vigil::tz::Zone = "America/New_York".parse().expect("zone");
     // 23:30 in New York waits for 07:00 the next day; midday goes at once.
     assert_eq!(
-        rules::next_waking(utc("2026-11-28T04:30:00Z"), ny),
+        rules::next_waking(utc("2026-11-28T04:30:00Z"), &ny),
         utc("2026-11-28T12:00:00Z")
     );
     assert_eq!(
-        rules::next_waking(utc("2026-11-27T17:00:00Z"), ny),
+        rules::next_waking(utc("2026-11-27T17:00:00Z"), &ny),
         utc("2026-11-27T17:00:00Z")
     );
     // The night the clocks go forward: 03:30 EDT waits for 07:00 EDT.
     assert_eq!(
-        rules::next_waking(utc("2026-03-08T07:30:00Z"), ny),
+        rules::next_waking(utc("2026-03-08T07:30:00Z"), &ny),
         utc("2026-03-08T11:00:00Z")
     );
     let contact = Contact {

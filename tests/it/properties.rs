@@ -4,7 +4,6 @@
 //! restrictions, overrides and effective-dated edits, over a year.
 
 use chrono::{Duration, NaiveDate, NaiveTime};
-use chrono_tz::Tz;
 use proptest::prelude::*;
 use vigil::rota::civil::TimeOfDay;
 use vigil::rota::interval::{self, Interval};
@@ -13,6 +12,7 @@ use vigil::rota::{
     Cadence, CivilCadence, DstPolicy, FollowTheSun, Instant, Layer, Override, OverrideAction,
     Person, Rota, Rotation, Shift, Source, SunGroup, on_call_at, shifts_between,
 };
+use vigil::tz::Zone as Tz;
 
 const ZONES: &[&str] = &[
     "America/New_York",
@@ -73,7 +73,7 @@ fn civil(zone: Tz) -> impl Strategy<Value = Cadence> {
             move |((period, offsets), policy, start, at, participants, first)| {
                 let first = first % participants.len();
                 Cadence::Civil(CivilCadence {
-                    zone,
+                    zone: zone.clone(),
                     policy,
                     anchor: at.on(start),
                     period,
@@ -142,7 +142,7 @@ struct Spec {
 
 fn t0() -> Instant {
     vigil::rota::civil::resolve(
-        chrono_tz::UTC,
+        &Tz::utc(),
         NaiveDate::from_ymd_opt(2025, 9, 1)
             .expect("valid")
             .and_time(NaiveTime::MIN),
@@ -188,7 +188,7 @@ fn overrides() -> impl Strategy<Value = Vec<Override>> {
 
 fn layer() -> impl Strategy<Value = (Tz, Layer)> {
     zone().prop_flat_map(|z| {
-        (cadence(z), restrictions(), overrides()).prop_map(move |(c, rs, os)| {
+        (cadence(z.clone()), restrictions(), overrides()).prop_map(move |(c, rs, os)| {
             let mut l = Layer::new(
                 "l",
                 vec![Rotation {
@@ -199,14 +199,14 @@ fn layer() -> impl Strategy<Value = (Tz, Layer)> {
             );
             l.restrictions = rs;
             l.set_overrides(os);
-            (z, l)
+            (z.clone(), l)
         })
     })
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
     prop::collection::vec(layer(), 1..3).prop_map(|layers| {
-        let zone = layers[0].0;
+        let zone = layers[0].0.clone();
         let mut ls: Vec<Layer> = layers.into_iter().map(|(_, l)| l).collect();
         for (i, l) in ls.iter_mut().enumerate() {
             l.name = format!("layer{i}");
@@ -249,7 +249,7 @@ fn is_add(s: &Shift, rota: &Rota) -> bool {
 fn gap_is_declared(rota: &Rota, layer: usize, t: Instant) -> bool {
     let l = &rota.layers[layer];
     let restricted =
-        !l.restrictions.is_empty() && !restriction::active_at(rota.zone, &l.restrictions, t);
+        !l.restrictions.is_empty() && !restriction::active_at(&rota.zone, &l.restrictions, t);
     let removed = l
         .overrides()
         .iter()

@@ -19,7 +19,7 @@ pub(super) fn coverage_gaps(rota: &Rota, shifts: &[Shift], window: Interval) -> 
         let expected = if layer.restrictions.is_empty() {
             vec![window]
         } else {
-            restriction::windows_between(rota.zone, &layer.restrictions, window.start, window.end)
+            restriction::windows_between(&rota.zone, &layer.restrictions, window.start, window.end)
                 .into_iter()
                 .filter_map(|w| w.intersect(&window))
                 .collect()
@@ -61,11 +61,11 @@ pub(super) fn weekend_spread(
     let weekend = Restriction::on(&[Weekday::Sat], TimeOfDay::MIDNIGHT, TimeOfDay::MIDNIGHT);
     // Whole weekends inside the window: Saturday 00:00 to Monday 00:00.
     let weekends: Vec<Interval> =
-        restriction::windows_between(rota.zone, &[weekend], window.start, window.end)
+        restriction::windows_between(&rota.zone, &[weekend], window.start, window.end)
             .into_iter()
             .map(|sat| {
-                let monday = civil::local(rota.zone, sat.start).date() + Duration::days(2);
-                Interval::new(sat.start, civil::start_of_day(rota.zone, monday))
+                let monday = civil::local(&rota.zone, sat.start).date() + Duration::days(2);
+                Interval::new(sat.start, civil::start_of_day(&rota.zone, monday))
             })
             .filter(|w| window.start <= w.start && w.end <= window.end)
             .collect();
@@ -131,7 +131,7 @@ pub(super) fn critical(
     let occurrences = match &cw.when {
         CriticalWhen::Once(i) => i.intersect(&window).into_iter().collect(),
         CriticalWhen::Weekly(r) => restriction::windows_between(
-            rota.zone,
+            &rota.zone,
             std::slice::from_ref(r),
             window.start,
             window.end,

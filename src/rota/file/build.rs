@@ -10,14 +10,14 @@ use crate::rota::civil::TimeOfDay;
 use crate::rota::fairness::FairnessConfig;
 use crate::rota::interval::Interval;
 use crate::rota::{DstPolicy, Layer, Person, PersonIx, Restriction, Rota, holidays};
+use crate::tz::Zone;
 use chrono::{Duration, NaiveDate};
-use chrono_tz::Tz;
 use toml::Spanned;
 
 pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
     // With an unknown zone, go on in UTC to find the file's other mistakes;
     // the error already recorded makes the result None.
-    let zone = values::zone(cx, &def.team.timezone, "team.timezone").unwrap_or(Tz::UTC);
+    let zone = values::zone(cx, &def.team.timezone, "team.timezone").unwrap_or(Zone::utc());
     let people = people(cx, &def.people);
     let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
     let lookup = |cx: &mut Cx, v: &Spanned<String>, field: &str| -> Option<PersonIx> {
@@ -67,7 +67,7 @@ pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
                     cx,
                     r,
                     &format!("{field}.rotations[{j}]"),
-                    zone,
+                    &zone,
                     policy,
                     &lookup,
                 )
@@ -100,8 +100,8 @@ pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
     if layers.is_empty() {
         cx.err(0..0, "layers", "a rota needs at least one [[layers]] entry");
     }
-    let checks = checks(cx, &def.checks, zone);
-    let fairness = fairness(cx, &def.fairness, zone, include);
+    let checks = checks(cx, &def.checks, &zone);
+    let fairness = fairness(cx, &def.fairness, &zone, include);
     if cx.has_errors() {
         return None;
     }
@@ -172,7 +172,7 @@ fn restriction(
     })
 }
 
-fn checks(cx: &mut Cx, d: &ChecksDef, zone: Tz) -> CheckConfig {
+fn checks(cx: &mut Cx, d: &ChecksDef, zone: &Zone) -> CheckConfig {
     let base = CheckConfig::default();
     let hours = |cx: &mut Cx, v: &Option<Spanned<f64>>, name: &str| -> Option<Duration> {
         let v = v.as_ref()?;
@@ -255,7 +255,7 @@ fn checks(cx: &mut Cx, d: &ChecksDef, zone: Tz) -> CheckConfig {
     }
 }
 
-fn fairness(cx: &mut Cx, d: &FairnessDef, zone: Tz, include: Include<'_>) -> FairnessConfig {
+fn fairness(cx: &mut Cx, d: &FairnessDef, zone: &Zone, include: Include<'_>) -> FairnessConfig {
     let base = FairnessConfig::default();
     let night_from = d
         .night_from

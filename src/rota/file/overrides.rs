@@ -26,13 +26,13 @@ pub(super) fn apply_overrides(
     swaps: &[SwapDef],
     lookup: &Lookup,
 ) {
-    let zone = rota.zone;
+    let zone = rota.zone.clone();
     let mut placed: Vec<Placed> = Vec::new();
     let interval =
         |cx: &mut Cx, s: &Spanned<When>, e: &Spanned<When>, f: &str| -> Option<Interval> {
             let (s, e2) = (
-                values::instant(cx, s, &format!("{f}.start"), zone),
-                values::instant(cx, e, &format!("{f}.end"), zone),
+                values::instant(cx, s, &format!("{f}.start"), &zone),
+                values::instant(cx, e, &format!("{f}.end"), &zone),
             );
             let (s, e2) = (s?, e2?);
             if e2 <= s {

@@ -5,8 +5,8 @@ use super::defs::*;
 use super::{Cx, values};
 use crate::rota::civil::TimeOfDay;
 use crate::rota::{Cadence, CivilCadence, DstPolicy, FollowTheSun, PersonIx, Rotation, SunGroup};
+use crate::tz::Zone;
 use chrono::{Datelike, Duration, NaiveDate};
-use chrono_tz::Tz;
 use std::ops::Range;
 use toml::Spanned;
 
@@ -20,7 +20,7 @@ pub(super) fn rotation(
     cx: &mut Cx,
     r: &RotationDef,
     field: &str,
-    zone: Tz,
+    zone: &Zone,
     policy: DstPolicy,
     lookup: &Lookup,
 ) -> Option<Rotation> {
@@ -192,7 +192,7 @@ pub(super) fn rotation(
         return None;
     }
     let cadence = Cadence::Civil(CivilCadence {
-        zone,
+        zone: zone.clone(),
         policy,
         anchor,
         period,

@@ -4,12 +4,12 @@
 use super::Cx;
 use super::defs::When;
 use crate::rota::civil::{self, Instant, InstantError, TimeOfDay};
+use crate::tz::Zone;
 use chrono::{NaiveDate, Weekday};
-use chrono_tz::Tz;
 use toml::Spanned;
 
-pub fn zone(cx: &mut Cx, v: &Spanned<String>, field: &str) -> Option<Tz> {
-    match v.get_ref().parse::<Tz>() {
+pub fn zone(cx: &mut Cx, v: &Spanned<String>, field: &str) -> Option<Zone> {
+    match v.get_ref().parse::<Zone>() {
         Ok(z) => Some(z),
         Err(_) => {
             cx.err(
@@ -78,7 +78,7 @@ pub fn date(cx: &mut Cx, v: &Spanned<When>, field: &str) -> Option<NaiveDate> {
 /// An instant: RFC 3339 with an offset or `Z`, or a local date-time (or a
 /// date, meaning its midnight) in `zone`. A local time that does not exist
 /// there (a DST gap) is an error; one that happens twice is its first.
-pub fn instant(cx: &mut Cx, v: &Spanned<When>, field: &str, zone: Tz) -> Option<Instant> {
+pub fn instant(cx: &mut Cx, v: &Spanned<When>, field: &str, zone: &Zone) -> Option<Instant> {
     let text = v.get_ref().text();
     let message = match civil::parse_instant(&text, zone) {
         Ok(t) => return Some(t),
