@@ -9,6 +9,7 @@ mod m20261127_000002_swaps;
 mod m20261127_000003_directory;
 mod m20261127_000004_alerts;
 mod m20261127_000005_service_origin;
+mod m20261202_000006_outbox_address;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_directory::Migration),
             Box::new(m20261127_000004_alerts::Migration),
             Box::new(m20261127_000005_service_origin::Migration),
+            Box::new(m20261202_000006_outbox_address::Migration),
         ]
     }
 }

@@ -148,9 +148,66 @@ pub async fn twilio_sms(
             "<Message>No page with code {code} was sent to this number.</Message>"
         )));
     }
+    if let Some(done) = already_done(&st, &rows, &action).await? {
+        return Ok(twiml(&format!("<Message>{}</Message>", esc(&done))));
+    }
     let name = action.name();
     let n = act_on(&st, &rows, action, None, "sms").await?;
     Ok(twiml(&format!("<Message>{n} alert(s) {name}.</Message>")))
+}
+
+/// "Already acknowledged by Carol Jones at 14:05 EST." when no alert of the
+/// message is left for `action` to change (a second reply, or someone
+/// else was quicker), in the paged person's zone.
+async fn already_done(
+    st: &AppState,
+    rows: &[OutboxRow],
+    action: &Action,
+) -> Result<Option<String>, ApiError> {
+    let mut ids: Vec<String> = rows.iter().map(|r| r.alert.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    let alerts = st.store.load_alerts_by_ids(&ids).await?;
+    let open = |a: &&crate::store::AlertRow| match action {
+        Action::Ack | Action::Escalate => a.status == "triggered",
+        Action::Resolve => a.status != "resolved",
+        _ => true,
+    };
+    if alerts.iter().any(|a| open(&a)) || alerts.is_empty() {
+        return Ok(None);
+    }
+    let zone = match rows.iter().find_map(|r| r.person.clone()) {
+        Some(p) => st
+            .store
+            .load_person(&p)
+            .await?
+            .and_then(|p| p.timezone)
+            .and_then(|z| crate::tz::Zone::named(&z)),
+        None => None,
+    }
+    .unwrap_or_else(crate::tz::Zone::utc);
+    let a = &alerts[0];
+    let state = alerts::parse_state(a).map_err(super::alerts::alert_error)?;
+    let (verb, who, at) = if a.status == "resolved" {
+        ("resolved", a.resolved_by.clone(), state.resolved_at)
+    } else {
+        ("acknowledged", a.ack_by.clone(), state.acked_at)
+    };
+    let who = match who {
+        Some(w) => alerts::actor_name(&st.store, &w)
+            .await
+            .map_err(super::alerts::alert_error)?,
+        None => "someone".into(),
+    };
+    let when = at
+        .map(|t| format!(" at {}", t.with_timezone(&zone).format("%H:%M %Z")))
+        .unwrap_or_default();
+    let more = if alerts.len() > 1 {
+        format!(" ({} alerts)", alerts.len())
+    } else {
+        String::new()
+    };
+    Ok(Some(format!("Already {verb} by {who}{when}{more}.")))
 }
 
 /// The `m` (message id) of a callback URL.

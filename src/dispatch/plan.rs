@@ -133,6 +133,27 @@ pub fn throttle(
     (go, hold)
 }
 
+/// A reply code that none of `used` is: four digits while they last, six
+/// after. An SMS reply names its message by code alone, so two messages to
+/// one number must never share one while either can still be answered.
+pub fn fresh_code(
+    used: &std::collections::HashSet<String>,
+    mut draw: impl FnMut() -> u32,
+) -> String {
+    for _ in 0..64 {
+        let c = format!("{}", 1000 + draw() % 9000);
+        if !used.contains(&c) {
+            return c;
+        }
+    }
+    loop {
+        let c = format!("{}", 100_000 + draw() % 900_000);
+        if !used.contains(&c) {
+            return c;
+        }
+    }
+}
+
 /// The text of a message (SMS, chat fallback text, console, email subject).
 pub fn text(m: &Message) -> String {
     let verbs = match m.channel {

@@ -216,6 +216,7 @@ impl Dispatcher {
             }
             tx.commit().await?;
         }
+        let go = self.unique_codes(go, now).await?;
         for m in go {
             {
                 let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
@@ -232,6 +233,29 @@ impl Dispatcher {
             });
         }
         Ok(n)
+    }
+
+    /// Gives each SMS a reply code no other message to that number carried
+    /// in the last `LINK_DAYS` (or carries in this pass).
+    async fn unique_codes(
+        &self,
+        mut go: Vec<Message>,
+        now: i64,
+    ) -> crate::store::Result<Vec<Message>> {
+        let mut used: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
+        for m in go.iter_mut().filter(|m| m.channel == Channel::Sms) {
+            if !used.contains_key(&m.address) {
+                let since = now - LINK_DAYS * 86_400_000;
+                let codes = self.store.codes_sent_to(&m.address, since).await?;
+                used.insert(m.address.clone(), codes.into_iter().collect());
+            }
+            let set = used.entry(m.address.clone()).or_default();
+            if set.contains(&m.code) {
+                m.code = plan::fresh_code(set, rand::random::<u32>);
+            }
+            set.insert(m.code.clone());
+        }
+        Ok(go)
     }
 
     fn outgoing(&self, m: Message, now_ms: i64) -> Outgoing {

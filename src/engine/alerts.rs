@@ -122,10 +122,33 @@ pub fn parse_state(row: &AlertRow) -> Result<esc::Alert> {
     Ok(a)
 }
 
+/// The end of the maintenance window `now` falls in (windows that overlap
+/// or touch count as one), or None outside every window.
+pub fn maintenance_end(row: &ServiceRow, now: Instant) -> Option<i64> {
+    let mut windows: Vec<(i64, i64)> = match serde_json::from_str(&row.maintenance) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(service = %row.id, error = %e, "unreadable maintenance windows: ignored");
+            Vec::new()
+        }
+    };
+    windows.sort_unstable();
+    let t = ms(now);
+    let mut end: Option<i64> = None;
+    for (s, e) in windows {
+        match end {
+            Some(cur) if s <= cur => end = Some(cur.max(e)),
+            _ if (s..e).contains(&t) => end = Some(e),
+            Some(_) => break,
+            None => {}
+        }
+    }
+    end
+}
+
 /// Whether `now` falls in one of the service's maintenance windows.
 pub fn in_maintenance(row: &ServiceRow, now: Instant) -> bool {
-    let windows: Vec<(i64, i64)> = serde_json::from_str(&row.maintenance).unwrap_or_default();
-    windows.iter().any(|(s, e)| (*s..*e).contains(&ms(now)))
+    maintenance_end(row, now).is_some()
 }
 
 /// Opens an alert, or updates the open one with the same dedup key.
@@ -182,7 +205,8 @@ pub async fn trigger_in(
         realize(tx, cache, sp, &mut row, state, effects, now).await?;
         return Ok((row, Outcome::Deduplicated));
     }
-    let suppressed = in_maintenance(&sp.row, now);
+    let window_end = maintenance_end(&sp.row, now);
+    let suppressed = window_end.is_some();
     let (state, effects) = esc::trigger(new.priority, now);
     let mut row = AlertRow {
         id: crate::ids::new_id("alt_"),
@@ -200,7 +224,8 @@ pub async fn trigger_in(
         created_ms: ms(now),
         updated_ms: ms(now),
         last_seen_ms: ms(now),
-        next_due_ms: None,
+        // An alert raised in a maintenance window wakes when it ends.
+        next_due_ms: window_end,
         ack_by: None,
         ack_via: None,
         resolved_by: None,
@@ -256,6 +281,11 @@ pub async fn act(
         Action::Note(_) | Action::Reassign(_) => Event::Tick,
     };
     let (state, effects) = esc::apply(&state, &sp.policy, event, now);
+    if before == State::Acknowledged && state.state == State::Triggered {
+        // Escalated by hand: no longer acknowledged.
+        row.ack_by = None;
+        row.ack_via = None;
+    }
     // A second acknowledgement or resolution changes nothing and leaves no trace.
     let repeated = matches!(action, Action::Ack | Action::Resolve) && state.state == before;
     if !repeated {
@@ -306,6 +336,17 @@ pub async fn act(
     }
     tx.commit().await?;
     Ok(row)
+}
+
+/// The name to show for an actor as alerts record it: a person's handle
+/// ("carol", or "carol (tok_…)" for a token acting for them) becomes their
+/// name; integrations and tokens stay as they are.
+pub async fn actor_name(db: &impl Reads, actor: &str) -> Result<String> {
+    let handle = actor.split(" (").next().unwrap_or(actor);
+    Ok(match db.load_person(handle).await? {
+        Some(p) => p.name,
+        None => actor.to_string(),
+    })
 }
 
 /// `act` on the open alert with this dedup key on `service`, if there is
@@ -380,6 +421,10 @@ pub async fn tick_due(store: &Store, cache: &RotaCache, now: Instant, limit: u64
             }
         }
         let sp = &policies[&row.service];
+        if row.suppressed {
+            wake_after_maintenance(&tx, cache, sp, &mut row, now).await?;
+            continue;
+        }
         let state = parse_state(&row)?;
         let (state, effects) = esc::apply(&state, &sp.policy, Event::Tick, now);
         realize(&tx, cache, sp, &mut row, state, effects, now).await?;
@@ -407,6 +452,40 @@ pub async fn tick_due(store: &Store, cache: &RotaCache, now: Instant, limit: u64
     }
     tx.commit().await?;
     Ok(n + m)
+}
+
+/// A suppressed alert's maintenance window is over (or was moved): if the
+/// alert is still open, it pages now as if it had just been raised, its
+/// SLA clock starting now; inside a window it waits for that one's end.
+async fn wake_after_maintenance(
+    tx: &Tx,
+    cache: &RotaCache,
+    sp: &ServicePolicy,
+    row: &mut AlertRow,
+    now: Instant,
+) -> Result<()> {
+    let old = parse_state(row)?;
+    if old.state != State::Triggered {
+        row.next_due_ms = None;
+        row.updated_ms = ms(now);
+        return Ok(tx.update_alert(row).await?);
+    }
+    if let Some(end) = maintenance_end(&sp.row, now) {
+        row.next_due_ms = Some(end);
+        return Ok(tx.update_alert(row).await?);
+    }
+    row.suppressed = false;
+    let (mut state, effects) = esc::trigger(old.priority, now);
+    state.count = old.count;
+    tx.log(
+        &row.id,
+        ms(now),
+        "maintenance_ended",
+        "vigil",
+        json!({ "reason": "the alert is still open after its maintenance window" }),
+    )
+    .await?;
+    realize(tx, cache, sp, row, state, effects, now).await
 }
 
 /// Carries out `effects` and writes the alert's new state.
@@ -479,7 +558,11 @@ async fn realize(
     }
     row.status = status(state.state).into();
     row.next_due_ms = if row.suppressed {
-        None
+        // Held until its maintenance window ends.
+        match state.state {
+            State::Resolved => None,
+            _ => maintenance_end(&sp.row, now).or(row.next_due_ms),
+        }
     } else {
         esc::next_due(&state, &sp.policy).map(ms)
     };

@@ -8,6 +8,8 @@
 //!   (per priority) without an acknowledgement pages the next; the whole
 //!   ladder repeats `repeat` times, then paging stops;
 //! - the first acknowledgement stops all paging; resolving ends the alert;
+//! - escalating (by hand) pages the next stage, also of an acknowledged
+//!   alert, which is then triggered again with the ladder's timers running;
 //! - an acknowledged alert that misses its resolve target engages the next
 //!   stage once (the acknowledger stays on it);
 //! - each SLA target (acknowledge, respond, resolve) warns once at 80 % of
@@ -228,7 +230,8 @@ pub fn apply(alert: &Alert, policy: &Policy, event: Event, now: Instant) -> (Ale
         Event::Retrigger => a.count += 1,
         Event::Ack if a.state == State::Triggered => {
             a.state = State::Acknowledged;
-            a.acked_at = Some(now);
+            // The first acknowledgement is the one the SLA and MTTA count.
+            a.acked_at.get_or_insert(now);
             a.stage_paged_at = None;
             out.push(Effect::StopPaging);
         }
@@ -238,7 +241,13 @@ pub fn apply(alert: &Alert, policy: &Policy, event: Event, now: Instant) -> (Ale
             a.stage_paged_at = None;
             out.push(Effect::StopPaging);
         }
-        Event::EscalateNow if a.state != State::Resolved => advance(&mut a, policy, now, &mut out),
+        Event::EscalateNow if a.state != State::Resolved => {
+            // Escalating an acknowledged alert hands it back: it is
+            // triggered again and the ladder's timers restart from the
+            // stage paged now.
+            a.state = State::Triggered;
+            escalate(&mut a, policy, now, &mut out);
+        }
         _ => {}
     }
     (a, out)
@@ -328,6 +337,23 @@ fn next_stage(a: &Alert, policy: &Policy) -> Option<(usize, u32)> {
         Some((0, a.round + 1))
     } else {
         None
+    }
+}
+
+/// Pages the next stage now; at the end of the ladder, pages the last
+/// stage again (someone asked for more help: the ladder has no one
+/// further to ask).
+fn escalate(a: &mut Alert, policy: &Policy, at: Instant, out: &mut Vec<Effect>) {
+    match next_stage(a, policy) {
+        Some(_) => advance(a, policy, at, out),
+        None => {
+            a.stage_paged_at = Some(at);
+            out.push(Effect::Page {
+                stage: a.stage,
+                round: a.round,
+                at,
+            });
+        }
     }
 }
 

@@ -302,6 +302,16 @@ pub trait AlertReads: Conn {
         }
         Ok(out)
     }
+    /// The reply codes of messages sent to `address` since `since_ms`.
+    async fn codes_sent_to(&self, address: &str, since_ms: i64) -> Result<Vec<String>> {
+        let rows = self
+            .all(
+                "SELECT DISTINCT code FROM outbox WHERE address = ? AND sent_ms > ? AND status = 'sent'",
+                vec![address.into(), since_ms.into()],
+            )
+            .await?;
+        rows.iter().map(|r| s(r, "code")).collect()
+    }
     /// Every notification one message carried (`bundle` = the message id).
     async fn outbox_by_bundle(&self, bundle: &str) -> Result<Vec<OutboxRow>> {
         let sql = format!("SELECT {OUTBOX_COLS} FROM outbox WHERE bundle = ? AND status = 'sent'");
@@ -646,7 +656,7 @@ impl Tx {
         let open = (a.status != "resolved").then(|| a.dedup_key.clone());
         self.exec(
             "UPDATE alerts SET status = ?, state = ?, count = ?, updated_ms = ?, last_seen_ms = ?, next_due_ms = ?, \
-             ack_by = ?, ack_via = ?, resolved_by = ?, open_key = ?, summary = ?, details = ?, priority = ? WHERE id = ?",
+             ack_by = ?, ack_via = ?, resolved_by = ?, open_key = ?, summary = ?, details = ?, priority = ?, suppressed = ? WHERE id = ?",
             vec![
                 a.status.clone().into(),
                 a.state.clone().into(),
@@ -661,6 +671,7 @@ impl Tx {
                 a.summary.clone().into(),
                 a.details.clone().into(),
                 (a.priority as i32).into(),
+                a.suppressed.into(),
                 a.id.clone().into(),
             ],
         )

@@ -108,6 +108,27 @@ fn retriggers_count_without_paging_and_escalate_now_pages() {
     assert_eq!(pages(&fx), [(1, 0, 2)]);
 }
 
+/// Escalating an acknowledged alert hands it back: triggered again, the
+/// next stage paged, and the ladder's timers running from there (GoAlert's
+/// smoke tests check the same). Before, the alert stayed acknowledged and
+/// no later stage ever followed.
+#[test]
+fn escalating_an_acknowledged_alert_restarts_the_ladder() {
+    let p = policy();
+    let (a, _) = trigger(Priority::P1, t0());
+    let (a, _) = apply(&a, &p, Event::Ack, t0() + m(1));
+    assert_eq!(a.state, vigil::escalation::State::Acknowledged);
+    let (a, fx) = apply(&a, &p, Event::EscalateNow, t0() + m(2));
+    assert_eq!(a.state, vigil::escalation::State::Triggered);
+    assert_eq!(pages(&fx), [(1, 0, 2)]);
+    assert_eq!(next_due(&a, &p), Some(t0() + m(7)), "stage 2's timeout");
+    let (a, fx) = apply(&a, &p, Event::Tick, t0() + m(7));
+    assert_eq!(pages(&fx), [(2, 0, 7)], "stage 3 follows");
+    // The first acknowledgement stays the one the SLA counts.
+    let (a, _) = apply(&a, &p, Event::Ack, t0() + m(8));
+    assert_eq!(a.acked_at, Some(t0() + m(1)));
+}
+
 #[test]
 fn waking_hours_rules_wait_for_the_morning_in_the_persons_zone() {
     use vigil::escalation::rules::{self, Channel, Contact, RulesSpec};

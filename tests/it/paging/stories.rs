@@ -78,6 +78,23 @@ async fn no_ack_escalates_to_stage_two_then_an_sms_reply_stops_paging() {
     assert_eq!(a["acknowledged_by"], secondary.as_str());
     assert_eq!(a["acknowledged_via"], "sms");
 
+    // The primary answers their own page too late: told who was first.
+    let code1 = code_in(&sms[0].text);
+    let (_, text) = twilio_post(
+        &app,
+        "/api/v1/callbacks/twilio/sms",
+        &[
+            ("From", &phone(&primary)),
+            ("Body", &format!("ack {code1}")),
+        ],
+        TWILIO_TOKEN,
+    )
+    .await;
+    assert!(
+        text.contains(&format!("Already acknowledged by {secondary} at 07:05 EST")),
+        "{text}"
+    );
+
     // Nobody is paged again: not the secondary's call, not stage 3.
     let sent = fake.count();
     advance(&app, 1800).await;
@@ -632,7 +649,7 @@ async fn a_missed_heartbeat_opens_an_alert_and_checking_in_resolves_it() {
 }
 
 #[tokio::test]
-async fn alerts_in_a_maintenance_window_are_recorded_but_page_nobody() {
+async fn alerts_in_a_maintenance_window_are_recorded_and_page_when_it_ends() {
     let (app, fake) = paging_app(Backend::Sqlite).await;
     let mut body = ladder();
     body["maintenance"] =
@@ -643,12 +660,151 @@ async fn alerts_in_a_maintenance_window_are_recorded_but_page_nobody() {
         (s, a["outcome"].as_str(), a["suppressed"].as_bool()),
         (StatusCode::CREATED, Some("suppressed"), Some(true))
     );
-    advance(&app, 3600).await;
+    let (_, b) = trigger(&app, &key, p1("Cache warming")).await;
+    advance(&app, 1800).await;
     assert_eq!(fake.count(), 0, "{:?}", fake.all());
-    // After the window, alerts page again.
-    advance(&app, 3600).await;
+    // One is resolved inside the window; the other is still open when it ends.
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/alerts/{}/resolve", b["id"].as_str().expect("id")),
+            Some(&app.admin.clone()),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    advance(&app, 1800).await;
+    let primary = on_call(&app, "primary").await;
+    let sms = fake.to("sms", &phone(&primary));
+    assert_eq!(sms.len(), 1, "{sms:?}");
+    assert!(sms[0].text.contains("Deploy restarts"), "{}", sms[0].text);
+    let a = alert(&app, a["id"].as_str().expect("id")).await;
+    assert_eq!(a["suppressed"], json!(false));
+    let kinds = timeline_kinds(&a);
+    assert!(
+        kinds.contains(&"maintenance_ended".to_string()),
+        "{kinds:?}"
+    );
+    // After the window, new alerts page at once.
     trigger(&app, &key, p1("Real outage")).await;
-    assert!(fake.count() > 0);
+    assert_eq!(fake.to("sms", &phone(&primary)).len(), 2);
+    app.stop().await;
+}
+
+/// Escalating an acknowledged alert hands it back: it is triggered again,
+/// the next stage is paged at once and, unacknowledged, the stage after
+/// follows at its timeout. (Before, it stayed acknowledged and nothing
+/// more was ever paged.)
+#[tokio::test]
+async fn escalating_an_acknowledged_alert_pages_on_up_the_ladder() {
+    let (app, fake) = paging_app(Backend::Sqlite).await;
+    let key = service(&app, "payments-api", ladder()).await;
+    let (primary, secondary) = (
+        on_call(&app, "primary").await,
+        on_call(&app, "secondary").await,
+    );
+    let (_, a) = trigger(&app, &key, p1("Checkout 500s")).await;
+    let id = a["id"].as_str().expect("id").to_string();
+    let tok = app.token("responder", &[], Some(&primary)).await;
+    for action in ["ack", "escalate"] {
+        let (s, v) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/alerts/{id}/{action}"),
+                Some(&tok),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        app.dispatch.settle().await;
+    }
+    let a = alert(&app, &id).await;
+    assert_eq!(a["status"], "triggered");
+    assert_eq!(a["acknowledged_by"], Value::Null);
+    assert_eq!(
+        fake.to("sms", &phone(&secondary)).len(),
+        1,
+        "stage 2 at once"
+    );
+    let lead = "dana";
+    let before = fake.to("sms", &phone(lead)).len();
+    advance(&app, 300).await;
+    assert_eq!(
+        fake.to("sms", &phone(lead)).len(),
+        before + 1,
+        "stage 3 (the lead) after stage 2's timeout"
+    );
+    app.stop().await;
+}
+
+/// A reply code names one message: while messages to a number can still be
+/// answered, no two carry the same code, so "ack CODE" to an older message
+/// acknowledges that message's alerts and never another service's. (With
+/// random four-digit codes, 300 messages to one number shared a code with
+/// near certainty, and the reply acknowledged the newer message's alerts.)
+#[tokio::test]
+async fn a_reply_code_acknowledges_only_its_own_message() {
+    let fake = Fake::start().await;
+    let notify = notify_for(&fake);
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.notify = notify;
+        c.dispatch.throttle.insert("sms".into(), 100_000);
+    })
+    .await;
+    let (s, v) = app
+        .call(
+            Method::PUT,
+            "/api/v1/people/alice",
+            Some(&app.admin.clone()),
+            Some(json!({ "name": "Alice", "phone": phone("alice"), "rules": { "P3": ["sms"] } })),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let one = json!({ "ladder": { "stages": [{ "timeout": "1h", "targets": ["person:alice"] }] } });
+    let keys = [
+        service(&app, "checkout", one.clone()).await,
+        service(&app, "search", one).await,
+    ];
+    let mut first = None;
+    for i in 0..300 {
+        let (svc, key) = if i % 2 == 0 {
+            ("checkout", &keys[0])
+        } else {
+            ("search", &keys[1])
+        };
+        let (s, a) = trigger(
+            &app,
+            key,
+            json!({ "service": svc, "summary": format!("{svc} {i}"), "priority": "P3" }),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        first.get_or_insert(a["id"].as_str().expect("id").to_string());
+    }
+    let sms = fake.to("sms", &phone("alice"));
+    assert_eq!(sms.len(), 300);
+    let mut codes: Vec<String> = sms.iter().map(|m| code_in(&m.text)).collect();
+    let first_code = codes[0].clone();
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 300, "every message has a code of its own");
+    let (s, text) = twilio_post(
+        &app,
+        "/api/v1/callbacks/twilio/sms",
+        &[
+            ("From", &phone("alice")),
+            ("Body", &format!("ack {first_code}")),
+        ],
+        TWILIO_TOKEN,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(text.contains("1 alert(s) acknowledged"), "{text}");
+    let (_, acked) = app.get("/api/v1/alerts?status=acknowledged").await;
+    let acked = acked["alerts"].as_array().expect("alerts");
+    assert_eq!(acked.len(), 1);
+    assert_eq!(acked[0]["id"].as_str(), first.as_deref());
+    assert_eq!(acked[0]["service"], "checkout");
     app.stop().await;
 }
 
