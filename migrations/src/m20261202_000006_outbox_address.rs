@@ -1,6 +1,7 @@
 //! Notifications by address and send time: the dispatcher picks each SMS a
 //! reply code no other recent message to that number carries, and reads
-//! the codes in use through this index.
+//! the codes in use through this index. Timeline entries by kind: `/metrics`
+//! counts the pages that found nobody (`stage_empty`, `ladder_empty`).
 
 use sea_orm_migration::prelude::*;
 
@@ -19,6 +20,12 @@ enum Outbox {
     SentMs,
 }
 
+#[derive(DeriveIden)]
+enum AlertLog {
+    Table,
+    Kind,
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -30,10 +37,25 @@ impl MigrationTrait for Migration {
                 .col(Outbox::SentMs)
                 .to_owned(),
         )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("alert_log_kind")
+                .table(AlertLog::Table)
+                .col(AlertLog::Kind)
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("alert_log_kind")
+                .table(AlertLog::Table)
+                .to_owned(),
+        )
+        .await?;
         m.drop_index(
             Index::drop()
                 .name("outbox_address_sent")

@@ -9,7 +9,7 @@ use super::state::AppState;
 use crate::engine::documents;
 use crate::store::Reads as _;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -84,7 +84,7 @@ pub async fn put(
         effective_from: b.effective_from,
         accept_violations: b.accept_violations,
     };
-    save(&st, &p, team, name, &headers, body).await
+    save(&st, &p, team, name, &headers, body, None).await
 }
 
 #[utoipa::path(delete, path = "/api/v1/teams/{team}/rotas/{rota}/layers/{layer}", tag = "rotas", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("layer" = String, Path), ("If-Match" = Option<String>, Header, description = "the rota ETag; required to update")), responses((status = 200, description = "removed", body = serde_json::Value), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
@@ -92,9 +92,16 @@ pub async fn delete(
     State(st): State<AppState>,
     p: Principal,
     Path((team, name, layer)): Path<(String, String, String)>,
+    Query(q): Query<super::removal::ReplaceWith>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     p.require_lead(&team)?;
+    let removal = crate::engine::ladders::Removal::Layer {
+        team: &team,
+        rota: &name,
+        layer: &layer,
+    };
+    let rewrites = super::removal::plan(&st, removal, q.replace_with.as_deref()).await?;
     let mut doc = document(&st, &team, &name).await?;
     let list = layers(&mut doc);
     let before = list.len();
@@ -107,5 +114,5 @@ pub async fn delete(
         effective_from: None,
         accept_violations: false,
     };
-    save(&st, &p, team, name, &headers, body).await
+    save(&st, &p, team, name, &headers, body, Some(rewrites)).await
 }

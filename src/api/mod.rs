@@ -11,6 +11,7 @@ mod feeds;
 mod intake;
 mod layers;
 mod overrides;
+pub mod removal;
 mod reports;
 mod rotas;
 mod services;
@@ -49,7 +50,7 @@ use utoipa_swagger_ui::SwaggerUi;
         feeds::create, feeds::revoke, feeds::rotate, feeds::ics,
         services::list, services::get, services::put, services::delete,
         services::create_key, services::revoke_key, services::heartbeat,
-        alerts::create, alerts::list, alerts::get, alerts::action, reports::report
+        alerts::create, alerts::list, alerts::get, alerts::action, reports::report, reports::coverage
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
@@ -168,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/alerts/{id}", get(alerts::get))
         .route("/api/v1/alerts/{id}/{action}", post(alerts::action))
         .route("/api/v1/reports", get(reports::report))
+        .route("/api/v1/coverage", get(reports::coverage))
         .route("/metrics", get(reports::metrics))
         .route("/v2/enqueue", post(intake::enqueue))
         .route(

@@ -141,6 +141,36 @@ pub async fn report(
     })))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct CoverageQuery {
+    /// How far ahead to look, 1–90 days (default 14).
+    days: Option<i64>,
+}
+
+/// Services whose ladder resolves to nobody at some instant of the coming
+/// days, with the instants (rota gaps and restrictions included).
+#[utoipa::path(get, path = "/api/v1/coverage", tag = "alerts", params(CoverageQuery), responses((status = 200, description = "services that would page nobody, with when", body = Value), (status = 400, description = "days out of range", body = super::ErrorBody)), security(("bearer" = [])))]
+pub async fn coverage(
+    State(st): State<AppState>,
+    _p: Principal,
+    Query(q): Query<CoverageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let days = q.days.unwrap_or(14);
+    if !(1..=90).contains(&days) {
+        return Err(ApiError::bad_request("days is 1 to 90").field("days"));
+    }
+    let now = st.now();
+    let window = crate::rota::Interval::new(now, now + chrono::Duration::days(days));
+    let found = crate::engine::ladders::coverage(&st.store, &st.cache, window).await?;
+    Ok(Json(json!({
+        "from": super::time::utc(window.start), "to": super::time::utc(window.end),
+        "services": found.iter().map(|u| json!({
+            "service": u.service, "team": u.team, "problem": u.problem,
+            "gaps": u.gaps.iter().map(|g| json!({ "start": super::time::utc(g.start), "end": super::time::utc(g.end) })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
 /// `GET /metrics`: Prometheus text exposition, rendered from the database
 /// so every instance reports the same totals.
 pub async fn metrics(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
@@ -160,6 +190,14 @@ pub async fn metrics(State(st): State<AppState>) -> Result<impl IntoResponse, Ap
     for (c, n) in st.store.sent_by_channel().await? {
         out.push_str(&format!(
             "vigil_notifications_sent_total{{channel=\"{c}\"}} {n}\n"
+        ));
+    }
+    out.push_str("# HELP vigil_pages_to_nobody_total Ladder stages that resolved to nobody (stage_empty) and alerts whose whole ladder did, so the fallback was paged (ladder_empty).\n# TYPE vigil_pages_to_nobody_total counter\n");
+    let empty = st.store.empty_page_counts().await?;
+    for kind in ["stage_empty", "ladder_empty"] {
+        let n = empty.iter().find(|(k, _)| k == kind).map_or(0, |(_, n)| *n);
+        out.push_str(&format!(
+            "vigil_pages_to_nobody_total{{kind=\"{kind}\"}} {n}\n"
         ));
     }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))

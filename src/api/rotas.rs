@@ -13,7 +13,7 @@ use crate::rota::{Instant, Rota};
 use crate::store::Reads as _;
 use crate::store::{RotaRow, TeamRow};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
@@ -99,7 +99,7 @@ pub async fn put(
     headers: HeaderMap,
     ApiJson(body): ApiJson<RotaBody>,
 ) -> Result<Response, ApiError> {
-    save(&st, &p, team, name, &headers, body).await
+    save(&st, &p, team, name, &headers, body, None).await
 }
 
 /// Creates or updates a rota from a whole document (rota and layer
@@ -111,6 +111,7 @@ pub async fn save(
     name: String,
     headers: &HeaderMap,
     body: RotaBody,
+    rewrites: Option<Vec<crate::store::ServiceRow>>,
 ) -> Result<Response, ApiError> {
     check_slug("rota", &name)?;
     p.require_lead(&team)?;
@@ -167,7 +168,22 @@ pub async fn save(
         st.now(),
         body.accept_violations && p.leads(&team),
     )?;
+    // A layer that ladders page through cannot disappear with the edit
+    // (the layer endpoint names a replacement and brings its rewrites).
+    let rewrites = match rewrites {
+        Some(r) => r,
+        None if existing.is_some() => {
+            let removal = crate::engine::ladders::Removal::RotaBecomes {
+                team: &team,
+                rota: &name,
+                new: &rota,
+            };
+            super::removal::plan(st, removal, None).await?
+        }
+        None => Vec::new(),
+    };
     let tx = st.store.tx().await?;
+    super::removal::write(&tx, &rewrites, &p.actor(), now).await?;
     let version = match existing {
         Some(old) => {
             tx.update_rota(&team, &name, old.version, &row.document, "api", now)
@@ -201,6 +217,7 @@ pub async fn delete(
     State(st): State<AppState>,
     p: Principal,
     Path((team, name)): Path<(String, String)>,
+    Query(q): Query<super::removal::ReplaceWith>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     p.require_lead(&team)?;
@@ -217,7 +234,13 @@ pub async fn delete(
             old.version
         )));
     }
+    let removal = crate::engine::ladders::Removal::Rota {
+        team: &team,
+        rota: &name,
+    };
+    let rewrites = super::removal::plan(&st, removal, q.replace_with.as_deref()).await?;
     let tx = st.store.tx().await?;
+    super::removal::write(&tx, &rewrites, &p.actor(), st.now_secs()).await?;
     tx.delete_rota(&team, &name).await?;
     tx.audit(
         st.now_secs(),

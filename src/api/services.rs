@@ -7,8 +7,8 @@ use super::error::{ApiError, ApiJson};
 use super::state::AppState;
 use crate::engine::alerts::service_policy;
 use crate::engine::services::{self, ServiceSpec};
+use crate::store::AlertReads as _;
 use crate::store::ServiceRow;
-use crate::store::{AlertReads as _, Reads as _};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -42,22 +42,16 @@ pub async fn put(
         .clone()
         .ok_or_else(|| ApiError::invalid("team", "a service names its team"))?;
     p.require_lead(&team)?;
-    if st.store.load_team(&team).await?.is_none() {
-        return Err(ApiError::invalid("team", format!("no team {team}")));
-    }
+    let view = crate::engine::ladders::team_view(&st.store, &st.cache, &team, None)
+        .await?
+        .ok_or_else(|| ApiError::invalid("team", format!("no team {team}")))?;
     let old = st.store.load_service(&id).await?;
     if let Some(old) = &old {
         p.require_lead(&old.team)?;
     }
-    let people: std::collections::HashSet<String> = st
-        .store
-        .load_people()
-        .await?
-        .into_iter()
-        .map(|p| p.handle)
-        .collect();
+    let people = crate::engine::ladders::people(&st.store).await?;
     let now = st.now();
-    let mut row = services::build_row(&id, &team, &b, old.as_ref(), now.timestamp_millis(), &|h| {
+    let mut row = services::build_row(&id, &b, old.as_ref(), now.timestamp_millis(), &view, &|h| {
         people.contains(h)
     })
     .map_err(|(f, m)| ApiError::invalid(f, m))?;

@@ -3,11 +3,13 @@
 
 use super::auth::Principal;
 use super::error::{ApiError, ApiJson};
+use super::removal::ReplaceWith;
 use super::state::AppState;
+use crate::engine::ladders::Removal;
 use crate::store::Reads as _;
 use crate::store::{PersonRow, TeamRow};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -103,6 +105,9 @@ pub async fn put_team(
     {
         return Err(ApiError::invalid("lead", format!("unknown person \"{l}\"")));
     }
+    if existing.as_ref().is_some_and(|t| t.lead.is_some()) && body.lead.is_none() {
+        super::removal::plan(&st, Removal::Lead(&team), None).await?;
+    }
     let row = TeamRow {
         slug: team.clone(),
         timezone: body.timezone,
@@ -128,9 +133,16 @@ pub async fn delete_team(
     State(st): State<AppState>,
     p: Principal,
     Path(team): Path<String>,
+    Query(q): Query<ReplaceWith>,
 ) -> Result<StatusCode, ApiError> {
     p.require_admin()?;
+    if st.store.load_team(&team).await?.is_none() {
+        return Err(ApiError::not_found(format!("team {team}")));
+    }
+    let rewrites =
+        super::removal::plan(&st, Removal::Team(&team), q.replace_with.as_deref()).await?;
     let tx = st.store.tx().await?;
+    super::removal::write(&tx, &rewrites, &p.actor(), st.now_secs()).await?;
     if tx.delete_team(&team).await? == 0 {
         return Err(ApiError::not_found(format!("team {team}")));
     }
@@ -262,6 +274,7 @@ pub async fn delete_person(
     State(st): State<AppState>,
     p: Principal,
     Path(handle): Path<String>,
+    Query(q): Query<ReplaceWith>,
 ) -> Result<StatusCode, ApiError> {
     p.require_admin()?;
     // A person named by a rota cannot go: every rota must still validate.
@@ -282,7 +295,22 @@ pub async fn delete_person(
             )));
         }
     }
+    if st.store.load_person(&handle).await?.is_none() {
+        return Err(ApiError::not_found(format!("person {handle}")));
+    }
+    let rewrites =
+        super::removal::plan(&st, Removal::Person(&handle), q.replace_with.as_deref()).await?;
+    let now = st.now_secs();
+    let teams = st.store.load_teams().await?;
     let tx = st.store.tx().await?;
+    super::removal::write(&tx, &rewrites, &p.actor(), now).await?;
+    // A team this person led is led by the replacement, or by nobody.
+    for mut t in teams {
+        if t.lead.as_deref() == Some(handle.as_str()) {
+            t.lead = q.replace_with.clone();
+            tx.upsert_team(&t, now).await?;
+        }
+    }
     if tx.delete_person(&handle).await? == 0 {
         return Err(ApiError::not_found(format!("person {handle}")));
     }

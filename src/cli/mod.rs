@@ -48,6 +48,10 @@ pub enum Command {
     /// Rotas as code: load rota files into the database, or write them out.
     #[command(subcommand)]
     Schedules(SchedulesCommand),
+    /// Check an installation: the database, the tz database, and every
+    /// service's ladder over the next 14 days (exit 1 if a page could reach
+    /// nobody).
+    Doctor(server::DbArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,7 +148,8 @@ pub enum Format {
     Ics,
 }
 
-/// Exit codes: 0 fine, 1 rota check found violations, 2 bad input.
+/// Exit codes: 0 fine, 1 rota check found violations (or `doctor` found a
+/// problem), 2 bad input.
 pub fn run(cli: Cli, now: Instant, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let result = match cli.command {
         Command::Rota(cmd) => rota_command(cmd, now, out),
@@ -162,6 +167,7 @@ pub fn run(cli: Cli, now: Instant, out: &mut dyn Write, err: &mut dyn Write) -> 
         Command::Schedules(SchedulesCommand::Export { dir, db }) => {
             server::schedules_export(dir, db, out)
         }
+        Command::Doctor(db) => server::doctor(db, now, out),
     };
     match result {
         Ok(code) => code,
@@ -228,9 +234,10 @@ fn check(
     let files = rota_files(path)?;
     let mut reports = Vec::new();
     let mut unreadable = Vec::new();
+    let mut loaded = Vec::new();
     for f in &files {
-        match load(f) {
-            Ok(rota) => {
+        match load_with_text(f) {
+            Ok((rota, text)) => {
                 let (a, b) = window(&rota, from.clone(), to.clone(), now, 90)?;
                 reports.push(output::CheckReport {
                     file: f.display().to_string(),
@@ -238,10 +245,13 @@ fn check(
                     to: b,
                     violations: checks::check(&rota, a, b),
                 });
+                loaded.push((f.display().to_string(), text, rota));
             }
             Err(e) => unreadable.push(e),
         }
     }
+    // Services' ladders must name rotas, layers and people of these files.
+    unreadable.extend(crate::engine::schedules::check_services(&loaded));
     output::check(out, &reports, &unreadable, format)
         .map_err(|e| format!("cannot write output: {e}"))?;
     Ok(if !unreadable.is_empty() {
@@ -274,15 +284,21 @@ fn rota_files(path: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// Reads and parses a rota file; files it names are read relative to it.
 pub fn load(path: &Path) -> Result<Rota, String> {
+    load_with_text(path).map(|(r, _)| r)
+}
+
+fn load_with_text(path: &Path) -> Result<(Rota, String), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let include = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| e.to_string());
-    parse_rota(&path.display().to_string(), &text, &include).map_err(|FileErrors(errs)| {
-        errs.iter()
-            .map(|e| e.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    })
+    let rota =
+        parse_rota(&path.display().to_string(), &text, &include).map_err(|FileErrors(errs)| {
+            errs.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })?;
+    Ok((rota, text))
 }
 
 fn window(

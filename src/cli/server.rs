@@ -177,3 +177,68 @@ pub fn schedules_export(dir: PathBuf, db: DbArgs, out: &mut dyn Write) -> Result
         Ok(0)
     })
 }
+
+/// `vigil doctor`: what an operator should know before trusting this
+/// installation with a page. Exit 1 when something would go wrong.
+pub fn doctor(db: DbArgs, now: crate::rota::Instant, out: &mut dyn Write) -> Result<i32, String> {
+    let cfg = config(None, None, db)?;
+    let w = |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
+    let mut problems = 0;
+    let tz = &crate::tz::database().source;
+    match tz {
+        crate::tz::Source::System { .. } => w(out, format!("ok    tz database {tz}"))?,
+        crate::tz::Source::Bundled { .. } => w(
+            out,
+            format!(
+                "warn  tz database {tz}: no system tz database found; install tzdata so zone changes arrive with OS updates"
+            ),
+        )?,
+    }
+    runtime()?.block_on(async {
+        let s = store(&cfg).await?;
+        w(out, format!("ok    database reachable and migrated ({})", redact_url(&cfg.database_url)))?;
+        let cache = crate::engine::RotaCache::default();
+        let window = crate::rota::Interval::new(now, now + chrono::Duration::days(14));
+        let found = crate::engine::ladders::coverage(&s, &cache, window)
+            .await
+            .map_err(|e| e.to_string())?;
+        let services = {
+            use crate::store::AlertReads as _;
+            s.load_services().await.map_err(|e| e.to_string())?.len()
+        };
+        if found.is_empty() {
+            w(out, format!("ok    all {services} service(s) reach someone at every instant of the next 14 days"))?;
+        }
+        for u in &found {
+            problems += 1;
+            let when: Vec<String> = u
+                .gaps
+                .iter()
+                .take(5)
+                .map(|g| format!("{} – {}", crate::rota::civil::utc_text(g.start), crate::rota::civil::utc_text(g.end)))
+                .collect();
+            let more = if u.gaps.len() > 5 { format!(" (+{} more)", u.gaps.len() - 5) } else { String::new() };
+            let why = u.problem.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
+            w(
+                out,
+                format!(
+                    "FAIL  service {} (team {}) pages nobody{why}: {}{more}",
+                    u.service,
+                    u.team,
+                    when.join(", ")
+                ),
+            )?;
+        }
+        s.close().await;
+        Ok::<(), String>(())
+    })?;
+    Ok(if problems > 0 { 1 } else { 0 })
+}
+
+/// A database URL without its password.
+fn redact_url(url: &str) -> String {
+    match url.split_once('@') {
+        Some((_, host)) => format!("postgres://…@{host}"),
+        None => url.to_string(),
+    }
+}

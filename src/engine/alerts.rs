@@ -502,12 +502,16 @@ async fn realize(
     let mut queue: std::collections::VecDeque<Effect> = effects.into();
     // An empty stage escalates at once; bound the chain by the ladder's length.
     let mut empty_left = sp.ladder.stages.len() * sp.ladder.repeat as usize + 1;
+    let (mut stages_paged, mut reached) = (0, 0);
     while let Some(e) = queue.pop_front() {
         match e {
             Effect::Page { stage, round, at } => {
                 let paged = page_stage(tx, cache, sp, row, stage, round, at, now).await?;
+                stages_paged += 1;
+                reached += paged;
                 if paged == 0 && state.state == State::Triggered && empty_left > 0 {
                     empty_left -= 1;
+                    tracing::warn!(alert = %row.id, service = %sp.row.id, stage = stage + 1, "a ladder stage resolved to nobody; escalating at once");
                     tx.log(
                         &row.id,
                         ms(now),
@@ -516,7 +520,7 @@ async fn realize(
                         json!({ "stage": stage + 1, "round": round + 1 }),
                     )
                     .await?;
-                    let (s, more) = esc::apply(&state, &sp.policy, Event::EscalateNow, at);
+                    let (s, more) = esc::apply(&state, &sp.policy, Event::StageEmpty, at);
                     state = s;
                     queue.extend(more);
                 }
@@ -556,6 +560,10 @@ async fn realize(
             }
         }
     }
+    let exhausted = state.state == State::Triggered && state.stage_paged_at.is_none();
+    if stages_paged > 0 && reached == 0 && exhausted && tx.outbox_for(&row.id).await?.is_empty() {
+        page_fallback(tx, sp, row, &state, now).await?;
+    }
     row.status = status(state.state).into();
     row.next_due_ms = if row.suppressed {
         // Held until its maintenance window ends.
@@ -571,6 +579,45 @@ async fn realize(
     row.state = serde_json::to_string(&state)
         .map_err(|e| AlertError::Invalid("state".into(), e.to_string()))?;
     tx.update_alert(row).await?;
+    Ok(())
+}
+
+/// The whole ladder resolved to nobody: page the team's lead, else every
+/// admin who can be reached, and say so (timeline, warn log, `/metrics`
+/// counts `ladder_empty` entries). If even that is nobody, the error log
+/// and the metric are all that is left.
+async fn page_fallback(
+    tx: &Tx,
+    sp: &ServicePolicy,
+    row: &AlertRow,
+    state: &esc::Alert,
+    now: Instant,
+) -> Result<()> {
+    let lead = match tx.load_team(&sp.row.team).await?.and_then(|t| t.lead) {
+        Some(l) if tx.load_person(&l).await?.is_some() => Some(l),
+        _ => None,
+    };
+    let who: Vec<String> = match lead {
+        Some(l) => vec![l],
+        None => tx.reachable_admins().await?,
+    };
+    let (stage, round) = (state.stage as i64, state.round as i64);
+    for p in &who {
+        page_person(tx, row, p, stage, round, now, now).await?;
+    }
+    if who.is_empty() {
+        tracing::error!(alert = %row.id, service = %sp.row.id, "the ladder resolved to nobody and there is no lead or reachable admin: nobody was paged");
+    } else {
+        tracing::warn!(alert = %row.id, service = %sp.row.id, fallback = ?who, "the ladder resolved to nobody; paging the fallback");
+    }
+    tx.log(
+        &row.id,
+        ms(now),
+        "ladder_empty",
+        "vigil",
+        json!({ "fallback": who, "reason": "every stage of the ladder resolved to nobody" }),
+    )
+    .await?;
     Ok(())
 }
 

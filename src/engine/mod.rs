@@ -7,6 +7,7 @@
 pub mod alerts;
 pub mod dedup;
 pub mod documents;
+pub mod ladders;
 pub mod schedules;
 pub mod services;
 

@@ -31,6 +31,8 @@ impl std::fmt::Display for Change {
 }
 
 struct FileRota {
+    /// The rota as the engine builds it from the file.
+    built: crate::rota::Rota,
     team: TeamRow,
     people: Vec<PersonRow>,
     /// Notification rules by person, where the file gives them (JSON).
@@ -103,6 +105,61 @@ fn read_alerting(path: &str, text: &str) -> Result<Alerting, String> {
     Ok((services, rules))
 }
 
+/// Checks the `[[services]]` (and people's rules) of rota files against
+/// those files alone, as `vigil rota check` does without a database: every
+/// ladder target must name a rota, layer, lead or person of the files.
+/// `files` holds (path, text, built rota); errors name the file, the
+/// service and the field.
+pub fn check_services(files: &[(String, String, crate::rota::Rota)]) -> Vec<String> {
+    let mut errors = Vec::new();
+    let people: std::collections::HashSet<String> = files
+        .iter()
+        .flat_map(|(_, _, r)| r.people.iter().map(|p| p.id.clone()))
+        .collect();
+    let stem = |path: &str| {
+        Path::new(path)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("rota")
+            .to_string()
+    };
+    for (path, text, rota) in files {
+        let (services, _) = match read_alerting(path, text) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        if services.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = files
+            .iter()
+            .filter(|(_, _, r)| r.name == rota.name)
+            .map(|(p, _, _)| stem(p))
+            .collect();
+        let view = crate::escalation::reach::view_of(
+            &rota.name,
+            rota.lead.map(|l| rota.people[l].id.clone()),
+            files
+                .iter()
+                .filter(|(_, _, r)| r.name == rota.name)
+                .zip(&names)
+                .map(|((_, _, r), n)| (n.as_str(), r)),
+            None,
+        );
+        for (id, spec) in &services {
+            if let Err((field, m)) =
+                services::build_row(id, spec, None, 0, &view, &|h| people.contains(h))
+            {
+                errors.push(format!("{path}: service {id}: {field}: {m}"));
+            }
+        }
+    }
+    errors
+}
+
 /// Reads and validates every `*.toml` in `dir`; any error aborts before a
 /// write.
 fn read_dir(dir: &Path, now: i64) -> Result<Vec<FileRota>, String> {
@@ -144,6 +201,7 @@ fn read_dir(dir: &Path, now: i64) -> Result<Vec<FileRota>, String> {
             .unwrap_or("rota")
             .to_string();
         out.push(FileRota {
+            built: rota.clone(),
             team: TeamRow {
                 slug: rota.name.clone(),
                 timezone: rota.zone.name().to_string(),
@@ -337,6 +395,44 @@ pub async fn apply(
     Ok(changes)
 }
 
+/// Each team of the files as its ladders will see it once the files are
+/// applied: the files' rotas, plus the rotas made over the API.
+async fn team_views(
+    tx: &crate::store::Tx,
+    files: &[FileRota],
+) -> Result<std::collections::HashMap<String, crate::escalation::reach::TeamView>, String> {
+    let cache = super::RotaCache::default();
+    let mut out = std::collections::HashMap::new();
+    for f in files {
+        if out.contains_key(&f.team.slug) {
+            continue;
+        }
+        let slug = &f.team.slug;
+        let mine: Vec<&FileRota> = files.iter().filter(|g| &g.team.slug == slug).collect();
+        let mut api = Vec::new();
+        for r in tx.load_rotas(Some(slug)).await.map_err(|e| e.to_string())? {
+            let shadowed = mine.iter().any(|g| g.rota.name == r.name);
+            if r.origin.starts_with("file:") || shadowed {
+                continue;
+            }
+            if let Some(l) = cache
+                .load(tx, slug, &r.name)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                api.push((r.name, l));
+            }
+        }
+        let rotas = mine
+            .iter()
+            .map(|g| (g.rota.name.as_str(), &g.built))
+            .chain(api.iter().map(|(n, l)| (n.as_str(), &l.rota)));
+        let view = crate::escalation::reach::view_of(slug, f.team.lead.clone(), rotas, None);
+        out.insert(slug.clone(), view);
+    }
+    Ok(out)
+}
+
 /// Services declared in the files: added, changed or kept; a service that
 /// came from a file and is no longer in any is removed.
 async fn apply_services(
@@ -359,6 +455,7 @@ async fn apply_services(
             .iter()
             .flat_map(|f| f.people.iter().map(|p| p.handle.clone())),
     );
+    let views = team_views(tx, files).await?;
     let mut declared = std::collections::HashSet::new();
     for f in files {
         for (id, spec) in &f.services {
@@ -366,11 +463,11 @@ async fn apply_services(
                 return Err(format!("{}: service {id} is declared twice", f.rota.origin));
             }
             let old = tx.load_service(id).await.map_err(db)?;
-            let mut row =
-                services::build_row(id, &f.team.slug, spec, old.as_ref(), now * 1000, &|h| {
-                    people.contains(h)
-                })
-                .map_err(|(field, m)| format!("{}: service {id}: {field}: {m}", f.rota.origin))?;
+            let view = &views[&f.team.slug];
+            let mut row = services::build_row(id, spec, old.as_ref(), now * 1000, view, &|h| {
+                people.contains(h)
+            })
+            .map_err(|(field, m)| format!("{}: service {id}: {field}: {m}", f.rota.origin))?;
             row.origin = Some(f.rota.origin.clone());
             let what = format!("service {id}");
             match &old {
@@ -385,6 +482,28 @@ async fn apply_services(
                 tx.upsert_service(&row, now).await.map_err(db)?;
             }
         }
+    }
+    // Services made over the API must still reach someone after the files
+    // are applied (a rota or layer they page through may be going).
+    for old in tx.load_services().await.map_err(db)? {
+        let from_file = old
+            .origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("file:"));
+        let Some(view) = views.get(&old.team).filter(|_| !from_file) else {
+            continue;
+        };
+        let ladder = super::alerts::service_policy(old.clone())
+            .map_err(|e| format!("service {}: {e}", old.id))?
+            .ladder;
+        crate::escalation::reach::check(&ladder, view, &|h| people.contains(h)).map_err(
+            |(field, m)| {
+                format!(
+                    "service {} (made over the API) would page nobody: {field}: {m}; change its ladder first",
+                    old.id
+                )
+            },
+        )?;
     }
     for old in tx.load_services().await.map_err(db)? {
         if old

@@ -3,6 +3,7 @@
 //! field at fault and says why; nothing here does IO.
 
 use crate::escalation::ladder::{self, LadderSpec, Target, TargetsSpec};
+use crate::escalation::reach::{self, TeamView};
 use crate::store::ServiceRow;
 use serde::{Deserialize, Serialize};
 
@@ -60,37 +61,23 @@ pub fn valid_id(id: &str) -> Result<(), Invalid> {
 /// `is_person` says whether a handle names a person.
 pub fn build_row(
     id: &str,
-    team: &str,
     spec: &ServiceSpec,
     old: Option<&ServiceRow>,
     now_ms: i64,
+    team: &TeamView,
     is_person: &dyn Fn(&str) -> bool,
 ) -> Result<ServiceRow, Invalid> {
     valid_id(id)?;
     let ladder_spec = match &spec.ladder {
         Some(l) => l.clone(),
-        None => {
-            if let Some(v) = &spec.vendor {
-                Target::parse(v).map_err(|m| ("vendor".to_string(), m))?;
-            }
-            ladder::default_ladder(spec.product_owner.as_deref(), spec.vendor.as_deref())
-        }
+        None => default_for(spec, team, is_person)?,
     };
     let built = ladder_spec
         .build()
         .map_err(|(f, m)| (format!("ladder.{f}"), m))?;
-    for (i, s) in built.stages.iter().enumerate() {
-        for (j, t) in s.targets.iter().enumerate() {
-            if let Target::Person(h) = t
-                && !is_person(h)
-            {
-                return Err((
-                    format!("ladder.stages[{i}].targets[{j}]"),
-                    format!("no person {h}"),
-                ));
-            }
-        }
-    }
+    // Every target must name something that exists: a ladder that pages
+    // nobody is refused here, not discovered during an outage.
+    reach::check(&built, team, is_person)?;
     let targets = spec.targets.clone().unwrap_or_default();
     ladder::build_targets(&targets)?;
     let heartbeat_secs = spec
@@ -127,7 +114,7 @@ pub fn build_row(
     };
     Ok(ServiceRow {
         id: id.to_string(),
-        team: team.to_string(),
+        team: team.slug.clone(),
         name: spec.name.clone().unwrap_or_else(|| id.to_string()),
         ladder: to_json(&ladder_spec),
         targets: (!targets.is_empty()).then(|| to_json(&targets)),
@@ -136,6 +123,41 @@ pub fn build_row(
         maintenance: to_json(&windows),
         origin: old.and_then(|o| o.origin.clone()),
     })
+}
+
+/// The usual ladder (on-call primary, secondary, the lead and a product
+/// owner, a vendor), keeping only the stages and targets the team has: a
+/// team without a secondary layer gets no empty stage 2.
+fn default_for(
+    spec: &ServiceSpec,
+    team: &TeamView,
+    is_person: &dyn Fn(&str) -> bool,
+) -> Result<LadderSpec, Invalid> {
+    if let Some(v) = &spec.vendor {
+        Target::parse(v).map_err(|m| ("vendor".to_string(), m))?;
+    }
+    if let Some(p) = &spec.product_owner
+        && !is_person(p)
+    {
+        return Err(("product_owner".into(), format!("no person {p}")));
+    }
+    let mut l = ladder::default_ladder(spec.product_owner.as_deref(), spec.vendor.as_deref());
+    for st in &mut l.stages {
+        st.targets.retain(|t| {
+            Target::parse(t).is_ok_and(|t| reach::missing(&t, team, is_person).is_none())
+        });
+    }
+    l.stages.retain(|st| !st.targets.is_empty());
+    if l.stages.is_empty() {
+        return Err((
+            "ladder".into(),
+            format!(
+                "team {} has no primary or secondary layer and no lead to page: write a ladder",
+                team.slug
+            ),
+        ));
+    }
+    Ok(l)
 }
 
 /// The spec a stored row was made from (for `vigil schedules export`).

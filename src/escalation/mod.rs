@@ -18,6 +18,7 @@
 //!   warning and breach that fell due meanwhile, in order, so none is lost.
 
 pub mod ladder;
+pub mod reach;
 pub mod rules;
 
 use crate::rota::Instant;
@@ -170,6 +171,9 @@ pub enum Event {
     Resolve,
     /// Page the next stage now.
     EscalateNow,
+    /// The stage just paged reached nobody: go on to the next one at once
+    /// (or stop at the end of the ladder).
+    StageEmpty,
     /// Time passed: do whatever fell due by `now`.
     Tick,
 }
@@ -241,6 +245,7 @@ pub fn apply(alert: &Alert, policy: &Policy, event: Event, now: Instant) -> (Ale
             a.stage_paged_at = None;
             out.push(Effect::StopPaging);
         }
+        Event::StageEmpty if a.state == State::Triggered => advance(&mut a, policy, now, &mut out),
         Event::EscalateNow if a.state != State::Resolved => {
             // Escalating an acknowledged alert hands it back: it is
             // triggered again and the ladder's timers restart from the

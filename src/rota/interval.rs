@@ -5,7 +5,7 @@
 use super::civil::Instant;
 use chrono::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct Interval {
     pub start: Instant,
     pub end: Instant,

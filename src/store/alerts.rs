@@ -340,6 +340,19 @@ pub trait AlertReads: Conn {
             .map(|r| Ok((s(r, "t")?, s(r, "status")?, i(r, "n")?)))
             .collect()
     }
+    /// Timeline entries of the kinds that mean a page found nobody
+    /// (`stage_empty`, `ladder_empty`), for metrics.
+    async fn empty_page_counts(&self) -> Result<Vec<(String, i64)>> {
+        let rows = self
+            .all(
+                "SELECT kind, COUNT(*) AS n FROM alert_log WHERE kind IN ('stage_empty', 'ladder_empty') GROUP BY kind",
+                vec![],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((s(r, "kind")?, i(r, "n")?)))
+            .collect()
+    }
     /// Sent notifications per channel, for metrics.
     async fn sent_by_channel(&self) -> Result<Vec<(String, i64)>> {
         let rows = self

@@ -57,6 +57,19 @@ pub trait Reads: Conn {
         .map(person)
         .transpose()
     }
+    /// People who hold an unrevoked admin token and can be reached (a
+    /// phone, email or chat id): the last resort for a page.
+    async fn reachable_admins(&self) -> Result<Vec<String>> {
+        let rows = self
+            .all(
+                "SELECT DISTINCT p.handle AS handle FROM api_tokens t JOIN people p ON p.handle = t.person \
+                 WHERE t.role = 'admin' AND t.revoked_at IS NULL \
+                 AND (p.phone IS NOT NULL OR p.email IS NOT NULL OR p.chat IS NOT NULL) ORDER BY p.handle",
+                vec![],
+            )
+            .await?;
+        rows.iter().map(|r| s(r, "handle")).collect()
+    }
     /// The handle of the person with this chat (Slack) user id.
     async fn person_by_chat(&self, chat: &str) -> Result<Option<String>> {
         self.one(

@@ -301,3 +301,46 @@ fn bad_arguments_get_clear_errors() {
         gap.stderr
     );
 }
+
+/// `rota check` validates the services of rota files too: a ladder target
+/// that names no rota, layer or person of the files is a file error (exit
+/// 2), and `schedules apply` refuses the directory before writing anything.
+#[test]
+fn rota_check_and_schedules_apply_refuse_ladders_that_name_nothing() {
+    let text = std::fs::read_to_string(example("payments-weekly")).expect("example");
+    let broken = text.replace(
+        "targets = [\"oncall:payments-weekly/secondary\"]",
+        "targets = [\"oncall:payments-weekly/tertiary\"]",
+    );
+    assert_ne!(text, broken, "the example pages its secondary layer");
+    let (dir, path) = temp_rota("payments-weekly", &broken);
+    let holidays = dir.path.join("holidays");
+    std::fs::create_dir_all(&holidays).expect("dir");
+    for f in std::fs::read_dir(format!("{}/schedules/holidays", env!("CARGO_MANIFEST_DIR")))
+        .expect("dir")
+    {
+        let f = f.expect("entry").path();
+        std::fs::copy(&f, holidays.join(f.file_name().expect("name"))).expect("copy");
+    }
+    let out = vigil(&["rota", "check", &path]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        all.contains("service checkout: ladder.stages[1].targets[0]: rota payments-weekly has no layer or role named tertiary"),
+        "{all}"
+    );
+    let db = format!("sqlite://{}/v.db", dir.path.display());
+    let apply = vigil(&[
+        "schedules",
+        "apply",
+        dir.path.to_str().expect("utf-8"),
+        "--database-url",
+        &db,
+    ]);
+    assert_eq!(apply.code, 2, "{}{}", apply.stdout, apply.stderr);
+    assert!(
+        apply.stderr.contains("ladder.stages[1].targets[0]"),
+        "{}",
+        apply.stderr
+    );
+}

@@ -7,6 +7,7 @@ mod fake;
 mod faults;
 mod instances;
 mod intake;
+mod nobody;
 mod procs;
 mod stories;
 

@@ -49,7 +49,7 @@ async fn openapi_document_matches_the_router() {
             );
         }
     }
-    assert_eq!(operations, 47, "every operation is documented");
+    assert_eq!(operations, 48, "every operation is documented");
     let page = app
         .http
         .get(format!("{}/api/v1/docs/", app.base))
