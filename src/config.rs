@@ -260,8 +260,8 @@ impl Config {
     pub fn resolve(given: Given) -> Result<Config, String> {
         let file = match &given.config {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| format!("--config {}: {e}", p.display()))?;
+                let text =
+                    crate::files::read_text(p, 1024 * 1024).map_err(|e| format!("--config {e}"))?;
                 toml::from_str::<FileConfig>(&text)
                     .map_err(|e| format!("--config {}: {e}", p.display()))?
             }

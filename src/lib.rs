@@ -31,6 +31,7 @@ pub mod config;
 pub mod dispatch;
 pub mod engine;
 pub mod escalation;
+pub mod files;
 pub mod ics;
 pub mod ids;
 pub mod metrics;

@@ -91,6 +91,13 @@ pub async fn create(
         .load_rota(&team, &name)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("rota {team}/{name}")))?;
+    let max = crate::rota::file::limits::MAX_OVERRIDES;
+    if st.store.load_overrides(&team, &name).await?.len() >= max {
+        return Err(ApiError::invalid(
+            "overrides",
+            format!("a rota holds at most {max} overrides; delete old ones first"),
+        ));
+    }
     let row = OverrideRow {
         id: new_id("ovr_"),
         team: team.clone(),

@@ -389,9 +389,12 @@ pub fn enforce_checks(
     Ok(found)
 }
 
+/// The violations as JSON: the first 200 (a response stays small however
+/// broken a rota is; the count is in the message).
 pub fn violations_json(v: &[Violation]) -> Value {
     json!(v
         .iter()
+        .take(200)
         .map(|v| json!({ "rule": v.rule.as_str(), "layer": v.layer, "person": v.person,
                           "start": utc(v.interval.start), "end": utc(v.interval.end), "message": v.message }))
         .collect::<Vec<_>>())

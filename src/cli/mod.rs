@@ -152,7 +152,7 @@ pub enum Format {
 /// problem), 2 bad input.
 pub fn run(cli: Cli, now: Instant, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let result = match cli.command {
-        Command::Rota(cmd) => rota_command(cmd, now, out),
+        Command::Rota(cmd) => rota_command(cmd, now, out, err),
         Command::Serve(args) => server::serve(args),
         Command::Migrate(db) => server::migrate(db, out),
         Command::Token(TokenCommand::Create {
@@ -178,7 +178,12 @@ pub fn run(cli: Cli, now: Instant, out: &mut dyn Write, err: &mut dyn Write) -> 
     }
 }
 
-fn rota_command(cmd: RotaCommand, now: Instant, out: &mut dyn Write) -> Result<i32, String> {
+fn rota_command(
+    cmd: RotaCommand,
+    now: Instant,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, String> {
     let io = |e: std::io::Error| format!("cannot write output: {e}");
     match cmd {
         RotaCommand::Preview {
@@ -207,7 +212,7 @@ fn rota_command(cmd: RotaCommand, now: Instant, out: &mut dyn Write) -> Result<i
             from,
             to,
             format,
-        } => check(&path, from, to, format, now, out),
+        } => check(&path, from, to, format, now, out, err),
         RotaCommand::Fairness {
             file,
             from,
@@ -230,6 +235,7 @@ fn check(
     format: Format,
     now: Instant,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<i32, String> {
     let files = rota_files(path)?;
     let mut reports = Vec::new();
@@ -252,7 +258,7 @@ fn check(
     }
     // Services' ladders must name rotas, layers and people of these files.
     unreadable.extend(crate::engine::schedules::check_services(&loaded));
-    output::check(out, &reports, &unreadable, format)
+    output::check(out, err, &reports, &unreadable, format)
         .map_err(|e| format!("cannot write output: {e}"))?;
     Ok(if !unreadable.is_empty() {
         2
@@ -288,9 +294,9 @@ pub fn load(path: &Path) -> Result<Rota, String> {
 }
 
 fn load_with_text(path: &Path) -> Result<(Rota, String), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::files::read_rota_file(path)?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let include = |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| e.to_string());
+    let include = |name: &str| crate::files::read_rota_file(&dir.join(name));
     let rota =
         parse_rota(&path.display().to_string(), &text, &include).map_err(|FileErrors(errs)| {
             errs.iter()
@@ -318,6 +324,10 @@ fn window(
         .unwrap_or(from + Duration::days(days));
     if to <= from {
         return Err("--to must be after --from".into());
+    }
+    let max = crate::rota::file::limits::MAX_WINDOW_DAYS;
+    if to - from > Duration::days(max) {
+        return Err(format!("--to: a window may span at most {max} days"));
     }
     Ok((from, to))
 }

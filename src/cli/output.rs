@@ -164,12 +164,18 @@ pub fn who(out: &mut dyn Write, rota: &Rota, at: Instant, format: Format) -> io:
     Ok(())
 }
 
+/// Violations go to `out`; files that could not be read or are invalid go
+/// to `err` (and, as JSON, into `errors` of the document on `out`).
 pub fn check(
     out: &mut dyn Write,
+    err: &mut dyn Write,
     reports: &[CheckReport],
     unreadable: &[String],
     format: Format,
 ) -> io::Result<()> {
+    for e in unreadable {
+        writeln!(err, "{e}")?;
+    }
     if format != Format::Table {
         let files: Vec<Value> = reports
             .iter()
@@ -188,9 +194,6 @@ pub fn check(
             })
             .collect();
         return json_out(out, &json!({ "files": files, "errors": unreadable }));
-    }
-    for e in unreadable {
-        writeln!(out, "{e}")?;
     }
     for r in reports {
         if r.violations.is_empty() {

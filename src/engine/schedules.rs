@@ -172,11 +172,9 @@ fn read_dir(dir: &Path, now: i64) -> Result<Vec<FileRota>, String> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for path in files {
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = crate::files::read_rota_file(&path)?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let include =
-            |name: &str| std::fs::read_to_string(base.join(name)).map_err(|e| e.to_string());
+        let include = |name: &str| crate::files::read_rota_file(&base.join(name));
         let rota = match parse_rota(&path.display().to_string(), &text, &include) {
             Ok(r) => r,
             Err(e) => {

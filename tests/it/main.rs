@@ -9,6 +9,7 @@ mod escalation;
 mod examples;
 mod file_errors;
 mod helpers;
+mod hostile;
 mod paging;
 mod properties;
 mod server;

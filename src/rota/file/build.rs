@@ -14,7 +14,182 @@ use crate::tz::Zone;
 use chrono::{Duration, NaiveDate};
 use toml::Spanned;
 
+/// Counts and lengths over the limits (`limits`), each named by its field.
+/// Checked first; a file over a limit is not built any further, so its
+/// size never costs more than the reading.
+fn check_limits(cx: &mut Cx, def: &RotaFile) -> bool {
+    use super::limits::*;
+    let before = cx.errors.len();
+    let count = |cx: &mut Cx, n: usize, max: usize, at: std::ops::Range<usize>, field: &str| {
+        if n > max {
+            cx.err(at, field, format!("at most {max} allowed, {n} given"));
+        }
+    };
+    let name = |cx: &mut Cx, v: &str, at: std::ops::Range<usize>, field: &str, max: usize| {
+        if v.chars().count() > max {
+            cx.err(at, field, format!("at most {max} characters"));
+        }
+    };
+    name(
+        cx,
+        &def.team.name,
+        def.team.timezone.span(),
+        "team.name",
+        MAX_NAME,
+    );
+    count(cx, def.people.len(), MAX_PEOPLE, 0..0, "people");
+    count(
+        cx,
+        def.layers.len(),
+        MAX_LAYERS,
+        def.layers.get(MAX_LAYERS).map_or(0..0, |l| l.name.span()),
+        "layers",
+    );
+    count(
+        cx,
+        def.overrides.len(),
+        MAX_OVERRIDES,
+        def.overrides
+            .get(MAX_OVERRIDES)
+            .map_or(0..0, |o| o.layer.span()),
+        "overrides",
+    );
+    count(
+        cx,
+        def.swaps.len(),
+        MAX_SWAPS,
+        def.swaps.get(MAX_SWAPS).map_or(0..0, |w| w.layer.span()),
+        "swaps",
+    );
+    count(
+        cx,
+        def.checks.critical.len(),
+        MAX_CRITICAL,
+        0..0,
+        "checks.critical",
+    );
+    count(
+        cx,
+        def.fairness.holidays.len(),
+        MAX_HOLIDAYS,
+        0..0,
+        "fairness.holidays",
+    );
+    for (i, p) in def.people.iter().enumerate().take(MAX_PEOPLE) {
+        name(
+            cx,
+            p.id.get_ref(),
+            p.id.span(),
+            &format!("people[{i}].id"),
+            MAX_NAME,
+        );
+        if let Some(n) = &p.name {
+            name(
+                cx,
+                n,
+                p.id.span(),
+                &format!("people[{i}].name"),
+                MAX_DISPLAY_NAME,
+            );
+        }
+    }
+    for (i, l) in def.layers.iter().enumerate().take(MAX_LAYERS) {
+        let f = format!("layers[{i}]");
+        name(
+            cx,
+            l.name.get_ref(),
+            l.name.span(),
+            &format!("{f}.name"),
+            MAX_NAME,
+        );
+        if let Some(r) = &l.role {
+            name(cx, r, l.name.span(), &format!("{f}.role"), MAX_NAME);
+        }
+        let rs = l.rotations.get_ref();
+        count(
+            cx,
+            rs.len(),
+            MAX_ROTATIONS,
+            l.rotations.span(),
+            &format!("{f}.rotations"),
+        );
+        count(
+            cx,
+            l.restrictions.len(),
+            MAX_RESTRICTIONS,
+            l.name.span(),
+            &format!("{f}.restrictions"),
+        );
+        for (j, r) in rs.iter().enumerate().take(MAX_ROTATIONS) {
+            let rf = format!("{f}.rotations[{j}]");
+            if let Some(n) = &r.name {
+                name(cx, n, r.cadence.span(), &format!("{rf}.name"), MAX_NAME);
+            }
+            count(
+                cx,
+                r.participants.len(),
+                MAX_PARTICIPANTS,
+                r.cadence.span(),
+                &format!("{rf}.participants"),
+            );
+            count(
+                cx,
+                r.groups.len(),
+                MAX_GROUPS,
+                r.cadence.span(),
+                &format!("{rf}.groups"),
+            );
+            if let Some(ts) = &r.handoff_times {
+                count(
+                    cx,
+                    ts.len(),
+                    MAX_HANDOFF_TIMES,
+                    r.cadence.span(),
+                    &format!("{rf}.handoff_times"),
+                );
+            }
+            for (g, grp) in r.groups.iter().enumerate().take(MAX_GROUPS) {
+                let gf = format!("{rf}.groups[{g}]");
+                name(
+                    cx,
+                    &grp.name,
+                    grp.timezone.span(),
+                    &format!("{gf}.name"),
+                    MAX_NAME,
+                );
+                count(
+                    cx,
+                    grp.participants.len(),
+                    MAX_PARTICIPANTS,
+                    grp.timezone.span(),
+                    &format!("{gf}.participants"),
+                );
+            }
+        }
+    }
+    for (i, o) in def.overrides.iter().enumerate().take(MAX_OVERRIDES) {
+        if let Some(n) = &o.note {
+            name(
+                cx,
+                n,
+                o.layer.span(),
+                &format!("overrides[{i}].note"),
+                MAX_NOTE,
+            );
+        }
+    }
+    for (i, w) in def.swaps.iter().enumerate().take(MAX_SWAPS) {
+        if let Some(n) = &w.note {
+            name(cx, n, w.layer.span(), &format!("swaps[{i}].note"), MAX_NOTE);
+        }
+    }
+    cx.errors.len() == before
+}
+
 pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
+    if !check_limits(cx, &def) {
+        return None;
+    }
     // With an unknown zone, go on in UTC to find the file's other mistakes;
     // the error already recorded makes the result None.
     let zone = values::zone(cx, &def.team.timezone, "team.timezone").unwrap_or(Zone::utc());
@@ -176,11 +351,13 @@ fn checks(cx: &mut Cx, d: &ChecksDef, zone: &Zone) -> CheckConfig {
     let base = CheckConfig::default();
     let hours = |cx: &mut Cx, v: &Option<Spanned<f64>>, name: &str| -> Option<Duration> {
         let v = v.as_ref()?;
-        if !(*v.get_ref() > 0.0 && v.get_ref().is_finite()) {
+        // At most two years' worth: more means nothing to a check and would
+        // overflow time arithmetic.
+        if !(*v.get_ref() > 0.0 && *v.get_ref() <= 17_568.0) {
             cx.err(
                 v.span(),
                 &format!("checks.{name}"),
-                "must be a positive number of hours",
+                "must be a positive number of hours, at most 17568 (two years)",
             );
             return None;
         }

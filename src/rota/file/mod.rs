@@ -5,6 +5,7 @@
 
 mod build;
 pub mod defs;
+pub mod limits;
 mod overrides;
 mod rotations;
 mod values;
@@ -57,7 +58,7 @@ pub fn parse_rota(file: &str, text: &str, include: Include<'_>) -> Result<Rota, 
 pub(crate) struct Cx<'a> {
     file: &'a str,
     text: &'a str,
-    errors: Vec<FileError>,
+    pub(crate) errors: Vec<FileError>,
 }
 
 impl Cx<'_> {

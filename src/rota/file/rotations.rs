@@ -76,14 +76,18 @@ pub(super) fn rotation(
             }
         }
     };
-    let every = |cx: &mut Cx| -> Option<u32> {
+    let every = |cx: &mut Cx, range: std::ops::RangeInclusive<u32>, unit: &str| -> Option<u32> {
         match &r.every {
-            Some(e) if *e.get_ref() >= 1 => Some(*e.get_ref()),
+            Some(e) if range.contains(e.get_ref()) => Some(*e.get_ref()),
             Some(e) => {
                 cx.err(
                     e.span(),
                     &format!("{field}.every"),
-                    "every must be at least 1",
+                    format!(
+                        "every is {} to {} {unit} for this cadence",
+                        range.start(),
+                        range.end()
+                    ),
                 );
                 None
             }
@@ -125,7 +129,7 @@ pub(super) fn rotation(
             vec![Duration::zero()],
         ),
         CadenceDef::EveryDays => {
-            let n = every(cx)?;
+            let n = every(cx, super::limits::EVERY_DAYS, "days")?;
             (
                 need(cx, &r.handoff_time, "handoff_time")?.on(start),
                 Duration::days(i64::from(n)),
@@ -133,7 +137,7 @@ pub(super) fn rotation(
             )
         }
         CadenceDef::EveryHours => {
-            let n = every(cx)?;
+            let n = every(cx, super::limits::EVERY_HOURS, "hours")?;
             (
                 need(cx, &r.handoff_time, "handoff_time")?.on(start),
                 Duration::hours(i64::from(n)),
@@ -287,13 +291,13 @@ fn follow_the_sun(
             lookup,
         );
         let days = d.days_per_person.as_ref().map_or(7, |v| *v.get_ref());
-        if days == 0
+        if !super::limits::DAYS_PER_PERSON.contains(&days)
             && let Some(v) = &d.days_per_person
         {
             cx.err(
                 v.span(),
                 &format!("{gf}.days_per_person"),
-                "days_per_person must be at least 1",
+                "days_per_person is 1 to 366",
             );
         }
         if let (Some(zone), Some(handoff), Some((participants, first))) = (zone, handoff, ps) {

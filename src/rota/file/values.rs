@@ -5,7 +5,7 @@ use super::Cx;
 use super::defs::When;
 use crate::rota::civil::{self, Instant, InstantError, TimeOfDay};
 use crate::tz::Zone;
-use chrono::{NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 use toml::Spanned;
 
 pub fn zone(cx: &mut Cx, v: &Spanned<String>, field: &str) -> Option<Zone> {
@@ -65,12 +65,17 @@ pub fn weekday(cx: &mut Cx, v: &Spanned<String>, field: &str) -> Option<Weekday>
 pub fn date(cx: &mut Cx, v: &Spanned<When>, field: &str) -> Option<NaiveDate> {
     let text = v.get_ref().text();
     let d = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
-    if d.is_none() {
-        cx.err(
+    match d {
+        None => cx.err(
             v.span(),
             field,
             format!("\"{text}\" is not a date (YYYY-MM-DD)"),
-        );
+        ),
+        Some(d) if !super::limits::YEARS.contains(&d.year()) => {
+            cx.err(v.span(), field, years_message(&text));
+            return None;
+        }
+        Some(_) => {}
     }
     d
 }
@@ -81,7 +86,8 @@ pub fn date(cx: &mut Cx, v: &Spanned<When>, field: &str) -> Option<NaiveDate> {
 pub fn instant(cx: &mut Cx, v: &Spanned<When>, field: &str, zone: &Zone) -> Option<Instant> {
     let text = v.get_ref().text();
     let message = match civil::parse_instant(&text, zone) {
-        Ok(t) => return Some(t),
+        Ok(t) if super::limits::YEARS.contains(&t.year()) => return Some(t),
+        Ok(_) => years_message(&text),
         Err(InstantError::Unreadable) => {
             format!(
                 "\"{text}\" is not a date-time (2026-03-08T09:00, 2026-03-08T14:00:00Z or 2026-03-08T09:00:00-05:00)"
@@ -93,4 +99,13 @@ pub fn instant(cx: &mut Cx, v: &Spanned<When>, field: &str, zone: &Zone) -> Opti
     };
     cx.err(v.span(), field, message);
     None
+}
+
+fn years_message(text: &str) -> String {
+    let y = super::limits::YEARS;
+    format!(
+        "{text} is outside the years {} to {} a rota can name",
+        y.start(),
+        y.end()
+    )
 }

@@ -163,3 +163,45 @@ both!(
     bad_input_postgres,
     bad_input_changes_nothing
 );
+
+/// Hostile rota documents over the API: over a limit is 422 naming the
+/// field (not a panic that drops the connection, nor minutes of work).
+#[tokio::test]
+async fn hostile_rota_documents_are_refused_by_name() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin.clone();
+    let put = |doc: serde_json::Value| {
+        app.call(
+            Method::PUT,
+            "/api/v1/teams/payments/rotas/hostile",
+            Some(&admin),
+            Some(json!({ "document": doc, "accept_violations": true })),
+        )
+    };
+    let rotation = |cadence: &str, every: u64| json!({ "cadence": cadence, "every": every, "handoff_time": "09:00", "start": "2026-11-02", "participants": ["alice", "bob"] });
+    let (s, v) = put(
+        json!({ "layers": [{ "name": "x".repeat(200_000), "rotations": [rotation("daily", 1)] }] }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["field"], "document.layers[0].name");
+    let (s, v) = put(json!({ "layers": [{ "name": "l", "rotations": [rotation("every_hours", u32::MAX as u64)] }] })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["field"], "document.layers[0].rotations[0].every");
+    let (s, v) = put(
+        json!({ "layers": [{ "name": "l", "rotations": [rotation("every_days", 96_000_000)] }] }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let many: Vec<serde_json::Value> = (0..200)
+        .map(|i| json!({ "name": format!("l{i}"), "rotations": [rotation("daily", 1)] }))
+        .collect();
+    let (s, v) = put(json!({ "layers": many })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["field"], "document.layers");
+    let (s, v) = app
+        .get("/api/v1/teams/payments/rotas/payments-weekly/shifts?from=2026-01-01T00:00:00Z&to=9999-12-31T00:00:00Z")
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    app.stop().await;
+}
