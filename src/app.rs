@@ -19,6 +19,7 @@ pub struct App {
     state: AppState,
     dispatcher: Arc<Dispatcher>,
     dispatch_enabled: bool,
+    http: crate::serve::Limits,
 }
 
 impl App {
@@ -84,6 +85,7 @@ impl App {
             state,
             dispatcher,
             dispatch_enabled: cfg.dispatch.enabled,
+            http: cfg.http,
         })
     }
 
@@ -110,11 +112,13 @@ impl App {
             shutdown.await;
             let _ = stop_tx.send(true);
         });
-        axum::serve(self.listener, api::router(self.state))
-            .with_graceful_shutdown(async move {
-                let _ = http_stop.wait_for(|v| *v).await;
-            })
-            .await?;
+        let router = api::router(self.state).layer(
+            tower_http::timeout::RequestBodyTimeoutLayer::new(self.http.body_timeout),
+        );
+        crate::serve::serve(self.listener, router, self.http, async move {
+            let _ = http_stop.wait_for(|v| *v).await;
+        })
+        .await;
         // The dispatcher finishes the sends in flight and records them.
         if let Some(w) = worker {
             let _ = w.await;

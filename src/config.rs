@@ -21,6 +21,8 @@ pub struct Config {
     /// on the database before it is answered 503 with Retry-After, which
     /// senders retry (VIGIL_INTAKE_TIMEOUT, default 2 s).
     pub intake_timeout: std::time::Duration,
+    /// HTTP timeouts and the connection limit.
+    pub http: crate::serve::Limits,
 }
 
 impl Default for Config {
@@ -35,11 +37,42 @@ impl Default for Config {
             dispatch: DispatchConfig::default(),
             pool: crate::store::PoolConfig::default(),
             intake_timeout: DEFAULT_INTAKE_TIMEOUT,
+            http: crate::serve::Limits::default(),
         }
     }
 }
 
 pub const DEFAULT_INTAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// VIGIL_HTTP_HEADER_TIMEOUT, VIGIL_HTTP_BODY_TIMEOUT,
+/// VIGIL_HTTP_MAX_CONNECTIONS and VIGIL_SHUTDOWN_TIMEOUT.
+fn http_from_env() -> Result<crate::serve::Limits, String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let dur = |k: &str, v: &str| {
+        humantime::parse_duration(v.trim()).map_err(|e| format!("{k}: \"{v}\": {e}"))
+    };
+    let mut l = crate::serve::Limits::default();
+    if let Some(v) = var("VIGIL_HTTP_HEADER_TIMEOUT") {
+        l.header_timeout = dur("VIGIL_HTTP_HEADER_TIMEOUT", &v)?;
+    }
+    if let Some(v) = var("VIGIL_HTTP_BODY_TIMEOUT") {
+        l.body_timeout = dur("VIGIL_HTTP_BODY_TIMEOUT", &v)?;
+    }
+    if let Some(v) = var("VIGIL_SHUTDOWN_TIMEOUT") {
+        l.shutdown_timeout = dur("VIGIL_SHUTDOWN_TIMEOUT", &v)?;
+    }
+    if let Some(v) = var("VIGIL_HTTP_MAX_CONNECTIONS") {
+        l.max_connections = v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+            .ok_or_else(|| {
+                format!("VIGIL_HTTP_MAX_CONNECTIONS: \"{v}\" is not a number from 1 to 100000")
+            })?;
+    }
+    Ok(l)
+}
 
 /// VIGIL_DB_POOL, VIGIL_DB_ACQUIRE_TIMEOUT and VIGIL_INTAKE_TIMEOUT.
 fn db_from_env() -> Result<(crate::store::PoolConfig, std::time::Duration), String> {
@@ -298,6 +331,7 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("vigil-admin-token"));
         let dispatch = DispatchConfig::from_env()?;
         let (pool, intake_timeout) = db_from_env()?;
+        let http = http_from_env()?;
         Ok(Config {
             listen,
             database_url,
@@ -308,6 +342,7 @@ impl Config {
             dispatch,
             pool,
             intake_timeout,
+            http,
         })
     }
 }

@@ -37,5 +37,6 @@ pub mod ids;
 pub mod metrics;
 pub mod notify;
 pub mod rota;
+pub mod serve;
 pub mod store;
 pub mod tz;

@@ -75,6 +75,14 @@ impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         match e {
             crate::store::StoreError::Conflict(m) => ApiError::conflict(m),
+            e if e.is_unavailable() => {
+                tracing::warn!(error = %e, "answered 503: the database refuses writes for now");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is not taking writes right now; retry shortly",
+                )
+            }
             other => ApiError::internal(other),
         }
     }
@@ -93,7 +101,14 @@ impl IntoResponse for ApiError {
         if let Some(d) = self.details {
             body["error"]["details"] = d;
         }
-        (self.status, Json(body)).into_response()
+        let mut r = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(super::intake::RETRY_AFTER_SECS),
+            );
+        }
+        r
     }
 }
 
@@ -140,4 +155,63 @@ fn json_rejection(r: JsonRejection) -> ApiError {
         ),
         other => ApiError::bad_request(other.body_text()),
     }
+}
+
+/// Every 4xx and 5xx answer in the one JSON shape, whoever produced it: a
+/// query string axum could not read, a 405, a 413 from the body limit on a
+/// route that reads raw bytes, a body that timed out. Answers that are
+/// already JSON, or HTML pages and TwiML meant for people and Twilio, pass
+/// through unchanged.
+pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::header;
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let ct = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if [
+        "application/json",
+        "text/html",
+        "text/xml",
+        "application/xml",
+    ]
+    .iter()
+    .any(|t| ct.starts_with(t))
+    {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes).trim().to_string();
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let message = if status.is_server_error() {
+        "internal error".to_string()
+    } else if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    // Keep what tells a client how to go on (Allow, Retry-After, …).
+    for (k, v) in parts.headers.iter() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
 }

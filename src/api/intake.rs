@@ -197,6 +197,13 @@ async fn enqueue_event(
             st.dispatch.wake();
             pd_accepted(dk)
         }
+        Err(alerts::AlertError::Store(e)) if e.is_unavailable() => {
+            tracing::warn!(error = %e, "PagerDuty event answered 503: the database refuses writes");
+            unavailable(pd_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is not taking writes; retry",
+            ))
+        }
         Err(alerts::AlertError::Store(e)) => {
             tracing::error!(error = %e, "PagerDuty event failed");
             pd_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")

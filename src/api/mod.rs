@@ -192,6 +192,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .fallback(|| async { ApiError::not_found("route") })
+        .layer(axum::middleware::from_fn(error::json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // Feed URLs carry their secret: never log it in full.
@@ -222,10 +223,23 @@ async fn healthz() -> axum::Json<serde_json::Value> {
     }))
 }
 
-async fn readyz(State(st): State<AppState>) -> (StatusCode, &'static str) {
-    if st.store.ready().await {
-        (StatusCode::OK, "ready")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "not ready")
-    }
+/// Ready when the database takes a write within a second (a rolled-back
+/// one); 503 while it is read-only, locked or unreachable.
+async fn readyz(State(st): State<AppState>) -> (StatusCode, axum::Json<serde_json::Value>) {
+    let probe = tokio::time::timeout(std::time::Duration::from_secs(1), st.store.ready()).await;
+    let why = match probe {
+        Ok(Ok(())) => {
+            return (
+                StatusCode::OK,
+                axum::Json(serde_json::json!({ "status": "ready" })),
+            );
+        }
+        Ok(Err(e)) => e,
+        Err(_) => "the database did not take a write within 1 s".to_string(),
+    };
+    tracing::warn!(reason = %why, "not ready");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(serde_json::json!({ "status": "not ready", "reason": why })),
+    )
 }

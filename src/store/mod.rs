@@ -39,6 +39,83 @@ pub enum StoreError {
         "a second database connection was taken while this task holds a transaction: read through the transaction"
     )]
     Nested,
+    /// The database refuses writes for now (read-only, or locked past the
+    /// wait): callers answer 503 so senders retry.
+    #[error("the database refuses writes for now: {0}")]
+    Unavailable(String),
+}
+
+impl StoreError {
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+            || matches!(self, StoreError::Db(DbErr::ConnectionAcquire(_)))
+    }
+}
+
+/// The SQLSTATE of a database error, if it carries one.
+fn sqlstate(e: &DbErr) -> Option<String> {
+    use sea_orm::RuntimeErr;
+    match e {
+        DbErr::Exec(RuntimeErr::SqlxError(x))
+        | DbErr::Query(RuntimeErr::SqlxError(x))
+        | DbErr::Conn(RuntimeErr::SqlxError(x)) => match x.as_ref() {
+            sea_orm::sqlx::Error::Database(d) => d.code().map(|c| c.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Remembers when the database last refused a write as read-only, so that
+/// every connection opened before then is closed instead of reused: a
+/// PostgreSQL session keeps the `default_transaction_read_only` it started
+/// with, so connections made while the database was read-only would refuse
+/// writes for good after it is writable again.
+#[derive(Clone)]
+struct ReadOnly {
+    /// When the last refusal was, in ms after `base` (0: never).
+    mark: Arc<std::sync::atomic::AtomicI64>,
+    base: std::time::Instant,
+}
+
+impl Default for ReadOnly {
+    fn default() -> Self {
+        ReadOnly {
+            mark: Default::default(),
+            base: std::time::Instant::now(),
+        }
+    }
+}
+
+impl ReadOnly {
+    // Monotonic time is enough: only connection ages are compared with it.
+    fn now_ms(&self) -> i64 {
+        self.base.elapsed().as_millis() as i64 + 1
+    }
+    fn seen(&self) {
+        self.mark
+            .store(self.now_ms(), std::sync::atomic::Ordering::SeqCst);
+    }
+    /// Whether a connection of this age predates the last refusal.
+    fn stale(&self, age: Duration) -> bool {
+        let mark = self.mark.load(std::sync::atomic::Ordering::SeqCst);
+        mark > 0 && self.now_ms() - age.as_millis() as i64 <= mark
+    }
+    /// Turns read-only (25006) and lock (SQLite busy) refusals into
+    /// `Unavailable`, recording the former.
+    fn classify(&self, e: DbErr) -> StoreError {
+        let code = sqlstate(&e);
+        if code.as_deref() == Some("25006") {
+            self.seen();
+            tracing::warn!(error = %e, "the database refused a write as read-only; connections opened before now will be replaced");
+            return StoreError::Unavailable(e.to_string());
+        }
+        // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), past the busy timeout.
+        if matches!(code.as_deref(), Some("5" | "6" | "517" | "262")) {
+            return StoreError::Unavailable(e.to_string());
+        }
+        StoreError::Db(e)
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -67,6 +144,7 @@ pub struct Store {
     backend: DbBackend,
     writer: Arc<tokio::sync::Mutex<()>>,
     held: guard::Holders,
+    read_only: ReadOnly,
 }
 
 impl Store {
@@ -89,8 +167,22 @@ impl Store {
                         .busy_timeout(Duration::from_secs(10))
                         .create_if_missing(true)
                 });
-        } else {
+        }
+        let read_only = ReadOnly::default();
+        if !url.starts_with("sqlite:") {
             opts.max_connections(pool.size.max(2)).min_connections(1);
+            let (a, b) = (read_only.clone(), read_only.clone());
+            opts.map_sqlx_postgres_pool_opts(move |o| {
+                let (a, b) = (a.clone(), b.clone());
+                o.before_acquire(move |_, meta| {
+                    let keep = !a.stale(meta.age);
+                    Box::pin(async move { Ok(keep) })
+                })
+                .after_release(move |_, meta| {
+                    let keep = !b.stale(meta.age);
+                    Box::pin(async move { Ok(keep) })
+                })
+            });
         }
         let db = Database::connect(opts).await?;
         let backend = db.get_database_backend();
@@ -99,6 +191,7 @@ impl Store {
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
             held: guard::Holders::default(),
+            read_only,
         })
     }
 
@@ -108,10 +201,23 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the database answers and every migration is applied.
-    pub async fn ready(&self) -> bool {
+    /// Whether the database answers, every migration is applied, and it
+    /// takes writes: a write in a transaction that is then rolled back. A
+    /// write lock held elsewhere makes the probe wait (behind this process's
+    /// own writes too, which take milliseconds), so the caller bounds it.
+    pub async fn ready(&self) -> std::result::Result<(), String> {
         use migration::MigratorTrait;
-        matches!(migration::Migrator::get_pending_migrations(&self.db).await, Ok(p) if p.is_empty())
+        match migration::Migrator::get_pending_migrations(&self.db).await {
+            Ok(p) if p.is_empty() => {}
+            Ok(p) => return Err(format!("{} migration(s) pending", p.len())),
+            Err(e) => return Err(format!("database: {e}")),
+        }
+        let tx = self.tx_quiet().await.map_err(|e| e.to_string())?;
+        tx.exec("UPDATE meta SET value = value WHERE key = 'probe'", vec![])
+            .await
+            .map_err(|e| e.to_string())?;
+        drop(tx);
+        Ok(())
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -135,6 +241,7 @@ impl Store {
             tx,
             backend: self.backend,
             bump: true,
+            read_only: self.read_only.clone(),
             _held: self.held.hold(),
             _guard: guard,
         })
@@ -287,6 +394,7 @@ pub struct Tx {
     tx: DatabaseTransaction,
     backend: DbBackend,
     bump: bool,
+    read_only: ReadOnly,
     // Dropped after the transaction (fields drop in order).
     _held: guard::Held,
     _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -297,7 +405,7 @@ impl Tx {
         match self.tx.execute_raw(stmt(self.backend, sql, values)).await {
             Ok(r) => Ok(r.rows_affected()),
             Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(e.to_string())),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(self.read_only.classify(e)),
         }
     }
 
@@ -310,7 +418,10 @@ impl Tx {
             )
             .await?;
         }
-        self.tx.commit().await?;
+        self.tx
+            .commit()
+            .await
+            .map_err(|e| self.read_only.classify(e))?;
         Ok(())
     }
 

@@ -132,8 +132,26 @@ async fn a_locked_database_answers_503_with_retry_after() {
         r.headers().get("retry-after").and_then(|v| v.to_str().ok()),
         Some("5")
     );
+    let ready = app
+        .http
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(
+        ready.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not ready while the write lock is held elsewhere"
+    );
     drop(tx);
     other.close().await;
+    let ready = app
+        .http
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), StatusCode::OK);
     let metrics = app
         .http
         .get(format!("{}/metrics", app.base))

@@ -3,6 +3,7 @@
 //! in a database of its own), a manual clock, and plain HTTP.
 
 mod access;
+mod faults;
 mod feeds;
 mod input;
 mod instances;
