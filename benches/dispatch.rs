@@ -72,6 +72,8 @@ async fn main() -> anyhow::Result<()> {
     cfg.database_url = db.clone();
     cfg.schedules_dir = Some(concat!(env!("CARGO_MANIFEST_DIR"), "/schedules").into());
     cfg.admin_token_file = dir.join("admin-token");
+    // The fake receiver listens on loopback.
+    cfg.notify.allow_private_webhooks = true;
     let app = App::build(&cfg, Arc::new(SystemClock)).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

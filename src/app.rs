@@ -31,9 +31,16 @@ impl App {
         if let Some(dir) = &cfg.schedules_dir
             && store.load_rotas(None).await?.is_empty()
         {
-            let changes = schedules::apply(&store, dir, false, "vigil serve", now)
-                .await
-                .map_err(anyhow::Error::msg)?;
+            let changes = schedules::apply(
+                &store,
+                dir,
+                false,
+                "vigil serve",
+                now,
+                cfg.notify.allow_private_webhooks,
+            )
+            .await
+            .map_err(anyhow::Error::msg)?;
             tracing::info!(dir = %dir.display(), changes = changes.len(), "loaded rota files into the empty database");
         }
         let listener = tokio::net::TcpListener::bind(&cfg.listen).await?;

@@ -120,6 +120,9 @@ pub struct NotifyConfig {
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
     pub smtp_from: Option<String>,
+    /// Webhooks may reach loopback, link-local and private addresses
+    /// (VIGIL_ALLOW_PRIVATE_WEBHOOKS=1; off by default; the tests set it).
+    pub allow_private_webhooks: bool,
 }
 
 /// The dispatcher's timing: how often it sweeps besides waking at due
@@ -183,6 +186,12 @@ impl std::fmt::Debug for NotifyConfig {
     }
 }
 
+/// VIGIL_ALLOW_PRIVATE_WEBHOOKS: 1, true or yes.
+pub fn allow_private_webhooks() -> bool {
+    std::env::var("VIGIL_ALLOW_PRIVATE_WEBHOOKS")
+        .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
+}
+
 impl NotifyConfig {
     /// From the VIGIL_* environment variables.
     pub fn from_env() -> NotifyConfig {
@@ -205,6 +214,7 @@ impl NotifyConfig {
             smtp_username: var("VIGIL_SMTP_USERNAME"),
             smtp_password: var("VIGIL_SMTP_PASSWORD"),
             smtp_from: var("VIGIL_SMTP_FROM"),
+            allow_private_webhooks: allow_private_webhooks(),
         }
     }
 }

@@ -74,9 +74,12 @@ impl FromRequestParts<AppState> for Principal {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
+        // RFC 9110 §11.1: the scheme name is case-insensitive.
         let secret = header
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim())
+            .filter(|t| !t.is_empty())
             .ok_or_else(ApiError::unauthorized)?;
         let h = hash(secret);
         let generation = state.store.generation().await?;

@@ -4,10 +4,11 @@
 //! overlaps) and pass its hard rules.
 
 use super::auth::{Principal, new_id};
+use super::calendar::loaded;
 use super::error::{ApiError, ApiJson};
 use super::rotas::{enforce_checks, violations_json};
 use super::state::AppState;
-use super::time::instant;
+use super::time::instant_in;
 use crate::store::OverrideRow;
 use crate::store::Reads as _;
 use axum::Json;
@@ -58,41 +59,85 @@ pub async fn list(
     ))
 }
 
+/// Whether `person` takes part in a rota of `team` (any layer, any version).
+async fn member_of(st: &AppState, team: &str, person: &str) -> Result<bool, ApiError> {
+    for r in st.store.load_rotas(Some(team)).await? {
+        let l = loaded(st, team, &r.name).await?;
+        if let Some(i) = l.rota.person(person)
+            && l.rota.layers.iter().any(|y| {
+                y.rotations
+                    .iter()
+                    .any(|v| v.cadence.participants().contains(&i))
+            })
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 #[utoipa::path(post, path = "/api/v1/teams/{team}/rotas/{rota}/overrides", tag = "overrides", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name")), request_body = OverrideBody, responses((status = 201, description = "created", body = serde_json::Value), (status = 422, description = "invalid or a hard rule broken", body = super::ErrorBody), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn create(
     State(st): State<AppState>,
     p: Principal,
     Path((team, name)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     ApiJson(b): ApiJson<OverrideBody>,
 ) -> Result<Response, ApiError> {
-    let self_service = b.person.as_deref().is_some_and(|who| p.is(who)) && b.kind != "remove";
-    if !(p.leads(&team) || self_service) {
-        return Err(ApiError::forbidden(format!(
-            "only a lead of team {team}, or the person taking the shift, may add an override"
-        )));
-    }
     if !["replace", "add", "remove"].contains(&b.kind.as_str()) {
         return Err(ApiError::invalid(
             "kind",
             format!("\"{}\" is not one of replace, add, remove", b.kind),
         ));
     }
-    let (start, end) = (instant("start", &b.start)?, instant("end", &b.end)?);
-    if end <= start {
-        return Err(ApiError::invalid("end", "end must be after start"));
-    }
+    // With If-Match the client asked for that version: any other is its 409.
+    let expected = super::rotas::if_match(&headers)?;
     let team_row = st
         .store
         .load_team(&team)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("team {team}")))?;
-    let rota_row = st
-        .store
-        .load_rota(&team, &name)
+    // A responder may put themselves on call, in a rota of a team they take
+    // part in (not another team's).
+    let self_service = b.kind != "remove"
+        && match b.person.as_deref() {
+            Some(who) if p.is(who) => member_of(&st, &team, who).await?,
+            _ => false,
+        };
+    if !(p.leads(&team) || self_service) {
+        return Err(ApiError::forbidden(format!(
+            "only a lead of team {team}, or a member of it taking the shift, may add an override"
+        )));
+    }
+    // Check and write in one transaction that holds the rota's row, so two
+    // overrides are never both checked against the same old version.
+    let tx = st.store.tx().await?;
+    let version = tx
+        .lock_rota_version(&team, &name)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("rota {team}/{name}")))?;
+    if let Some(v) = expected
+        && v != version
+    {
+        return Err(ApiError::conflict(format!(
+            "the rota changed since version {v}; it is now at version {version}: reload it"
+        )));
+    }
+    let before = st
+        .cache
+        .load(&tx, &team, &name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("rota {team}/{name}")))?;
+    let zone = &before.rota.zone;
+    let (start, end) = (
+        instant_in("start", &b.start, zone)?,
+        instant_in("end", &b.end, zone)?,
+    );
+    if end <= start {
+        return Err(ApiError::invalid("end", "end must be after start"));
+    }
     let max = crate::rota::file::limits::MAX_OVERRIDES;
-    if st.store.load_overrides(&team, &name).await?.len() >= max {
+    if tx.load_overrides(&team, &name).await?.len() >= max {
         return Err(ApiError::invalid(
             "overrides",
             format!("a rota holds at most {max} overrides; delete old ones first"),
@@ -113,33 +158,30 @@ pub async fn create(
         source: "override".into(),
     };
     // Validate the rota as it would be with this override.
-    let rota =
-        crate::engine::build_stored(&st.store, &team_row, &rota_row, std::slice::from_ref(&row))
-            .await?
-            .map_err(|errs| {
-                let e = errs
-                    .0
-                    .last()
-                    .map(|e| (e.field.clone(), e.message.clone()))
-                    .unwrap_or_default();
-                let field = if e.0.starts_with("overrides") {
-                    e.0.split('.').nth(1).unwrap_or("override").to_string()
-                } else {
-                    e.0
-                };
-                ApiError::invalid(field, e.1)
-            })?;
-    let before = st.cache.load(&st.store, &team, &name).await?;
+    let rota = crate::engine::build_stored(&tx, &team_row, &before.row, std::slice::from_ref(&row))
+        .await?
+        .map_err(|errs| {
+            let e = errs
+                .0
+                .last()
+                .map(|e| (e.field.clone(), e.message.clone()))
+                .unwrap_or_default();
+            let field = if e.0.starts_with("overrides") {
+                e.0.split('.').nth(1).unwrap_or("override").to_string()
+            } else {
+                e.0
+            };
+            ApiError::invalid(field, e.1)
+        })?;
     let warnings = enforce_checks(
         &rota,
-        before.as_ref().map(|l| &l.rota),
+        Some(&before.rota),
         st.now(),
         b.accept_violations && p.leads(&team),
     )?;
     let now = st.now_secs();
-    let tx = st.store.tx().await?;
     tx.insert_override(&row, now).await?;
-    tx.touch_rota(&team, &name, now).await?;
+    let version = tx.touch_rota(&team, &name, version, now).await?;
     tx.audit(
         now,
         &p.actor(),
@@ -151,7 +193,12 @@ pub async fn create(
     tx.commit().await?;
     let mut out = json_of(&row);
     out["warnings"] = violations_json(&warnings);
-    Ok((StatusCode::CREATED, Json(out)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(axum::http::header::ETAG, format!("\"{version}\""))],
+        Json(out),
+    )
+        .into_response())
 }
 
 #[utoipa::path(delete, path = "/api/v1/teams/{team}/rotas/{rota}/overrides/{id}", tag = "overrides", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("id" = String, Path)), responses((status = 204, description = "deleted"), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
@@ -171,10 +218,11 @@ pub async fn delete(
             "only a lead of the team, or whoever made the override, may delete it",
         ));
     }
+    let version = loaded(&st, &team, &name).await?.row.version;
     let now = st.now_secs();
     let tx = st.store.tx().await?;
     tx.delete_override(&id).await?;
-    tx.touch_rota(&team, &name, now).await?;
+    tx.touch_rota(&team, &name, version, now).await?;
     tx.audit(
         now,
         &p.actor(),

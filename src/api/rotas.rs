@@ -76,7 +76,7 @@ pub async fn get(
 }
 
 /// Parses an `If-Match: "N"` header.
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     let Some(v) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };

@@ -55,6 +55,8 @@ pub async fn put(
         people.contains(h)
     })
     .map_err(|(f, m)| ApiError::invalid(f, m))?;
+    services::check_webhooks(&row, st.notify.allow_private_webhooks)
+        .map_err(|(f, m)| ApiError::invalid(f, m))?;
     // A service written over the API is the API's from now on.
     row.origin = None;
     service_policy(row.clone()).map_err(|e| ApiError::invalid("ladder", e.to_string()))?;

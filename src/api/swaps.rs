@@ -346,6 +346,8 @@ async fn transition(
 ) -> Result<Response, ApiError> {
     let mut overrides = Vec::new();
     let mut warnings = Vec::new();
+    // The rota version the swap was checked against, when it writes overrides.
+    let mut checked_version = None;
     if w.state == "applied" {
         let taker = w.taker.clone().unwrap_or_default();
         let half = |suffix: &str, start: i64, end: i64, from: &str, to: &str| OverrideRow {
@@ -371,12 +373,8 @@ async fn transition(
             .load_team(&w.team)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("team {}", w.team)))?;
-        let row = st
-            .store
-            .load_rota(&w.team, &w.rota)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("rota {}/{}", w.team, w.rota)))?;
-        let rota = crate::engine::build_stored(&st.store, &team, &row, &overrides)
+        let before = loaded(st, &w.team, &w.rota).await?;
+        let rota = crate::engine::build_stored(&st.store, &team, &before.row, &overrides)
             .await?
             .map_err(|e| {
                 ApiError::conflict(format!(
@@ -384,8 +382,8 @@ async fn transition(
                     e.0.last().map(|e| e.message.clone()).unwrap_or_default()
                 ))
             })?;
-        let before = loaded(st, &w.team, &w.rota).await?;
         warnings = enforce_checks(&rota, Some(&before.rota), st.now(), false)?;
+        checked_version = Some(before.row.version);
     }
     let now = st.now_secs();
     let tx = st.store.tx().await?;
@@ -393,8 +391,8 @@ async fn transition(
     for o in &overrides {
         tx.insert_override(o, now).await?;
     }
-    if !overrides.is_empty() {
-        tx.touch_rota(&w.team, &w.rota, now).await?;
+    if let Some(v) = checked_version {
+        tx.touch_rota(&w.team, &w.rota, v, now).await?;
     }
     tx.audit(
         now,

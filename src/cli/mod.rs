@@ -257,7 +257,10 @@ fn check(
         }
     }
     // Services' ladders must name rotas, layers and people of these files.
-    unreadable.extend(crate::engine::schedules::check_services(&loaded));
+    unreadable.extend(crate::engine::schedules::check_services(
+        &loaded,
+        crate::config::allow_private_webhooks(),
+    ));
     output::check(out, err, &reports, &unreadable, format)
         .map_err(|e| format!("cannot write output: {e}"))?;
     Ok(if !unreadable.is_empty() {

@@ -144,6 +144,7 @@ pub fn schedules_apply(
             dry_run,
             "vigil schedules apply",
             SystemClock.now().timestamp(),
+            cfg.notify.allow_private_webhooks,
         )
         .await?;
         for c in &changes {

@@ -110,7 +110,10 @@ fn read_alerting(path: &str, text: &str) -> Result<Alerting, String> {
 /// ladder target must name a rota, layer, lead or person of the files.
 /// `files` holds (path, text, built rota); errors name the file, the
 /// service and the field.
-pub fn check_services(files: &[(String, String, crate::rota::Rota)]) -> Vec<String> {
+pub fn check_services(
+    files: &[(String, String, crate::rota::Rota)],
+    allow_private_webhooks: bool,
+) -> Vec<String> {
     let mut errors = Vec::new();
     let people: std::collections::HashSet<String> = files
         .iter()
@@ -152,6 +155,7 @@ pub fn check_services(files: &[(String, String, crate::rota::Rota)]) -> Vec<Stri
         for (id, spec) in &services {
             if let Err((field, m)) =
                 services::build_row(id, spec, None, 0, &view, &|h| people.contains(h))
+                    .and_then(|row| services::check_webhooks(&row, allow_private_webhooks))
             {
                 errors.push(format!("{path}: service {id}: {field}: {m}"));
             }
@@ -266,6 +270,7 @@ pub async fn apply(
     dry_run: bool,
     actor: &str,
     now: i64,
+    allow_private_webhooks: bool,
 ) -> Result<Vec<Change>, String> {
     let files = read_dir(dir, now)?;
     let db = |e: crate::store::StoreError| e.to_string();
@@ -360,7 +365,15 @@ pub async fn apply(
             Some(_) => changes.push(Change::Unchanged(what)),
         }
     }
-    apply_services(&tx, &files, dry_run, now, &mut changes).await?;
+    apply_services(
+        &tx,
+        &files,
+        dry_run,
+        now,
+        &mut changes,
+        allow_private_webhooks,
+    )
+    .await?;
     for old in tx.load_rotas(None).await.map_err(db)? {
         let present = files
             .iter()
@@ -439,6 +452,7 @@ async fn apply_services(
     dry_run: bool,
     now: i64,
     changes: &mut Vec<Change>,
+    allow_private_webhooks: bool,
 ) -> Result<(), String> {
     let db = |e: crate::store::StoreError| e.to_string();
     let mut people: std::collections::HashSet<String> = tx
@@ -465,6 +479,7 @@ async fn apply_services(
             let mut row = services::build_row(id, spec, old.as_ref(), now * 1000, view, &|h| {
                 people.contains(h)
             })
+            .and_then(|row| services::check_webhooks(&row, allow_private_webhooks).map(|()| row))
             .map_err(|(field, m)| format!("{}: service {id}: {field}: {m}", f.rota.origin))?;
             row.origin = Some(f.rota.origin.clone());
             let what = format!("service {id}");

@@ -160,6 +160,32 @@ fn default_for(
     Ok(l)
 }
 
+/// Refuses webhook targets that point into a private network by their text
+/// (an IP literal or localhost), unless the operator allows them.
+pub fn check_webhooks(row: &ServiceRow, allow_private: bool) -> Result<(), Invalid> {
+    if allow_private {
+        return Ok(());
+    }
+    let Ok(spec) = serde_json::from_str::<LadderSpec>(&row.ladder) else {
+        return Ok(());
+    };
+    for (i, st) in spec.stages.iter().enumerate() {
+        for (j, t) in st.targets.iter().enumerate() {
+            if let Ok(Target::Webhook(u)) = Target::parse(t)
+                && let Some(why) = ladder::private_webhook(&u)
+            {
+                return Err((
+                    format!("ladder.stages[{i}].targets[{j}]"),
+                    format!(
+                        "the webhook would reach a private network ({why}); set VIGIL_ALLOW_PRIVATE_WEBHOOKS=1 to allow it"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The spec a stored row was made from (for `vigil schedules export`).
 pub fn spec_of(row: &ServiceRow) -> ServiceSpec {
     let windows: Vec<(i64, i64)> = serde_json::from_str(&row.maintenance).unwrap_or_default();

@@ -95,6 +95,52 @@ impl fmt::Display for Target {
     }
 }
 
+/// Whether `ip` is an address a webhook must not reach from this server
+/// (unless the operator allows it): loopback, private, link-local, carrier
+/// NAT, unique-local, unspecified, multicast or broadcast. Pages carry signed
+/// links; a ladder must not be a way to probe the network Vigil runs in.
+pub fn is_private(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v) => {
+            let o = v.octets();
+            v.is_loopback()
+                || v.is_private()
+                || v.is_link_local()
+                || v.is_unspecified()
+                || v.is_broadcast()
+                || v.is_multicast()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+        }
+        IpAddr::V6(v) => {
+            let s = v.segments();
+            v.is_loopback()
+                || v.is_unspecified()
+                || v.is_multicast()
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xfe00) == 0xfc00
+                || v.to_ipv4_mapped()
+                    .is_some_and(|m| is_private(IpAddr::V4(m)))
+        }
+    }
+}
+
+/// Why a webhook URL points into a private network by its text alone (an
+/// IP literal or `localhost`), or None. Names are checked again when they
+/// are resolved, at send time.
+pub fn private_webhook(u: &str) -> Option<String> {
+    let parsed = url::Url::parse(u).ok()?;
+    match parsed.host()? {
+        url::Host::Ipv4(ip) if is_private(ip.into()) => Some(format!("{ip} is a private address")),
+        url::Host::Ipv6(ip) if is_private(ip.into()) => Some(format!("{ip} is a private address")),
+        url::Host::Domain(d) if d == "localhost" || d.ends_with(".localhost") => {
+            Some(format!("{d} is this machine"))
+        }
+        _ => None,
+    }
+}
+
 /// A ladder as written (TOML or JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]

@@ -8,7 +8,7 @@ mod console;
 mod email;
 mod slack;
 mod twilio;
-mod webhook;
+pub mod webhook;
 
 pub use console::Console;
 pub use email::Email;
@@ -115,10 +115,12 @@ impl Registry {
         }
         by_channel.insert(
             Channel::Webhook,
-            Arc::new(Webhook {
+            Arc::new(Webhook::new(
                 http,
-                secret: webhook_secret,
-            }),
+                webhook_secret,
+                send_timeout,
+                cfg.allow_private_webhooks,
+            )),
         );
         Registry {
             by_channel,

@@ -89,14 +89,23 @@ impl Tx {
         }
         Ok(expected + 1)
     }
-    /// Bumps a rota's version (its overrides changed).
-    pub async fn touch_rota(&self, team: &str, name: &str, now: i64) -> Result<()> {
-        self.exec(
-            "UPDATE rotas SET version = version + 1, updated_at = ? WHERE team = ? AND name = ?",
-            vec![now.into(), team.into(), name.into()],
-        )
-        .await
-        .map(|_| ())
+    /// Bumps a rota's version (its overrides changed) if it is still at
+    /// `expected`, the version the change was checked against; otherwise
+    /// someone else changed it meanwhile, and this is a conflict. Returns
+    /// the new version.
+    pub async fn touch_rota(&self, team: &str, name: &str, expected: i64, now: i64) -> Result<i64> {
+        let n = self
+            .exec(
+                "UPDATE rotas SET version = version + 1, updated_at = ? WHERE team = ? AND name = ? AND version = ?",
+                vec![now.into(), team.into(), name.into(), expected.into()],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!(
+                "rota {team}/{name} changed since version {expected}: reload it and try again"
+            )));
+        }
+        Ok(expected + 1)
     }
     pub async fn delete_rota(&self, team: &str, name: &str) -> Result<u64> {
         // A re-created rota starts again at version 1: bump the directory so
@@ -225,6 +234,22 @@ impl Tx {
         )
         .await
         .map(|_| ())
+    }
+    /// The rota's version, its row locked until this transaction ends (on
+    /// SQLite the one writer is already alone).
+    pub async fn lock_rota_version(&self, team: &str, name: &str) -> Result<Option<i64>> {
+        let lock = if self.backend == sea_orm::DbBackend::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let r = self
+            .one(
+                &format!("SELECT version FROM rotas WHERE team = ? AND name = ?{lock}"),
+                vec![team.into(), name.into()],
+            )
+            .await?;
+        Ok(r.map(|r| r.try_get::<i64>("", "version")).transpose()?)
     }
     /// The rota's version inside this transaction.
     pub async fn rota_version(&self, team: &str, name: &str) -> Result<Option<i64>> {

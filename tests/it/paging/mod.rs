@@ -40,6 +40,8 @@ pub fn notify_for(fake: &Fake) -> NotifyConfig {
         slack_api_url: fake.url.clone(),
         slack_bot_token: Some("xoxb-test".into()),
         slack_signing_secret: Some(SLACK_SECRET.into()),
+        // The fakes listen on loopback.
+        allow_private_webhooks: true,
         ..NotifyConfig::default()
     }
 }

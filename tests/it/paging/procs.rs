@@ -59,6 +59,7 @@ impl Serve {
             .current_dir(&self.dir)
             .env("RUST_LOG", "warn")
             .env("VIGIL_TWILIO_API_URL", &self.fake_url)
+            .env("VIGIL_ALLOW_PRIVATE_WEBHOOKS", "1")
             .env("VIGIL_TWILIO_ACCOUNT_SID", "AC1")
             .env("VIGIL_TWILIO_AUTH_TOKEN", TWILIO_TOKEN)
             .env("VIGIL_TWILIO_FROM", "+15550000000")

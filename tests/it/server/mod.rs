@@ -10,6 +10,7 @@ mod instances;
 mod openapi;
 mod rotas;
 mod swaps;
+mod who;
 
 use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
@@ -150,6 +151,8 @@ impl TestApp {
             admin_token_file: dir.join("admin-token"),
             ..Config::default()
         };
+        // The fake providers listen on loopback.
+        cfg.notify.allow_private_webhooks = true;
         tweak(&mut cfg);
         let clock = Arc::new(ManualClock::new(utc("2026-11-27T12:00:00Z")));
         let app = App::build(&cfg, clock.clone()).await.expect("app builds");
