@@ -34,6 +34,7 @@ pub mod escalation;
 pub mod files;
 pub mod ics;
 pub mod ids;
+pub mod logs;
 pub mod metrics;
 pub mod notify;
 pub mod rota;

@@ -211,10 +211,7 @@ pub async fn ics(
             e
         }
     };
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == entry.etag));
+    let matches = not_modified(&headers, &entry.etag, entry.modified);
     let mut h = HeaderMap::new();
     h.insert(
         header::ETAG,
@@ -315,8 +312,27 @@ async fn render(
         hour,
         etag: format!("\"{digest}\""),
         last_modified: stamp.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+        modified,
         body: std::sync::Arc::new(body),
     })
+}
+
+/// RFC 9110 §13.1: If-None-Match, when present, decides by weak
+/// comparison (`W/"x"` matches `"x"`; `*` matches any); otherwise
+/// If-Modified-Since at or after Last-Modified means unchanged.
+fn not_modified(headers: &HeaderMap, etag: &str, modified: i64) -> bool {
+    let weak = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    if let Some(v) = headers.get(header::IF_NONE_MATCH) {
+        let v = v.to_str().unwrap_or("");
+        return v
+            .split(',')
+            .any(|t| t.trim() == "*" || weak(t) == weak(etag));
+    }
+    headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc2822(v.trim()).ok())
+        .is_some_and(|since| since.timestamp() >= modified)
 }
 
 #[derive(Deserialize, Default)]

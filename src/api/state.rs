@@ -46,6 +46,8 @@ pub struct FeedEntry {
     pub hour: i64,
     pub etag: String,
     pub last_modified: String,
+    /// Last-Modified in seconds since the epoch.
+    pub modified: i64,
     pub body: Arc<String>,
 }
 

@@ -171,28 +171,10 @@ fn validate_person(b: &PersonBody) -> Result<(), ApiError> {
         return Err(ApiError::invalid("name", "name must be 1–200 characters"));
     }
     if let Some(e) = &b.email {
-        let ok = e.len() <= 254
-            && e.split_once('@')
-                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !e.contains(' '));
-        if !ok {
-            return Err(ApiError::invalid(
-                "email",
-                format!("\"{e}\" is not an email address"),
-            ));
-        }
+        crate::escalation::rules::check_email(e).map_err(|m| ApiError::invalid("email", m))?;
     }
     if let Some(ph) = &b.phone {
-        // E.164: a plus, a non-zero digit, at most 15 digits in all.
-        let digits = ph.strip_prefix('+').unwrap_or("");
-        let ok = (2..=15).contains(&digits.len())
-            && digits.chars().all(|c| c.is_ascii_digit())
-            && !digits.starts_with('0');
-        if !ok {
-            return Err(ApiError::invalid(
-                "phone",
-                format!("\"{ph}\" is not an E.164 number such as +14155550123"),
-            ));
-        }
+        crate::escalation::rules::check_phone(ph).map_err(|m| ApiError::invalid("phone", m))?;
     }
     if let Some(z) = &b.timezone {
         check_zone("timezone", z)?;

@@ -192,7 +192,14 @@ fn rota_command(
             to,
             format,
         } => {
-            let rota = load(&file)?;
+            let mut rota = load(&file)?;
+            if format == Format::Ics {
+                // The server names a rota TEAM/FILE-STEM; calendar UIDs are
+                // made from the name, so an imported preview and a
+                // subscribed feed hold the same events, not duplicates.
+                let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("rota");
+                rota.name = format!("{}/{stem}", rota.name);
+            }
             let (from, to) = window(&rota, from, to, now, 14)?;
             let shifts = rota::shifts_between(&rota, from, to);
             output::preview(out, &rota, &shifts, format, now).map_err(io)?;

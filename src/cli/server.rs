@@ -61,13 +61,7 @@ async fn store(cfg: &Config) -> Result<Store, String> {
 
 pub fn serve(args: ServeArgs) -> Result<i32, String> {
     let cfg = config(args.listen, args.public_url, args.db)?;
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
+    crate::logs::init();
     runtime()?.block_on(async {
         let app = crate::app::App::build(&cfg, Arc::new(SystemClock))
             .await

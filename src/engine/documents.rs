@@ -132,7 +132,22 @@ pub fn to_file(
     services: &[crate::store::ServiceRow],
 ) -> String {
     let empty: [OverrideRow; 0] = [];
-    let text = assemble(team, people, rota, &empty);
+    let mut doc: Table = assemble(team, people, rota, &empty)
+        .parse()
+        .unwrap_or_default();
+    // Contact details too, so a team can live entirely in its files.
+    if let Some(Value::Array(ps)) = doc.get_mut("people") {
+        for (t, p) in ps.iter_mut().zip(people) {
+            if let Some(t) = t.as_table_mut() {
+                for (k, v) in [("phone", &p.phone), ("email", &p.email), ("chat", &p.chat)] {
+                    if let Some(v) = v {
+                        t.insert(k.into(), Value::String(v.clone()));
+                    }
+                }
+            }
+        }
+    }
+    let text = toml::to_string(&doc).unwrap_or_default();
     let mine: Vec<Value> = services
         .iter()
         .filter(|s| s.origin.as_deref() == Some(rota.origin.as_str()))

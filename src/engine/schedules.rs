@@ -164,6 +164,26 @@ pub fn check_services(
     errors
 }
 
+/// The contact details (`phone`, `email`, `chat`) each person of a rota
+/// file gives (already validated by the loader).
+fn contacts(text: &str) -> std::collections::HashMap<String, [Option<String>; 3]> {
+    let table: toml::Table = text.parse().unwrap_or_default();
+    let field =
+        |p: &toml::Value, k: &str| p.get(k).and_then(toml::Value::as_str).map(str::to_string);
+    table
+        .get("people")
+        .and_then(toml::Value::as_array)
+        .map(|ps| {
+            ps.iter()
+                .filter_map(|p| {
+                    let id = field(p, "id")?;
+                    Some((id, [field(p, "phone"), field(p, "email"), field(p, "chat")]))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Reads and validates every `*.toml` in `dir`; any error aborts before a
 /// write.
 fn read_dir(dir: &Path, now: i64) -> Result<Vec<FileRota>, String> {
@@ -202,6 +222,7 @@ fn read_dir(dir: &Path, now: i64) -> Result<Vec<FileRota>, String> {
             .and_then(|s| s.to_str())
             .unwrap_or("rota")
             .to_string();
+        let contacts = contacts(&text);
         out.push(FileRota {
             built: rota.clone(),
             team: TeamRow {
@@ -213,13 +234,16 @@ fn read_dir(dir: &Path, now: i64) -> Result<Vec<FileRota>, String> {
             people: rota
                 .people
                 .iter()
-                .map(|p| PersonRow {
-                    handle: p.id.clone(),
-                    name: p.name.clone(),
-                    email: None,
-                    phone: None,
-                    chat: None,
-                    timezone: p.zone.clone().map(|z| z.name().to_string()),
+                .map(|p| {
+                    let [phone, email, chat] = contacts.get(&p.id).cloned().unwrap_or_default();
+                    PersonRow {
+                        handle: p.id.clone(),
+                        name: p.name.clone(),
+                        email,
+                        phone,
+                        chat,
+                        timezone: p.zone.clone().map(|z| z.name().to_string()),
+                    }
                 })
                 .collect(),
             rules,
@@ -312,11 +336,12 @@ pub async fn apply(
                     p.clone()
                 }
                 Some(old) => {
-                    // Contact details are managed over the API; files own the rest.
+                    // Contact details a file gives win; those it leaves
+                    // out stay as they were set over the API.
                     let merged = PersonRow {
-                        email: old.email.clone(),
-                        phone: old.phone.clone(),
-                        chat: old.chat.clone(),
+                        email: p.email.clone().or(old.email.clone()),
+                        phone: p.phone.clone().or(old.phone.clone()),
+                        chat: p.chat.clone().or(old.chat.clone()),
                         ..p.clone()
                     };
                     if merged != old {

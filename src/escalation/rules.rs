@@ -223,3 +223,30 @@ pub fn fallback(rules: &[Rule], contact: &Contact, failed: Channel) -> Option<(C
         .find_map(|c| contact.address(*c).map(|a| (*c, a.to_string())))
         .or_else(|| (failed != Channel::Console).then(|| (Channel::Console, String::new())))
 }
+
+/// An E.164 phone number: a plus, a non-zero digit, at most 15 digits.
+pub fn check_phone(ph: &str) -> Result<(), String> {
+    let digits = ph.strip_prefix('+').unwrap_or("");
+    let ok = (2..=15).contains(&digits.len())
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && !digits.starts_with('0');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{ph}\" is not an E.164 number such as +14155550123"
+        ))
+    }
+}
+
+/// An email address, as far as a form can tell.
+pub fn check_email(e: &str) -> Result<(), String> {
+    let ok = e.len() <= 254
+        && e.split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !e.contains(' '));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("\"{e}\" is not an email address"))
+    }
+}

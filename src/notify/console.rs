@@ -16,9 +16,10 @@ impl Notifier for Console {
             (None, a) => a.to_string(),
         };
         println!(
-            "PAGE [{} → {to}] {} (acknowledge: {})",
+            "PAGE [{} → {}] {} (acknowledge: {})",
             m.channel.as_str(),
-            out.text,
+            crate::logs::one_line(&to),
+            crate::logs::one_line(&out.text),
             out.ack_url
         );
         Ok(format!("console-{}", out.idempotency_key))

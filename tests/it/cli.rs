@@ -344,3 +344,75 @@ fn rota_check_and_schedules_apply_refuse_ladders_that_name_nothing() {
         apply.stderr
     );
 }
+
+/// Every mistake of a file at once, with its line: here three unknown
+/// fields in three tables (serde alone named only one).
+#[test]
+fn every_unknown_field_is_reported_at_once() {
+    let text = "[team]\nname = \"t\"\ntimezone = \"UTC\"\ncolour = \"red\"\n[[people]]\nid = \"a\"\nnickname = \"A\"\n[[layers]]\nname = \"l\"\n[[layers.rotations]]\ncadence = \"daily\"\nstart = \"2026-01-05\"\nhandoff_time = \"09:00\"\nparticipants = [\"a\"]\nevry = 2\n";
+    let (_d, path) = temp_rota("mistakes", text);
+    let out = vigil(&["rota", "check", &path]);
+    assert_eq!(out.code, 2);
+    for (line, field) in [
+        (4, "team.colour"),
+        (7, "people[0].nickname"),
+        (15, "layers[0].rotations[0].evry"),
+    ] {
+        assert!(
+            out.stderr
+                .contains(&format!("mistakes.toml:{line}:1: {field}: unknown field")),
+            "{field} on line {line}: {}",
+            out.stderr
+        );
+    }
+}
+
+/// A team can live entirely in its files: people's phone, email and Slack
+/// id are applied from the file and written back by export.
+#[test]
+fn contact_details_live_in_rota_files() {
+    let dir = tempdir::Dir::new("contacts");
+    let text = std::fs::read_to_string(example("sre-day-night")).expect("example");
+    let with = text.replacen(
+        "[[people]]\nid = \"erin\"",
+        "[[people]]\nid = \"erin\"\nphone = \"+15550100004\"\nemail = \"erin@example.com\"\nchat = \"UERIN\"",
+        1,
+    );
+    assert_ne!(with, text, "the example lists erin first");
+    std::fs::write(dir.path.join("sre-day-night.toml"), &with).expect("write");
+    let db = format!("sqlite://{}/v.db", dir.path.display());
+    let apply = vigil(&[
+        "schedules",
+        "apply",
+        dir.path.to_str().expect("utf-8"),
+        "--database-url",
+        &db,
+    ]);
+    assert_eq!(apply.code, 0, "{}{}", apply.stdout, apply.stderr);
+    let out = dir.path.join("export");
+    let export = vigil(&[
+        "schedules",
+        "export",
+        out.to_str().expect("utf-8"),
+        "--database-url",
+        &db,
+    ]);
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let written = std::fs::read_to_string(out.join("sre-day-night.toml")).expect("exported");
+    for want in [
+        "phone = \"+15550100004\"",
+        "email = \"erin@example.com\"",
+        "chat = \"UERIN\"",
+    ] {
+        assert!(written.contains(want), "{want} in:\n{written}");
+    }
+    let bad = with.replace("+15550100004", "0800 123");
+    std::fs::write(dir.path.join("sre-day-night.toml"), bad).expect("write");
+    let check = vigil(&[
+        "rota",
+        "check",
+        dir.path.join("sre-day-night.toml").to_str().expect("utf-8"),
+    ]);
+    assert_eq!(check.code, 2);
+    assert!(check.stderr.contains("people[0].phone"), "{}", check.stderr);
+}

@@ -126,7 +126,7 @@ fn unknown_fields_and_syntax_errors_name_the_line() {
         "{HEAD}{}",
         LAYER.replace("cadence = \"weekly\"", "cadense = \"weekly\"")
     ));
-    assert_eq!(e.field, "cadense");
+    assert_eq!(e.field, "layers[0].rotations[0].cadense");
     assert_eq!(e.line, 11);
     let e = one(&format!(
         "{HEAD}{}",

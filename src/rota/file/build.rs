@@ -310,6 +310,25 @@ fn people(cx: &mut Cx, defs: &[PersonDef]) -> Vec<Person> {
             .timezone
             .as_ref()
             .and_then(|z| values::zone(cx, z, &format!("people[{i}].timezone")));
+        if let Some(ph) = &p.phone
+            && let Err(m) = crate::escalation::rules::check_phone(ph.get_ref())
+        {
+            cx.err(ph.span(), &format!("people[{i}].phone"), m);
+        }
+        if let Some(e) = &p.email
+            && let Err(m) = crate::escalation::rules::check_email(e.get_ref())
+        {
+            cx.err(e.span(), &format!("people[{i}].email"), m);
+        }
+        if let Some(c) = &p.chat
+            && (c.get_ref().trim().is_empty() || c.get_ref().len() > 64)
+        {
+            cx.err(
+                c.span(),
+                &format!("people[{i}].chat"),
+                "a Slack user id is 1–64 characters",
+            );
+        }
         out.push(Person {
             name: p.name.clone().unwrap_or_else(|| id.clone()),
             id,

@@ -55,6 +55,11 @@ pub struct PersonDef {
     pub timezone: Option<S<String>>,
     /// Notification rules; `vigil schedules apply` reads them.
     pub rules: Option<toml::Value>,
+    /// Contact details (E.164 phone, email, Slack user id); `vigil
+    /// schedules apply` writes the ones given.
+    pub phone: Option<S<String>>,
+    pub email: Option<S<String>>,
+    pub chat: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,6 +8,7 @@ pub mod defs;
 pub mod limits;
 mod overrides;
 mod rotations;
+mod schema;
 mod values;
 
 use super::Rota;
@@ -38,6 +39,10 @@ pub fn parse_rota(file: &str, text: &str, include: Include<'_>) -> Result<Rota, 
         text,
         errors: Vec::new(),
     };
+    // Every unknown key at once (serde would name only the first).
+    if !schema::check_keys(&mut cx, text) {
+        return Err(FileErrors(cx.errors));
+    }
     let def: defs::RotaFile = match toml::from_str(text) {
         Ok(d) => d,
         Err(e) => {

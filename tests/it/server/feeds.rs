@@ -91,10 +91,39 @@ async fn feeds_match_the_shifts_api(b: Backend) {
     assert!(want.len() >= 20, "a year of alice's shifts");
     assert_eq!(got, want);
 
-    // Nothing changed: 304.
+    // Nothing changed: 304, by ETag (compared weakly, or `*`) or by date.
     let tag = h["etag"].to_str().expect("etag").to_string();
     let (s, _, _) = fetch(&app, &url, Some(&tag)).await;
     assert_eq!(s, StatusCode::NOT_MODIFIED);
+    for t in [
+        format!("W/{tag}"),
+        "*".to_string(),
+        format!("\"nope\", {tag}"),
+    ] {
+        let (s, _, _) = fetch(&app, &url, Some(&t)).await;
+        assert_eq!(s, StatusCode::NOT_MODIFIED, "If-None-Match: {t}");
+    }
+    let modified = h["last-modified"]
+        .to_str()
+        .expect("last-modified")
+        .to_string();
+    for (since, want) in [
+        (modified.clone(), StatusCode::NOT_MODIFIED),
+        (
+            "Fri, 01 Jan 2100 00:00:00 GMT".to_string(),
+            StatusCode::NOT_MODIFIED,
+        ),
+        ("Thu, 01 Jan 2015 00:00:00 GMT".to_string(), StatusCode::OK),
+    ] {
+        let r = app
+            .http
+            .get(&url)
+            .header("if-modified-since", &since)
+            .send()
+            .await
+            .expect("fetch");
+        assert_eq!(r.status(), want, "If-Modified-Since: {since}");
+    }
     // An edit shows up on the next fetch, and UIDs of untouched shifts stay.
     let lead = app.token("lead", &["payments"], Some("dana")).await;
     let o = json!({ "layer": "primary", "person": "alice", "start": "2026-12-01T09:00:00Z", "end": "2026-12-01T17:00:00Z" });
@@ -175,3 +204,48 @@ both!(
     feed_tokens_postgres,
     feed_tokens_revoke_and_rotate
 );
+
+/// A shift has one UID everywhere: in `vigil rota preview --format ics` of
+/// the rota file and in the server's feed of the same rota, so importing
+/// one and subscribing to the other does not duplicate events.
+#[tokio::test]
+async fn the_cli_preview_and_the_feed_share_uids() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (s, v) = app
+        .call(
+            Method::POST,
+            "/api/v1/feeds",
+            Some(&app.admin.clone()),
+            Some(json!({ "team": "payments", "rota": "payments-weekly" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, _, body) = fetch(&app, v["url"].as_str().expect("url"), None).await;
+    let feed: std::collections::HashSet<String> =
+        events(&body).into_iter().map(|(uid, _, _)| uid).collect();
+    let file = format!(
+        "{}/schedules/payments-weekly.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = crate::cli::vigil(&[
+        "rota",
+        "preview",
+        &file,
+        "--from",
+        "2026-12-01",
+        "--to",
+        "2027-02-01",
+        "--format",
+        "ics",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let cli = events(&out.stdout);
+    assert!(cli.len() >= 10, "{}", cli.len());
+    for (uid, start, _) in &cli {
+        assert!(
+            feed.contains(uid),
+            "the preview's event at {start} ({uid}) is not in the feed"
+        );
+    }
+    app.stop().await;
+}

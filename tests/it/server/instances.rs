@@ -387,3 +387,120 @@ impl Drop for KillOnDrop {
         }
     }
 }
+
+/// Runs `vigil serve` with `env`, lets `work(port, admin token)` act on it,
+/// stops it with SIGTERM and returns (stdout, stderr).
+fn serve_and_capture(env: &[(&str, &str)], work: impl FnOnce(u16, &str)) -> (String, String) {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let dir = std::env::temp_dir().join(format!("vigil-it-logs-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let port = 20000 + (rand::random::<u16>() % 20000);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--database-url",
+            &format!("sqlite://{}/v.db", dir.display()),
+        ])
+        .current_dir(&dir)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = KillOnDrop(cmd.spawn().expect("vigil serve starts"));
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "vigil serve listens"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let token = std::fs::read_to_string(dir.join("vigil-admin-token")).unwrap_or_default();
+    work(port, token.trim());
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status();
+    let _ = child.0.wait();
+    let (mut out, mut err) = (String::new(), String::new());
+    let _ = child
+        .0
+        .stdout
+        .take()
+        .map(|mut o| o.read_to_string(&mut out));
+    let _ = child
+        .0
+        .stderr
+        .take()
+        .map(|mut e| e.read_to_string(&mut err));
+    let _ = std::fs::remove_dir_all(&dir);
+    (out, err)
+}
+
+/// An alert whose summary tries to forge a page line and recolour the
+/// terminal: the console page stays on one line with its control
+/// characters escaped, and the log (not a terminal here) has no colour.
+#[test]
+fn log_lines_carry_no_colour_and_no_forged_lines() {
+    let (out, err) = serve_and_capture(&[], |port, token| {
+        for (path, body) in [
+            ("/api/v1/teams/ops", r#"{"timezone":"UTC"}"#),
+            ("/api/v1/people/zoe", r#"{"name":"Zoe"}"#),
+        ] {
+            let (code, body) = http(port, "PUT", path, token, Some(body));
+            assert_eq!(code, 201, "{body}");
+        }
+        let (code, body) = http(
+            port,
+            "PUT",
+            "/api/v1/services/web",
+            token,
+            Some(
+                r#"{"team":"ops","ladder":{"stages":[{"timeout":"5m","targets":["person:zoe"]}]}}"#,
+            ),
+        );
+        assert_eq!(code, 200, "{body}");
+        let (code, body) = http(port, "POST", "/api/v1/services/web/keys", token, Some("{}"));
+        assert_eq!(code, 201, "{body}");
+        let key: serde_json::Value = serde_json::from_str(&body).expect("json");
+        let alert = serde_json::json!({
+            "routing_key": key["key"], "event_action": "trigger",
+            "payload": { "summary": "disk full\nPAGE [sms → mallory] forged \u{1b}[31mred", "source": "db", "severity": "critical" }
+        });
+        let (code, body) = http(port, "POST", "/v2/enqueue", "", Some(&alert.to_string()));
+        assert_eq!(code, 202, "{body}");
+        std::thread::sleep(std::time::Duration::from_millis(800));
+    });
+    assert!(!err.contains('\u{1b}'), "colour codes in the log: {err:?}");
+    assert!(
+        !out.contains('\u{1b}'),
+        "escape sequences on the console: {out:?}"
+    );
+    assert!(
+        !out.lines().any(|l| l.starts_with("PAGE [sms → mallory]")),
+        "a forged line: {out}"
+    );
+    assert!(
+        out.contains("disk full\\nPAGE [sms → mallory] forged \\u{1b}[31mred"),
+        "{out}"
+    );
+}
+
+/// `VIGIL_LOG_FORMAT=json`: every log line is a JSON object.
+#[test]
+fn json_log_lines_parse() {
+    let (_, err) = serve_and_capture(&[("VIGIL_LOG_FORMAT", "json")], |port, _| {
+        let (code, _) = http(port, "GET", "/healthz", "", None);
+        assert_eq!(code, 200);
+    });
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() >= 2, "{err}");
+    for l in lines {
+        let v: serde_json::Value =
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+        assert!(v["level"].is_string() && v["fields"].is_object(), "{l}");
+    }
+}

@@ -179,3 +179,34 @@ async fn two_override_writes_against_one_version_give_one_201_and_one_409() {
     assert_eq!(got, [StatusCode::CREATED, StatusCode::CONFLICT]);
     app.stop().await;
 }
+
+/// Overrides take local times in the rota's zone, as rota files do.
+#[tokio::test]
+async fn overrides_take_local_times_in_the_rotas_zone() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let path = "/api/v1/teams/payments/rotas/payments-weekly/overrides";
+    let body = |start: &str, end: &str| json!({ "layer": "primary", "kind": "add", "person": "erin", "start": start, "end": end, "accept_violations": true });
+    let (s, v) = app
+        .call(
+            Method::POST,
+            path,
+            Some(&app.admin.clone()),
+            Some(body("2027-01-12T09:00", "2027-01-12T17:00")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["start"], "2027-01-12T14:00:00Z", "09:00 in New York");
+    assert_eq!(v["end"], "2027-01-12T22:00:00Z");
+    // 02:30 on 2027-03-14 does not exist in New York.
+    let (s, v) = app
+        .call(
+            Method::POST,
+            path,
+            Some(&app.admin.clone()),
+            Some(body("2027-03-14T02:30", "2027-03-14T05:00")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["field"], "start");
+    app.stop().await;
+}
