@@ -3,7 +3,7 @@
 //! binds the listener; `run_until_stopped` serves until the shutdown future
 //! resolves, letting in-flight requests finish.
 
-use crate::api::{self, state::AppState, tokens};
+use crate::api::{self, state::AppState};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::dispatch::Dispatcher;
@@ -27,7 +27,7 @@ impl App {
         let store = Store::connect_with(&cfg.database_url, cfg.pool).await?;
         store.migrate().await?;
         let now = clock.now().timestamp();
-        bootstrap_admin(&store, cfg, now).await?;
+        bootstrap_admin(&store, cfg, clock.now()).await?;
         if let Some(dir) = &cfg.schedules_dir
             && store.load_rotas(None).await?.is_empty()
         {
@@ -138,18 +138,23 @@ impl App {
 
 /// On the very first start (no tokens at all), makes an admin token and
 /// writes it to a file only its owner can read, instead of logging it.
-async fn bootstrap_admin(store: &Store, cfg: &Config, now: i64) -> anyhow::Result<()> {
-    if store.count_api_tokens().await? > 0 {
+async fn bootstrap_admin(
+    store: &Store,
+    cfg: &Config,
+    now: crate::rota::Instant,
+) -> anyhow::Result<()> {
+    if crate::engine::directory::has_tokens(store).await? {
         return Ok(());
     }
-    let body = tokens::TokenBody {
-        role: "admin".into(),
-        teams: Vec::new(),
-        person: None,
-    };
-    let (_, secret) = tokens::issue(store, &body, "vigil serve (first start)", now)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let (_, secret) = crate::engine::directory::issue_token(
+        store,
+        "admin",
+        Vec::new(),
+        None,
+        "vigil serve (first start)",
+        now,
+    )
+    .await?;
     write_private(&cfg.admin_token_file, &format!("{secret}\n"))?;
     tracing::warn!(file = %cfg.admin_token_file.display(), "first start: an admin token was written to this file (readable only by its owner); use it as `Authorization: Bearer …` and keep it safe");
     Ok(())

@@ -88,9 +88,61 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+impl From<crate::engine::error::Error> for ApiError {
+    fn from(e: crate::engine::error::Error) -> Self {
+        use crate::engine::error::Error as E;
+        match e {
+            E::NotFound(w) => ApiError::not_found(w),
+            E::Invalid {
+                field,
+                message,
+                details,
+            } => {
+                let mut e = ApiError::invalid(field, message);
+                if details.len() > 1 {
+                    e.details = Some(json!(
+                        details
+                            .iter()
+                            .map(|(f, m)| json!({ "field": f, "message": m }))
+                            .collect::<Vec<_>>()
+                    ));
+                }
+                e
+            }
+            E::Forbidden(m) => ApiError::forbidden(m),
+            E::Conflict(m) => ApiError::conflict(m),
+            E::PreconditionRequired(m) => ApiError::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition_required",
+                m,
+            )
+            .field("If-Match"),
+            E::Rules {
+                message,
+                violations,
+            } => {
+                let mut e =
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rule_violation", message);
+                e.details = Some(super::rotas::violations_json(&violations));
+                e
+            }
+            E::Dangling { message, services } => {
+                let mut e = ApiError::conflict(message);
+                e.details = Some(json!(services));
+                e
+            }
+            E::Store(s) => s.into(),
+            E::Load(l) => l.into(),
+        }
+    }
+}
+
 impl From<crate::engine::LoadError> for ApiError {
     fn from(e: crate::engine::LoadError) -> Self {
-        ApiError::internal(e)
+        match e {
+            crate::engine::LoadError::Store(s) => s.into(),
+            other => ApiError::internal(other),
+        }
     }
 }
 

@@ -16,23 +16,6 @@ pub fn instant(field: &str, v: &str) -> Result<Instant, ApiError> {
         })
 }
 
-/// An instant written as RFC 3339, or as a local date-time or date in
-/// `zone` (as rota files allow): a local time inside a DST gap is refused,
-/// one in a repeated hour is its first occurrence.
-pub fn instant_in(field: &str, v: &str, zone: &crate::tz::Zone) -> Result<Instant, ApiError> {
-    use crate::rota::civil::{InstantError, parse_instant};
-    parse_instant(v, zone).map_err(|e| match e {
-        InstantError::Unreadable => ApiError::bad_request(format!(
-            "{field}: \"{v}\" is not an instant such as 2026-03-08T14:00:00Z, or a local time such as 2026-03-08T09:00 in the rota's zone ({zone})"
-        ))
-        .field(field),
-        InstantError::DoesNotExist => ApiError::invalid(
-            field,
-            format!("{v} does not exist in {zone}: the clocks skip it for daylight saving time"),
-        ),
-    })
-}
-
 pub fn window(
     from: Option<&str>,
     to: Option<&str>,

@@ -1,7 +1,6 @@
 //! Server-side commands: serve, migrate, token create, schedules apply and
 //! export. Each builds a tokio runtime and talks to the database.
 
-use crate::api::tokens::{TokenBody, issue};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Given};
 use crate::engine::{documents, schedules};
@@ -98,25 +97,16 @@ pub fn token_create(
     let cfg = config(None, None, db)?;
     runtime()?.block_on(async {
         let s = store(&cfg).await?;
-        let body = TokenBody {
-            role,
+        let (_, secret) = crate::engine::directory::issue_token(
+            &s,
+            &role,
             teams,
             person,
-        };
-        let (_, secret) = issue(
-            &s,
-            &body,
             "vigil token create",
-            SystemClock.now().timestamp(),
+            SystemClock.now(),
         )
         .await
-        .map_err(|e| {
-            format!(
-                "{}{}",
-                e.field.map(|f| format!("{f}: ")).unwrap_or_default(),
-                e.message
-            )
-        })?;
+        .map_err(|e| e.to_string())?;
         writeln!(out, "{secret}").map_err(|e| e.to_string())?;
         s.close().await;
         Ok(0)
@@ -164,8 +154,8 @@ pub fn schedules_export(dir: PathBuf, db: DbArgs, out: &mut dyn Write) -> Result
                 continue;
             };
             let path = dir.join(format!("{}.toml", r.name));
-            std::fs::write(&path, documents::to_file(&team, &people, &r, &services))
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let text = documents::to_file(&team, &people, &r, &services)?;
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
             writeln!(out, "wrote {}", path.display()).map_err(|e| e.to_string())?;
         }
         s.close().await;

@@ -1,42 +1,52 @@
-//! Rota documents: conversions between a rota file, the stored document
-//! (TOML text without `[team]` and `[[people]]`) and the API's JSON form.
+//! Rota documents (pure conversions at the edges): a stored rota is its
+//! typed definition (`RotaDoc`) as JSON; the API reads and writes the same
+//! JSON as `document`; rota files are TOML and become a `RotaDoc` when
+//! applied. The engine builds rotas from the typed values with the team and
+//! people of their own tables, so no text format is printed and parsed
+//! back in between.
 
-use crate::store::{OverrideRow, PersonRow, RotaRow, TeamRow};
+use crate::rota::file::defs::{
+    OverrideDef, OverrideKind, OverrideSource, PersonDef, RotaDoc, RotaFile, TeamDef, When,
+};
+use crate::store::{OverrideRow, PersonRow, RotaRow, ServiceRow, TeamRow};
 use chrono::{DateTime, Utc};
-use toml::{Table, Value};
 
-/// The stored document of a rota file: everything but `[team]` and
-/// `[[people]]`; the team's `dst` policy moves to a top-level `dst`.
-pub fn from_file(text: &str) -> Result<String, String> {
-    let mut t: Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
-    let dst = t.get("team").and_then(|team| team.get("dst")).cloned();
-    t.remove("team");
-    t.remove("people");
-    // Services are rows of their own, not part of the rota.
-    t.remove("services");
-    if let Some(d) = dst {
-        t.insert("dst".into(), d);
+/// A stored document. Rotas stored before documents were JSON are TOML
+/// text; they are read as such (and rewritten as JSON at start).
+pub fn doc_of(row: &RotaRow) -> Result<RotaDoc, String> {
+    if row.document.trim_start().starts_with('{') {
+        return serde_json::from_str(&row.document)
+            .map_err(|e| format!("stored document of {}/{}: {e}", row.team, row.name));
     }
-    toml::to_string(&t).map_err(|e| e.to_string())
+    toml::from_str(&row.document)
+        .map_err(|e| format!("stored (TOML) document of {}/{}: {e}", row.team, row.name))
 }
 
-/// The stored document from the API's JSON (nulls dropped).
-pub fn from_json(v: &serde_json::Value) -> Result<String, String> {
-    let clean = strip_nulls(v.clone());
-    if !clean.is_object() {
-        return Err("a rota document is a JSON object".into());
-    }
-    let t: Table = serde_json::from_value(clean).map_err(|e| e.to_string())?;
-    toml::to_string(&t).map_err(|e| e.to_string())
+/// The stored form of a document.
+pub fn stored(doc: &RotaDoc) -> String {
+    // Plain data always serialises.
+    serde_json::to_string(doc).unwrap_or_default()
 }
 
-pub fn to_json(doc: &str) -> serde_json::Value {
-    doc.parse::<Table>()
-        .ok()
-        .and_then(|t| serde_json::to_value(t).ok())
-        .unwrap_or(serde_json::Value::Null)
+/// The document from the API's JSON; an error names the field at fault.
+pub fn from_json(v: &serde_json::Value) -> Result<RotaDoc, (String, String)> {
+    let strip = strip_nulls(v.clone());
+    serde_path_to_error::deserialize(strip).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            "document".to_string()
+        } else {
+            format!("document.{path}")
+        };
+        (field, e.into_inner().to_string())
+    })
 }
 
+pub fn to_json(doc: &RotaDoc) -> serde_json::Value {
+    serde_json::to_value(doc).unwrap_or(serde_json::Value::Null)
+}
+
+/// Clients that send `null` for an absent field mean "not set".
 fn strip_nulls(v: serde_json::Value) -> serde_json::Value {
     match v {
         serde_json::Value::Object(m) => serde_json::Value::Object(
@@ -52,68 +62,52 @@ fn strip_nulls(v: serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// A complete rota file for the engine: team and people from their tables,
-/// the stored document, and the overrides made over the API.
-pub fn assemble(
-    team: &TeamRow,
-    people: &[PersonRow],
-    rota: &RotaRow,
-    overrides: &[OverrideRow],
-) -> String {
-    let mut doc: Table = rota.document.parse().unwrap_or_default();
-    let mut team_t = Table::new();
-    team_t.insert("name".into(), Value::String(team.slug.clone()));
-    team_t.insert("timezone".into(), Value::String(team.timezone.clone()));
-    if let Some(l) = &team.lead {
-        team_t.insert("lead".into(), Value::String(l.clone()));
+/// The team as the engine reads it.
+pub fn team_def(team: &TeamRow) -> TeamDef {
+    TeamDef {
+        name: team.slug.clone(),
+        timezone: team.timezone.clone(),
+        lead: team.lead.clone(),
+        dst: Default::default(),
     }
-    if let Some(d) = doc.remove("dst") {
-        team_t.insert("dst".into(), d);
-    }
-    let mut out = Table::new();
-    out.insert("team".into(), Value::Table(team_t));
-    let ps = people
+}
+
+/// People as the engine reads them (the rota needs ids, names and zones).
+pub fn person_defs(people: &[PersonRow]) -> Vec<PersonDef> {
+    people
         .iter()
-        .map(|p| {
-            let mut t = Table::new();
-            t.insert("id".into(), Value::String(p.handle.clone()));
-            t.insert("name".into(), Value::String(p.name.clone()));
-            if let Some(z) = &p.timezone {
-                t.insert("timezone".into(), Value::String(z.clone()));
-            }
-            Value::Table(t)
+        .map(|p| PersonDef {
+            id: p.handle.clone(),
+            name: Some(p.name.clone()),
+            timezone: p.timezone.clone(),
+            rules: None,
+            phone: None,
+            email: None,
+            chat: None,
         })
-        .collect();
-    out.insert("people".into(), Value::Array(ps));
-    let mut ovs = match doc.remove("overrides") {
-        Some(Value::Array(a)) => a,
-        _ => Vec::new(),
-    };
-    for o in overrides {
-        let mut t = Table::new();
-        t.insert("layer".into(), Value::String(o.layer.clone()));
-        t.insert("kind".into(), Value::String(o.kind.clone()));
-        t.insert("start".into(), Value::String(rfc3339(o.start)));
-        t.insert("end".into(), Value::String(rfc3339(o.end)));
-        if o.source == "swap" {
-            t.insert("source".into(), Value::String("swap".into()));
-        }
-        for (k, v) in [
-            ("person", &o.person),
-            ("replaces", &o.replaces),
-            ("note", &o.note),
-        ] {
-            if let Some(v) = v {
-                t.insert(k.into(), Value::String(v.clone()));
-            }
-        }
-        ovs.push(Value::Table(t));
+        .collect()
+}
+
+/// An override made over the API, as a rota's override.
+pub fn override_def(o: &OverrideRow) -> OverrideDef {
+    OverrideDef {
+        layer: o.layer.clone(),
+        kind: match o.kind.as_str() {
+            "add" => OverrideKind::Add,
+            "remove" => OverrideKind::Remove,
+            _ => OverrideKind::Replace,
+        },
+        start: When::Text(rfc3339(o.start)),
+        end: When::Text(rfc3339(o.end)),
+        person: o.person.clone(),
+        replaces: o.replaces.clone(),
+        note: o.note.clone(),
+        source: if o.source == "swap" {
+            OverrideSource::Swap
+        } else {
+            OverrideSource::Override
+        },
     }
-    if !ovs.is_empty() {
-        out.insert("overrides".into(), Value::Array(ovs));
-    }
-    out.extend(doc);
-    toml::to_string(&out).unwrap_or_default()
 }
 
 /// A stored instant (seconds since the epoch) as RFC 3339 UTC.
@@ -121,47 +115,38 @@ pub fn rfc3339(secs: i64) -> String {
     crate::rota::civil::utc_text(DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default())
 }
 
-/// A rota file again: `[team]`, every `[[people]]` entry, the document and
-/// the services that came from this file, for `vigil schedules export`.
-/// Overrides and services made over the API stay in the database and are
-/// not written out.
+/// A rota file again: `[team]`, every `[[people]]` entry with contact
+/// details, the document, and the services that came from this file, for
+/// `vigil schedules export`. Overrides and services made over the API stay
+/// in the database and are not written out.
 pub fn to_file(
     team: &TeamRow,
     people: &[PersonRow],
     rota: &RotaRow,
-    services: &[crate::store::ServiceRow],
-) -> String {
-    let empty: [OverrideRow; 0] = [];
-    let mut doc: Table = assemble(team, people, rota, &empty)
-        .parse()
-        .unwrap_or_default();
-    // Contact details too, so a team can live entirely in its files.
-    if let Some(Value::Array(ps)) = doc.get_mut("people") {
-        for (t, p) in ps.iter_mut().zip(people) {
-            if let Some(t) = t.as_table_mut() {
-                for (k, v) in [("phone", &p.phone), ("email", &p.email), ("chat", &p.chat)] {
-                    if let Some(v) = v {
-                        t.insert(k.into(), Value::String(v.clone()));
-                    }
-                }
-            }
-        }
-    }
-    let text = toml::to_string(&doc).unwrap_or_default();
-    let mine: Vec<Value> = services
+    services: &[ServiceRow],
+) -> Result<String, String> {
+    let doc = doc_of(rota)?;
+    let people: Vec<PersonDef> = people
         .iter()
-        .filter(|s| s.origin.as_deref() == Some(rota.origin.as_str()))
-        .filter_map(|s| {
-            let mut t = Value::try_from(super::services::spec_of(s)).ok()?;
-            t.as_table_mut()?
-                .insert("id".into(), Value::String(s.id.clone()));
-            Some(t)
+        .zip(person_defs(people))
+        .map(|(p, d)| PersonDef {
+            phone: p.phone.clone(),
+            email: p.email.clone(),
+            chat: p.chat.clone(),
+            ..d
         })
         .collect();
-    if mine.is_empty() {
-        return text;
+    let mut file = RotaFile::join(team_def(team), people, doc);
+    for s in services
+        .iter()
+        .filter(|s| s.origin.as_deref() == Some(rota.origin.as_str()))
+    {
+        let mut t =
+            toml::Value::try_from(super::services::spec_of(s)).map_err(|e| e.to_string())?;
+        if let Some(table) = t.as_table_mut() {
+            table.insert("id".into(), toml::Value::String(s.id.clone()));
+        }
+        file.services.push(t);
     }
-    let mut out: Table = text.parse().unwrap_or_default();
-    out.insert("services".into(), Value::Array(mine));
-    toml::to_string(&out).unwrap_or_default()
+    toml::to_string(&file).map_err(|e| e.to_string())
 }

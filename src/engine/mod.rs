@@ -1,15 +1,20 @@
 //! Drivers between the store and the pure rota engine (IO): load rows, build
 //! a `Rota`, cache it; import rota files. A stored rota is a *document*, the
-//! rota file without `[team]` and `[[people]]` (those come from their own
-//! tables), so rotas as code and rotas edited over the API are the same data
-//! and are validated by the same loader.
+//! typed definition of the rota file without `[team]` and `[[people]]`
+//! (those come from their own tables), kept as JSON, so rotas as code and
+//! rotas edited over the API are the same data, built by the same builder.
 
 pub mod alerts;
 pub mod dedup;
+pub mod directory;
 pub mod documents;
+pub mod error;
 pub mod ladders;
+pub mod overrides;
+pub mod rotas;
 pub mod schedules;
 pub mod services;
+pub mod swaps;
 
 use crate::rota::Rota;
 use crate::rota::file::FileErrors;
@@ -155,10 +160,23 @@ pub fn build(
     rota: &RotaRow,
     overrides: &[OverrideRow],
 ) -> Result<Rota, FileErrors> {
-    let text = documents::assemble(team, people, rota, overrides);
-    let none = |name: &str| Err(format!("{name}: files cannot be included in a stored rota"));
-    let mut r =
-        crate::rota::file::parse_rota(&format!("{}/{}", team.slug, rota.name), &text, &none)?;
-    r.name = format!("{}/{}", team.slug, rota.name);
-    Ok(r)
+    let name = format!("{}/{}", team.slug, rota.name);
+    let mut doc = documents::doc_of(rota).map_err(|message| {
+        tracing::error!(rota = %name, error = %message, "a stored rota document does not read");
+        FileErrors(vec![crate::rota::file::FileError {
+            file: name.clone(),
+            line: 0,
+            column: 0,
+            field: "document".into(),
+            message,
+        }])
+    })?;
+    doc.overrides
+        .extend(overrides.iter().map(documents::override_def));
+    crate::rota::file::build_doc(
+        &name,
+        &documents::team_def(team),
+        &documents::person_defs(people),
+        &doc,
+    )
 }

@@ -213,9 +213,9 @@ fn read_dir(dir: &Path, now: i64) -> Result<Vec<FileRota>, String> {
                 continue;
             }
         };
-        let mut doc: toml::Table = documents::from_file(&text)?
-            .parse()
-            .map_err(|e: toml::de::Error| e.to_string())?;
+        let file = crate::rota::file::read_file(&path.display().to_string(), &text)
+            .map_err(|e| e.to_string())?;
+        let (_, _, mut doc, _) = file.split();
         inline_holidays(&mut doc, &include)?;
         let name = path
             .file_stem()
@@ -251,7 +251,7 @@ fn read_dir(dir: &Path, now: i64) -> Result<Vec<FileRota>, String> {
             rota: RotaRow {
                 team: rota.name.clone(),
                 name: name.clone(),
-                document: toml::to_string(&doc).map_err(|e| e.to_string())?,
+                document: documents::stored(&doc),
                 version: 1,
                 origin: format!("file:{name}.toml"),
                 updated_at: now,
@@ -267,24 +267,20 @@ fn read_dir(dir: &Path, now: i64) -> Result<Vec<FileRota>, String> {
 /// A stored rota cannot refer to files: holidays from `holidays_ics` become
 /// dates in `holidays`.
 fn inline_holidays(
-    doc: &mut toml::Table,
+    doc: &mut crate::rota::file::defs::RotaDoc,
     include: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<(), String> {
-    let Some(toml::Value::Table(f)) = doc.get_mut("fairness") else {
-        return Ok(());
-    };
-    let Some(toml::Value::String(path)) = f.remove("holidays_ics") else {
+    let Some(path) = doc.fairness.holidays_ics.take() else {
         return Ok(());
     };
     let dates = include(&path)
         .and_then(|t| holidays::dates_from_ics(&t))
         .map_err(|e| format!("{path}: {e}"))?;
-    let list = f
-        .entry("holidays")
-        .or_insert(toml::Value::Array(Vec::new()));
-    if let toml::Value::Array(a) = list {
-        a.extend(dates.iter().map(|d| toml::Value::String(d.to_string())));
-    }
+    doc.fairness.holidays.extend(
+        dates
+            .iter()
+            .map(|d| crate::rota::file::defs::When::Text(d.to_string())),
+    );
     Ok(())
 }
 

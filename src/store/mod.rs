@@ -201,17 +201,12 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the database answers, every migration is applied, and it
-    /// takes writes: a write in a transaction that is then rolled back. A
-    /// write lock held elsewhere makes the probe wait (behind this process's
-    /// own writes too, which take milliseconds), so the caller bounds it.
+    /// Whether the database answers and takes writes: a write in a
+    /// transaction that is then rolled back. (Migrations are applied before
+    /// the server starts; checking them here would run DDL.) A write lock
+    /// held elsewhere makes the probe wait (behind this process's own
+    /// writes too, which take milliseconds), so the caller bounds it.
     pub async fn ready(&self) -> std::result::Result<(), String> {
-        use migration::MigratorTrait;
-        match migration::Migrator::get_pending_migrations(&self.db).await {
-            Ok(p) if p.is_empty() => {}
-            Ok(p) => return Err(format!("{} migration(s) pending", p.len())),
-            Err(e) => return Err(format!("database: {e}")),
-        }
         let tx = self.tx_quiet().await.map_err(|e| e.to_string())?;
         tx.exec("UPDATE meta SET value = value WHERE key = 'probe'", vec![])
             .await

@@ -3,7 +3,7 @@
 use super::Result;
 use sea_orm::QueryResult;
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct TeamRow {
     pub slug: String,
     pub timezone: String,
@@ -11,7 +11,7 @@ pub struct TeamRow {
     pub swap_approval: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct PersonRow {
     pub handle: String,
     pub name: String,
@@ -48,7 +48,7 @@ pub struct OverrideRow {
     pub source: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SwapRow {
     pub id: String,
     pub team: String,

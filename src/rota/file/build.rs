@@ -12,209 +12,136 @@ use crate::rota::interval::Interval;
 use crate::rota::{DstPolicy, Layer, Person, PersonIx, Restriction, Rota, holidays};
 use crate::tz::Zone;
 use chrono::{Duration, NaiveDate};
-use toml::Spanned;
 
 /// Counts and lengths over the limits (`limits`), each named by its field.
-/// Checked first; a file over a limit is not built any further, so its
+/// Checked first; a rota over a limit is not built any further, so its
 /// size never costs more than the reading.
-fn check_limits(cx: &mut Cx, def: &RotaFile) -> bool {
+fn check_limits(cx: &mut Cx, team: &TeamDef, people: &[PersonDef], doc: &RotaDoc) -> bool {
     use super::limits::*;
     let before = cx.errors.len();
-    let count = |cx: &mut Cx, n: usize, max: usize, at: std::ops::Range<usize>, field: &str| {
+    let count = |cx: &mut Cx, n: usize, max: usize, field: &str| {
         if n > max {
-            cx.err(at, field, format!("at most {max} allowed, {n} given"));
+            cx.err(field, format!("at most {max} allowed, {n} given"));
         }
     };
-    let name = |cx: &mut Cx, v: &str, at: std::ops::Range<usize>, field: &str, max: usize| {
+    let name = |cx: &mut Cx, v: &str, field: &str, max: usize| {
         if v.chars().count() > max {
-            cx.err(at, field, format!("at most {max} characters"));
+            cx.err(field, format!("at most {max} characters"));
         }
     };
-    name(
-        cx,
-        &def.team.name,
-        def.team.timezone.span(),
-        "team.name",
-        MAX_NAME,
-    );
-    count(cx, def.people.len(), MAX_PEOPLE, 0..0, "people");
+    name(cx, &team.name, "team.name", MAX_NAME);
+    count(cx, people.len(), MAX_PEOPLE, "people");
+    count(cx, doc.layers.len(), MAX_LAYERS, "layers");
+    count(cx, doc.overrides.len(), MAX_OVERRIDES, "overrides");
+    count(cx, doc.swaps.len(), MAX_SWAPS, "swaps");
     count(
         cx,
-        def.layers.len(),
-        MAX_LAYERS,
-        def.layers.get(MAX_LAYERS).map_or(0..0, |l| l.name.span()),
-        "layers",
-    );
-    count(
-        cx,
-        def.overrides.len(),
-        MAX_OVERRIDES,
-        def.overrides
-            .get(MAX_OVERRIDES)
-            .map_or(0..0, |o| o.layer.span()),
-        "overrides",
-    );
-    count(
-        cx,
-        def.swaps.len(),
-        MAX_SWAPS,
-        def.swaps.get(MAX_SWAPS).map_or(0..0, |w| w.layer.span()),
-        "swaps",
-    );
-    count(
-        cx,
-        def.checks.critical.len(),
+        doc.checks.critical.len(),
         MAX_CRITICAL,
-        0..0,
         "checks.critical",
     );
     count(
         cx,
-        def.fairness.holidays.len(),
+        doc.fairness.holidays.len(),
         MAX_HOLIDAYS,
-        0..0,
         "fairness.holidays",
     );
-    for (i, p) in def.people.iter().enumerate().take(MAX_PEOPLE) {
-        name(
-            cx,
-            p.id.get_ref(),
-            p.id.span(),
-            &format!("people[{i}].id"),
-            MAX_NAME,
-        );
+    for (i, p) in people.iter().enumerate().take(MAX_PEOPLE) {
+        name(cx, &p.id, &format!("people[{i}].id"), MAX_NAME);
         if let Some(n) = &p.name {
-            name(
-                cx,
-                n,
-                p.id.span(),
-                &format!("people[{i}].name"),
-                MAX_DISPLAY_NAME,
-            );
+            name(cx, n, &format!("people[{i}].name"), MAX_DISPLAY_NAME);
         }
     }
-    for (i, l) in def.layers.iter().enumerate().take(MAX_LAYERS) {
+    for (i, l) in doc.layers.iter().enumerate().take(MAX_LAYERS) {
         let f = format!("layers[{i}]");
-        name(
-            cx,
-            l.name.get_ref(),
-            l.name.span(),
-            &format!("{f}.name"),
-            MAX_NAME,
-        );
+        name(cx, &l.name, &format!("{f}.name"), MAX_NAME);
         if let Some(r) = &l.role {
-            name(cx, r, l.name.span(), &format!("{f}.role"), MAX_NAME);
+            name(cx, r, &format!("{f}.role"), MAX_NAME);
         }
-        let rs = l.rotations.get_ref();
         count(
             cx,
-            rs.len(),
+            l.rotations.len(),
             MAX_ROTATIONS,
-            l.rotations.span(),
             &format!("{f}.rotations"),
         );
         count(
             cx,
             l.restrictions.len(),
             MAX_RESTRICTIONS,
-            l.name.span(),
             &format!("{f}.restrictions"),
         );
-        for (j, r) in rs.iter().enumerate().take(MAX_ROTATIONS) {
+        for (j, r) in l.rotations.iter().enumerate().take(MAX_ROTATIONS) {
             let rf = format!("{f}.rotations[{j}]");
             if let Some(n) = &r.name {
-                name(cx, n, r.cadence.span(), &format!("{rf}.name"), MAX_NAME);
+                name(cx, n, &format!("{rf}.name"), MAX_NAME);
             }
             count(
                 cx,
                 r.participants.len(),
                 MAX_PARTICIPANTS,
-                r.cadence.span(),
                 &format!("{rf}.participants"),
             );
-            count(
-                cx,
-                r.groups.len(),
-                MAX_GROUPS,
-                r.cadence.span(),
-                &format!("{rf}.groups"),
-            );
+            count(cx, r.groups.len(), MAX_GROUPS, &format!("{rf}.groups"));
             if let Some(ts) = &r.handoff_times {
                 count(
                     cx,
                     ts.len(),
                     MAX_HANDOFF_TIMES,
-                    r.cadence.span(),
                     &format!("{rf}.handoff_times"),
                 );
             }
             for (g, grp) in r.groups.iter().enumerate().take(MAX_GROUPS) {
                 let gf = format!("{rf}.groups[{g}]");
-                name(
-                    cx,
-                    &grp.name,
-                    grp.timezone.span(),
-                    &format!("{gf}.name"),
-                    MAX_NAME,
-                );
+                name(cx, &grp.name, &format!("{gf}.name"), MAX_NAME);
                 count(
                     cx,
                     grp.participants.len(),
                     MAX_PARTICIPANTS,
-                    grp.timezone.span(),
                     &format!("{gf}.participants"),
                 );
             }
         }
     }
-    for (i, o) in def.overrides.iter().enumerate().take(MAX_OVERRIDES) {
+    for (i, o) in doc.overrides.iter().enumerate().take(MAX_OVERRIDES) {
         if let Some(n) = &o.note {
-            name(
-                cx,
-                n,
-                o.layer.span(),
-                &format!("overrides[{i}].note"),
-                MAX_NOTE,
-            );
+            name(cx, n, &format!("overrides[{i}].note"), MAX_NOTE);
         }
     }
-    for (i, w) in def.swaps.iter().enumerate().take(MAX_SWAPS) {
+    for (i, w) in doc.swaps.iter().enumerate().take(MAX_SWAPS) {
         if let Some(n) = &w.note {
-            name(cx, n, w.layer.span(), &format!("swaps[{i}].note"), MAX_NOTE);
+            name(cx, n, &format!("swaps[{i}].note"), MAX_NOTE);
         }
     }
     cx.errors.len() == before
 }
 
-pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
-    if !check_limits(cx, &def) {
+pub fn build(
+    cx: &mut Cx,
+    team: &TeamDef,
+    people_defs: &[PersonDef],
+    def: &RotaDoc,
+    include: Include<'_>,
+) -> Option<Rota> {
+    if !check_limits(cx, team, people_defs, def) {
         return None;
     }
     // With an unknown zone, go on in UTC to find the file's other mistakes;
     // the error already recorded makes the result None.
-    let zone = values::zone(cx, &def.team.timezone, "team.timezone").unwrap_or(Zone::utc());
-    let people = people(cx, &def.people);
+    let zone = values::zone(cx, &team.timezone, "team.timezone").unwrap_or(Zone::utc());
+    let people = people(cx, people_defs);
     let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
-    let lookup = |cx: &mut Cx, v: &Spanned<String>, field: &str| -> Option<PersonIx> {
-        let p = ids.iter().position(|id| id == v.get_ref());
+    let lookup = |cx: &mut Cx, v: &String, field: &str| -> Option<PersonIx> {
+        let p = ids.iter().position(|id| id == v);
         if p.is_none() {
             cx.err(
-                v.span(),
                 field,
-                format!(
-                    "unknown person \"{}\" (not listed under [[people]])",
-                    v.get_ref()
-                ),
+                format!("unknown person \"{}\" (not listed under [[people]])", v),
             );
         }
         p
     };
-    let lead = def
-        .team
-        .lead
-        .as_ref()
-        .and_then(|l| lookup(cx, l, "team.lead"));
-    let policy = match def.team.dst {
+    let lead = team.lead.as_ref().and_then(|l| lookup(cx, l, "team.lead"));
+    let policy = match def.dst.unwrap_or(team.dst) {
         DstDef::WallClock => DstPolicy::WallClock,
         DstDef::FixedLength => DstPolicy::FixedLength,
     };
@@ -222,19 +149,14 @@ pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
     let mut coverage_optional = Vec::new();
     for (i, l) in def.layers.iter().enumerate() {
         let field = format!("layers[{i}]");
-        if def.layers[..i]
-            .iter()
-            .any(|o| o.name.get_ref() == l.name.get_ref())
-        {
+        if def.layers[..i].iter().any(|o| o.name == l.name) {
             cx.err(
-                l.name.span(),
                 &format!("{field}.name"),
-                format!("layer \"{}\" is defined twice", l.name.get_ref()),
+                format!("layer \"{}\" is defined twice", l.name),
             );
         }
         let rotations = l
             .rotations
-            .get_ref()
             .iter()
             .enumerate()
             .filter_map(|(j, r)| {
@@ -249,7 +171,7 @@ pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
             })
             .collect::<Vec<_>>();
         check_versions(cx, l, &field);
-        let mut layer = Layer::new(l.name.get_ref().clone(), rotations);
+        let mut layer = Layer::new(l.name.clone(), rotations);
         if let Some(role) = &l.role {
             layer.role = role.clone();
         }
@@ -273,7 +195,7 @@ pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
         layers.push(layer);
     }
     if layers.is_empty() {
-        cx.err(0..0, "layers", "a rota needs at least one [[layers]] entry");
+        cx.err("layers", "a rota needs at least one [[layers]] entry");
     }
     let checks = checks(cx, &def.checks, &zone);
     let fairness = fairness(cx, &def.fairness, &zone, include);
@@ -281,7 +203,7 @@ pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
         return None;
     }
     let mut rota = Rota {
-        name: def.team.name,
+        name: team.name.clone(),
         zone,
         people,
         lead,
@@ -297,34 +219,33 @@ pub fn build(cx: &mut Cx, def: RotaFile, include: Include<'_>) -> Option<Rota> {
 fn people(cx: &mut Cx, defs: &[PersonDef]) -> Vec<Person> {
     let mut out: Vec<Person> = Vec::new();
     for (i, p) in defs.iter().enumerate() {
-        let id = p.id.get_ref().trim().to_string();
+        let id = p.id.trim().to_string();
         if id.is_empty() || out.iter().any(|o| o.id == id) {
             let why = if id.is_empty() {
                 "a person id cannot be empty".to_string()
             } else {
                 format!("person \"{id}\" is listed twice")
             };
-            cx.err(p.id.span(), &format!("people[{i}].id"), why);
+            cx.err(&format!("people[{i}].id"), why);
         }
         let zone = p
             .timezone
             .as_ref()
             .and_then(|z| values::zone(cx, z, &format!("people[{i}].timezone")));
         if let Some(ph) = &p.phone
-            && let Err(m) = crate::escalation::rules::check_phone(ph.get_ref())
+            && let Err(m) = crate::escalation::rules::check_phone(ph)
         {
-            cx.err(ph.span(), &format!("people[{i}].phone"), m);
+            cx.err(&format!("people[{i}].phone"), m);
         }
         if let Some(e) = &p.email
-            && let Err(m) = crate::escalation::rules::check_email(e.get_ref())
+            && let Err(m) = crate::escalation::rules::check_email(e)
         {
-            cx.err(e.span(), &format!("people[{i}].email"), m);
+            cx.err(&format!("people[{i}].email"), m);
         }
         if let Some(c) = &p.chat
-            && (c.get_ref().trim().is_empty() || c.get_ref().len() > 64)
+            && (c.trim().is_empty() || c.len() > 64)
         {
             cx.err(
-                c.span(),
                 &format!("people[{i}].chat"),
                 "a Slack user id is 1–64 characters",
             );
@@ -340,9 +261,9 @@ fn people(cx: &mut Cx, defs: &[PersonDef]) -> Vec<Person> {
 
 fn restriction(
     cx: &mut Cx,
-    days: &[Spanned<String>],
-    from: &Spanned<String>,
-    to: &Spanned<String>,
+    days: &[String],
+    from: &String,
+    to: &String,
     field: &str,
 ) -> Option<Restriction> {
     let wd: Vec<_> = days
@@ -368,19 +289,18 @@ fn restriction(
 
 fn checks(cx: &mut Cx, d: &ChecksDef, zone: &Zone) -> CheckConfig {
     let base = CheckConfig::default();
-    let hours = |cx: &mut Cx, v: &Option<Spanned<f64>>, name: &str| -> Option<Duration> {
+    let hours = |cx: &mut Cx, v: &Option<f64>, name: &str| -> Option<Duration> {
         let v = v.as_ref()?;
         // At most two years' worth: more means nothing to a check and would
         // overflow time arithmetic.
-        if !(*v.get_ref() > 0.0 && *v.get_ref() <= 17_568.0) {
+        if !(*v > 0.0 && *v <= 17_568.0) {
             cx.err(
-                v.span(),
                 &format!("checks.{name}"),
                 "must be a positive number of hours, at most 17568 (two years)",
             );
             return None;
         }
-        Some(Duration::seconds((v.get_ref() * 3600.0).round() as i64))
+        Some(Duration::seconds((v * 3600.0).round() as i64))
     };
     let critical = d
         .critical
@@ -392,15 +312,14 @@ fn checks(cx: &mut Cx, d: &ChecksDef, zone: &Zone) -> CheckConfig {
                 (Some(s), Some(e), None, None) => {
                     let (s, e) = (values::instant(cx, s, &format!("{f}.start"), zone)?, values::instant(cx, e, &format!("{f}.end"), zone)?);
                     if e <= s {
-                        cx.err(c.end.as_ref()?.span(), &format!("{f}.end"), "end must be after start");
+                        cx.err(&format!("{f}.end"), "end must be after start");
                         return None;
                     }
                     CriticalWhen::Once(Interval::new(s, e))
                 }
                 (None, None, Some(from), Some(to)) => CriticalWhen::Weekly(restriction(cx, &c.days, from, to, &f)?),
                 _ => {
-                    let at = c.start.as_ref().map(|s| s.span()).or(c.from.as_ref().map(|s| s.span())).unwrap_or(0..0);
-                    cx.err(at, &f, "a critical window needs either start and end, or from and to (with optional days)");
+                    cx.err(&f, "a critical window needs either start and end, or from and to (with optional days)");
                     return None;
                 }
             };
@@ -431,17 +350,12 @@ fn checks(cx: &mut Cx, d: &ChecksDef, zone: &Zone) -> CheckConfig {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| {
-                    let rule = Rule::parse(r.get_ref());
+                    let rule = Rule::parse(r);
                     if rule.is_none() {
                         let names: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
                         cx.err(
-                            r.span(),
                             &format!("checks.hard[{i}]"),
-                            format!(
-                                "unknown rule \"{}\" (one of {})",
-                                r.get_ref(),
-                                names.join(", ")
-                            ),
+                            format!("unknown rule \"{}\" (one of {})", r, names.join(", ")),
                         );
                     }
                     rule
@@ -468,12 +382,11 @@ fn fairness(cx: &mut Cx, d: &FairnessDef, zone: &Zone, include: Include<'_>) -> 
         .filter_map(|(i, h)| values::date(cx, h, &format!("fairness.holidays[{i}]")))
         .collect();
     if let Some(path) = &d.holidays_ics {
-        match include(path.get_ref()).and_then(|text| holidays::dates_from_ics(&text)) {
+        match include(path).and_then(|text| holidays::dates_from_ics(&text)) {
             Ok(ds) => holidays.extend(ds),
             Err(e) => cx.err(
-                path.span(),
                 "fairness.holidays_ics",
-                format!("cannot read holidays from {}: {e}", path.get_ref()),
+                format!("cannot read holidays from {}: {e}", path),
             ),
         }
     }

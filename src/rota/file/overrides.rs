@@ -8,14 +8,11 @@ use super::{Cx, values};
 use crate::rota::interval::Interval;
 use crate::rota::shifts::holds;
 use crate::rota::{Override, OverrideAction, PersonIx, Rota, Source};
-use std::ops::Range;
-use toml::Spanned;
 
-/// One override or swap half, with where it was written.
+/// One override or swap half, with the field it was written in.
 struct Placed {
     layer: usize,
     o: Override,
-    span: Range<usize>,
     field: String,
 }
 
@@ -28,26 +25,24 @@ pub(super) fn apply_overrides(
 ) {
     let zone = rota.zone.clone();
     let mut placed: Vec<Placed> = Vec::new();
-    let interval =
-        |cx: &mut Cx, s: &Spanned<When>, e: &Spanned<When>, f: &str| -> Option<Interval> {
-            let (s, e2) = (
-                values::instant(cx, s, &format!("{f}.start"), &zone),
-                values::instant(cx, e, &format!("{f}.end"), &zone),
-            );
-            let (s, e2) = (s?, e2?);
-            if e2 <= s {
-                cx.err(e.span(), &format!("{f}.end"), "end must be after start");
-                return None;
-            }
-            Some(Interval::new(s, e2))
-        };
-    let layer_of = |cx: &mut Cx, l: &Spanned<String>, f: &str| -> Option<usize> {
-        let i = rota.layer(l.get_ref());
+    let interval = |cx: &mut Cx, s: &When, e: &When, f: &str| -> Option<Interval> {
+        let (s, e2) = (
+            values::instant(cx, s, &format!("{f}.start"), &zone),
+            values::instant(cx, e, &format!("{f}.end"), &zone),
+        );
+        let (s, e2) = (s?, e2?);
+        if e2 <= s {
+            cx.err(&format!("{f}.end"), "end must be after start");
+            return None;
+        }
+        Some(Interval::new(s, e2))
+    };
+    let layer_of = |cx: &mut Cx, l: &String, f: &str| -> Option<usize> {
+        let i = rota.layer(l);
         if i.is_none() {
             cx.err(
-                l.span(),
                 &format!("{f}.layer"),
-                format!("there is no layer \"{}\" in this rota", l.get_ref()),
+                format!("there is no layer \"{}\" in this rota", l),
             );
         }
         i
@@ -78,7 +73,7 @@ pub(super) fn apply_overrides(
                     OverrideKind::Add => "an add override needs person and takes no replaces",
                     OverrideKind::Remove => "a remove override takes neither person nor replaces",
                 };
-                cx.err(d.layer.span(), &format!("{f}.kind"), why);
+                cx.err(&format!("{f}.kind"), why);
                 None
             }
         };
@@ -94,7 +89,6 @@ pub(super) fn apply_overrides(
                         Source::Override
                     },
                 },
-                span: d.start.span(),
                 field: f,
             });
         }
@@ -107,25 +101,22 @@ pub(super) fn apply_overrides(
             .map(|(side, n)| {
                 let p = lookup(cx, &side.person, &format!("{f}.{n}.person"));
                 let iv = interval(cx, &side.start, &side.end, &format!("{f}.{n}"));
-                (p.zip(iv), side, n)
+                p.zip(iv)
             })
             .collect();
-        let (Some(layer), (Some((pa, ia)), sa, _), (Some((pb, ib)), sb, _)) =
-            (layer, &sides[0], &sides[1])
-        else {
+        let (Some(layer), Some((pa, ia)), Some((pb, ib))) = (layer, &sides[0], &sides[1]) else {
             continue;
         };
         if pa == pb {
             cx.err(
-                sb.person.span(),
                 &format!("{f}.b.person"),
                 "a swap needs two different people",
             );
             continue;
         }
-        for (who, iv, side, n) in [(*pa, *ia, sa, "a"), (*pb, *ib, sb, "b")] {
+        for (who, iv, n) in [(*pa, *ia, "a"), (*pb, *ib, "b")] {
             if !holds(rota, layer, who, iv, false) {
-                cx.err(side.start.span(), &format!("{f}.{n}"), format!(
+                cx.err(&format!("{f}.{n}"), format!(
                     "{} is not on call in layer {} for all of {} – {}; a swap trades shifts people hold",
                     rota.people[who].id, rota.layers[layer].name, iv.start.format("%Y-%m-%d %H:%MZ"), iv.end.format("%Y-%m-%d %H:%MZ")
                 ));
@@ -142,13 +133,11 @@ pub(super) fn apply_overrides(
         placed.push(Placed {
             layer,
             o: half(*ia, *pa, *pb),
-            span: sa.start.span(),
             field: format!("{f}.a"),
         });
         placed.push(Placed {
             layer,
             o: half(*ib, *pb, *pa),
-            span: sb.start.span(),
             field: format!("{f}.b"),
         });
     }
@@ -165,31 +154,43 @@ pub(super) fn apply_overrides(
 }
 
 /// Overlapping overrides in one layer contradict each other unless both add
-/// (different) people.
+/// (different) people. Swept in order of start, so thousands of overrides
+/// cost n log n, not n².
 fn contradictions(cx: &mut Cx, placed: &[Placed]) {
-    for (i, a) in placed.iter().enumerate() {
-        for b in &placed[i + 1..] {
-            if a.layer != b.layer || !a.o.interval.overlaps(&b.o.interval) {
-                continue;
-            }
+    let mut order: Vec<usize> = (0..placed.len()).collect();
+    order.sort_by_key(|&i| (placed[i].layer, placed[i].o.interval.start, i));
+    // Earlier overrides of the same layer that may still overlap.
+    let mut open: Vec<usize> = Vec::new();
+    let mut layer = usize::MAX;
+    for &bi in &order {
+        let b = &placed[bi];
+        if b.layer != layer {
+            open.clear();
+            layer = b.layer;
+        }
+        open.retain(|&ai| placed[ai].o.interval.end > b.o.interval.start);
+        for &ai in &open {
+            let a = &placed[ai];
             let compatible = matches!(
                 (a.o.action, b.o.action),
                 (OverrideAction::Add { person: x }, OverrideAction::Add { person: y }) if x != y
             );
             if !compatible {
-                let line = cx.text[..a.span.start.min(cx.text.len())]
-                    .matches('\n')
-                    .count()
-                    + 1;
-                cx.err(
-                    b.span.clone(),
-                    &b.field,
+                let (first, second) = if ai < bi { (a, b) } else { (b, a) };
+                let line = cx
+                    .line_of(&format!("{}.start", first.field))
+                    .map(|l| format!(" (line {l})"))
+                    .unwrap_or_default();
+                cx.err_near(
+                    &second.field,
+                    &format!("{}.start", second.field),
                     format!(
-                        "overlaps {} (line {line}) in the same layer and contradicts it",
-                        a.field
+                        "overlaps {}{line} in the same layer and contradicts it",
+                        first.field
                     ),
                 );
             }
         }
+        open.push(bi);
     }
 }

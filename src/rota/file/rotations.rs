@@ -7,14 +7,12 @@ use crate::rota::civil::TimeOfDay;
 use crate::rota::{Cadence, CivilCadence, DstPolicy, FollowTheSun, PersonIx, Rotation, SunGroup};
 use crate::tz::Zone;
 use chrono::{Datelike, Duration, NaiveDate};
-use std::ops::Range;
-use toml::Spanned;
 
 /// Shortest nominal shift a rotation may have: longer than any DST gap, so
 /// handoff instants stay strictly increasing.
 const MIN_SHIFT: Duration = Duration::hours(2);
 
-pub(super) type Lookup<'a> = dyn Fn(&mut Cx, &Spanned<String>, &str) -> Option<PersonIx> + 'a;
+pub(super) type Lookup<'a> = dyn Fn(&mut Cx, &String, &str) -> Option<PersonIx> + 'a;
 
 pub(super) fn rotation(
     cx: &mut Cx,
@@ -40,7 +38,7 @@ pub(super) fn rotation(
     };
     let start = values::date(cx, &r.start, &format!("{field}.start"))?;
     let name = r.name.clone().unwrap_or_else(|| field.to_string());
-    if *r.cadence.get_ref() == CadenceDef::FollowTheSun {
+    if r.cadence == CadenceDef::FollowTheSun {
         let cadence = follow_the_sun(cx, r, field, start, policy, lookup)?;
         return Some(Rotation {
             name,
@@ -50,25 +48,16 @@ pub(super) fn rotation(
     }
     if !r.groups.is_empty() {
         cx.err(
-            r.cadence.span(),
             &format!("{field}.groups"),
             "groups are only for cadence = \"follow_the_sun\"",
         );
     }
-    let (participants, first) = participants(
-        cx,
-        &r.participants,
-        r.first.as_ref(),
-        field,
-        r.cadence.span(),
-        lookup,
-    )?;
-    let need = |cx: &mut Cx, v: &Option<Spanned<String>>, what: &str| -> Option<TimeOfDay> {
+    let (participants, first) = participants(cx, &r.participants, r.first.as_ref(), field, lookup)?;
+    let need = |cx: &mut Cx, v: &Option<String>, what: &str| -> Option<TimeOfDay> {
         match v {
             Some(v) => values::time_of_day(cx, v, &format!("{field}.{what}"), false),
             None => {
                 cx.err(
-                    r.cadence.span(),
                     &format!("{field}.{what}"),
                     format!("this cadence needs {what}"),
                 );
@@ -78,10 +67,9 @@ pub(super) fn rotation(
     };
     let every = |cx: &mut Cx, range: std::ops::RangeInclusive<u32>, unit: &str| -> Option<u32> {
         match &r.every {
-            Some(e) if range.contains(e.get_ref()) => Some(*e.get_ref()),
-            Some(e) => {
+            Some(e) if range.contains(e) => Some(*e),
+            Some(_) => {
                 cx.err(
-                    e.span(),
                     &format!("{field}.every"),
                     format!(
                         "every is {} to {} {unit} for this cadence",
@@ -92,22 +80,17 @@ pub(super) fn rotation(
                 None
             }
             None => {
-                cx.err(
-                    r.cadence.span(),
-                    &format!("{field}.every"),
-                    "this cadence needs every",
-                );
+                cx.err(&format!("{field}.every"), "this cadence needs every");
                 None
             }
         }
     };
-    let (anchor, period, offsets) = match r.cadence.get_ref() {
+    let (anchor, period, offsets) = match r.cadence {
         CadenceDef::Weekly => {
             let day = match &r.handoff_day {
                 Some(d) => values::weekday(cx, d, &format!("{field}.handoff_day")),
                 None => {
                     cx.err(
-                        r.cadence.span(),
                         &format!("{field}.handoff_day"),
                         "a weekly rotation needs handoff_day",
                     );
@@ -147,7 +130,6 @@ pub(super) fn rotation(
         CadenceDef::DayNight => {
             let Some(times) = &r.handoff_times else {
                 cx.err(
-                    r.cadence.span(),
                     &format!("{field}.handoff_times"),
                     "a day_night rotation needs handoff_times, e.g. [\"09:00\", \"21:00\"]",
                 );
@@ -166,7 +148,6 @@ pub(super) fn rotation(
             ts.dedup();
             if ts.len() < 2 {
                 cx.err(
-                    r.cadence.span(),
                     &format!("{field}.handoff_times"),
                     "a day_night rotation needs at least two different handoff times",
                 );
@@ -189,7 +170,6 @@ pub(super) fn rotation(
         .unwrap_or(period);
     if shortest < MIN_SHIFT {
         cx.err(
-            r.cadence.span(),
             &format!("{field}.cadence"),
             "shifts must be at least 2 hours long",
         );
@@ -213,15 +193,13 @@ pub(super) fn rotation(
 
 fn participants(
     cx: &mut Cx,
-    list: &[Spanned<String>],
-    first: Option<&Spanned<String>>,
+    list: &[String],
+    first: Option<&String>,
     field: &str,
-    at: Range<usize>,
     lookup: &Lookup,
 ) -> Option<(Vec<PersonIx>, usize)> {
     if list.is_empty() {
         cx.err(
-            at,
             &format!("{field}.participants"),
             "a rotation needs at least one participant",
         );
@@ -235,13 +213,12 @@ fn participants(
     let ps: Vec<PersonIx> = ps.into_iter().collect::<Option<_>>()?;
     let first = match first {
         None => 0,
-        Some(f) => match list.iter().position(|p| p.get_ref() == f.get_ref()) {
+        Some(f) => match list.iter().position(|p| p == f) {
             Some(i) => i,
             None => {
                 cx.err(
-                    f.span(),
                     &format!("{field}.first"),
-                    format!("\"{}\" is not one of the participants", f.get_ref()),
+                    format!("\"{}\" is not one of the participants", f),
                 );
                 return None;
             }
@@ -259,11 +236,10 @@ fn follow_the_sun(
     lookup: &Lookup,
 ) -> Option<Cadence> {
     if policy == DstPolicy::FixedLength {
-        cx.err(r.cadence.span(), &format!("{field}.dst"), "follow_the_sun hands off at each group's local time; dst = \"fixed-length\" does not apply");
+        cx.err(&format!("{field}.dst"), "follow_the_sun hands off at each group's local time; dst = \"fixed-length\" does not apply");
     }
     if r.groups.len() < 2 {
         cx.err(
-            r.cadence.span(),
             &format!("{field}.groups"),
             "follow_the_sun needs at least two [[…groups]]",
         );
@@ -271,7 +247,6 @@ fn follow_the_sun(
     }
     if !r.participants.is_empty() {
         cx.err(
-            r.participants[0].span(),
             &format!("{field}.participants"),
             "follow_the_sun lists participants per group",
         );
@@ -282,20 +257,10 @@ fn follow_the_sun(
         let zone = values::zone(cx, &d.timezone, &format!("{gf}.timezone"));
         let handoff =
             values::time_of_day(cx, &d.handoff_time, &format!("{gf}.handoff_time"), false);
-        let ps = participants(
-            cx,
-            &d.participants,
-            d.first.as_ref(),
-            &gf,
-            d.timezone.span(),
-            lookup,
-        );
-        let days = d.days_per_person.as_ref().map_or(7, |v| *v.get_ref());
-        if !super::limits::DAYS_PER_PERSON.contains(&days)
-            && let Some(v) = &d.days_per_person
-        {
+        let ps = participants(cx, &d.participants, d.first.as_ref(), &gf, lookup);
+        let days = d.days_per_person.as_ref().map_or(7, |v| *v);
+        if !super::limits::DAYS_PER_PERSON.contains(&days) && d.days_per_person.is_some() {
             cx.err(
-                v.span(),
                 &format!("{gf}.days_per_person"),
                 "days_per_person is 1 to 366",
             );
@@ -322,9 +287,7 @@ fn follow_the_sun(
         && d < MIN_SHIFT
     {
         let g = (k % m) as usize;
-        cx.err(
-            r.groups[g].handoff_time.span(),
-            &format!("{field}.groups[{g}].handoff_time"),
+        cx.err(&format!("{field}.groups[{g}].handoff_time"),
             format!("group {}'s shift on cycle {} would last {} minutes; every shift must be at least 2 hours", r.groups[g].name, k / m, d.num_minutes()),
         );
         return None;
@@ -333,10 +296,9 @@ fn follow_the_sun(
 }
 
 pub(super) fn check_versions(cx: &mut Cx, l: &LayerDef, field: &str) {
-    let rs = l.rotations.get_ref();
+    let rs = &l.rotations;
     if rs.is_empty() {
         cx.err(
-            l.rotations.span(),
             &format!("{field}.rotations"),
             "a layer needs at least one rotation",
         );
@@ -345,15 +307,13 @@ pub(super) fn check_versions(cx: &mut Cx, l: &LayerDef, field: &str) {
     for (j, r) in rs.iter().enumerate().skip(1) {
         match &r.effective_from {
             None => cx.err(
-                r.cadence.span(),
                 &format!("{field}.rotations[{j}].effective_from"),
                 "every rotation after the first is an edit and needs effective_from",
             ),
             Some(e) => {
-                let t = e.get_ref().text();
+                let t = e.text();
                 if prev.as_ref().is_some_and(|p| *p >= t) {
                     cx.err(
-                        e.span(),
                         &format!("{field}.rotations[{j}].effective_from"),
                         "edits must be listed in order of effective_from",
                     );

@@ -157,7 +157,7 @@ fn walk(cx: &mut Cx, table: &DeTable<'_>, keys: &[(&str, Kind)], path: &str) {
         match keys.iter().find(|(n, _)| *n == name) {
             None => {
                 let known: Vec<&str> = keys.iter().map(|(n, _)| *n).collect();
-                cx.err(
+                cx.err_at(
                     k.span(),
                     &field,
                     format!(

@@ -6,18 +6,16 @@ use super::defs::When;
 use crate::rota::civil::{self, Instant, InstantError, TimeOfDay};
 use crate::tz::Zone;
 use chrono::{Datelike, NaiveDate, Weekday};
-use toml::Spanned;
 
-pub fn zone(cx: &mut Cx, v: &Spanned<String>, field: &str) -> Option<Zone> {
-    match v.get_ref().parse::<Zone>() {
+pub fn zone(cx: &mut Cx, v: &String, field: &str) -> Option<Zone> {
+    match v.parse::<Zone>() {
         Ok(z) => Some(z),
         Err(_) => {
             cx.err(
-                v.span(),
                 field,
                 format!(
                     "unknown time zone \"{}\" (use an IANA name such as Europe/Berlin)",
-                    v.get_ref()
+                    v
                 ),
             );
             None
@@ -25,54 +23,37 @@ pub fn zone(cx: &mut Cx, v: &Spanned<String>, field: &str) -> Option<Zone> {
     }
 }
 
-pub fn time_of_day(
-    cx: &mut Cx,
-    v: &Spanned<String>,
-    field: &str,
-    allow_24: bool,
-) -> Option<TimeOfDay> {
-    let t = civil::parse_time_of_day(v.get_ref().trim(), allow_24);
+pub fn time_of_day(cx: &mut Cx, v: &String, field: &str, allow_24: bool) -> Option<TimeOfDay> {
+    let t = civil::parse_time_of_day(v.trim(), allow_24);
     if t.is_none() {
         let hint = if allow_24 {
             "HH:MM between 00:00 and 24:00"
         } else {
             "HH:MM between 00:00 and 23:59"
         };
-        cx.err(
-            v.span(),
-            field,
-            format!("\"{}\" is not a time of day ({hint})", v.get_ref()),
-        );
+        cx.err(field, format!("\"{}\" is not a time of day ({hint})", v));
     }
     t
 }
 
-pub fn weekday(cx: &mut Cx, v: &Spanned<String>, field: &str) -> Option<Weekday> {
-    let w = v.get_ref().trim().parse::<Weekday>().ok();
+pub fn weekday(cx: &mut Cx, v: &String, field: &str) -> Option<Weekday> {
+    let w = v.trim().parse::<Weekday>().ok();
     if w.is_none() {
         cx.err(
-            v.span(),
             field,
-            format!(
-                "\"{}\" is not a weekday (monday … sunday, or mon … sun)",
-                v.get_ref()
-            ),
+            format!("\"{}\" is not a weekday (monday … sunday, or mon … sun)", v),
         );
     }
     w
 }
 
-pub fn date(cx: &mut Cx, v: &Spanned<When>, field: &str) -> Option<NaiveDate> {
-    let text = v.get_ref().text();
+pub fn date(cx: &mut Cx, v: &When, field: &str) -> Option<NaiveDate> {
+    let text = v.text();
     let d = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
     match d {
-        None => cx.err(
-            v.span(),
-            field,
-            format!("\"{text}\" is not a date (YYYY-MM-DD)"),
-        ),
+        None => cx.err(field, format!("\"{text}\" is not a date (YYYY-MM-DD)")),
         Some(d) if !super::limits::YEARS.contains(&d.year()) => {
-            cx.err(v.span(), field, years_message(&text));
+            cx.err(field, years_message(&text));
             return None;
         }
         Some(_) => {}
@@ -83,8 +64,8 @@ pub fn date(cx: &mut Cx, v: &Spanned<When>, field: &str) -> Option<NaiveDate> {
 /// An instant: RFC 3339 with an offset or `Z`, or a local date-time (or a
 /// date, meaning its midnight) in `zone`. A local time that does not exist
 /// there (a DST gap) is an error; one that happens twice is its first.
-pub fn instant(cx: &mut Cx, v: &Spanned<When>, field: &str, zone: &Zone) -> Option<Instant> {
-    let text = v.get_ref().text();
+pub fn instant(cx: &mut Cx, v: &When, field: &str, zone: &Zone) -> Option<Instant> {
+    let text = v.text();
     let message = match civil::parse_instant(&text, zone) {
         Ok(t) if super::limits::YEARS.contains(&t.year()) => return Some(t),
         Ok(_) => years_message(&text),
@@ -97,7 +78,7 @@ pub fn instant(cx: &mut Cx, v: &Spanned<When>, field: &str, zone: &Zone) -> Opti
             "{text} does not exist in {zone}: the clocks skip it for daylight saving time; give a time outside the gap or an explicit offset"
         ),
     };
-    cx.err(v.span(), field, message);
+    cx.err(field, message);
     None
 }
 

@@ -186,12 +186,17 @@ async fn a_database_that_was_read_only_is_written_again() {
         )
     };
     let ready = || async {
-        app.http
+        let r = app
+            .http
             .get(format!("{}/readyz", app.base))
             .send()
             .await
-            .map(|r| r.status())
-            .ok()
+            .ok()?;
+        let s = r.status();
+        if s != StatusCode::OK {
+            eprintln!("readyz: {s} {}", r.text().await.unwrap_or_default());
+        }
+        Some(s)
     };
     assert_eq!(ready().await, Some(StatusCode::OK));
     sql(format!(

@@ -1,0 +1,284 @@
+//! Swaps as a workflow (IO around a PURE state machine). A person offers one
+//! of their shifts, or part of it (`offered`); another participant of the
+//! layer accepts, optionally giving one of their own shifts in return
+//! (`accepted`); where the team requires it a lead approves. The swap is
+//! then applied: replace overrides with source `swap`, written with the
+//! swap's new state in one transaction that holds the rota's row. Offers can
+//! be declined (lead) or cancelled (offerer or lead) until applied.
+
+use super::error::{Error, Result};
+use super::rotas::enforce_checks;
+use super::{RotaCache, build_stored};
+use crate::rota::checks::Violation;
+use crate::rota::interval::Interval;
+use crate::rota::{Instant, Rota, shifts};
+use crate::store::{OverrideRow, Reads, Store, SwapRow};
+use serde_json::json;
+
+/// What someone does to a swap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A participant takes the offer; `approval` says whether the team wants a lead's.
+    Accept {
+        approval: bool,
+    },
+    Approve,
+    Decline,
+    Cancel,
+}
+
+/// The swap's next state (PURE), or why the step does not apply.
+pub fn next(state: &str, step: Step) -> std::result::Result<&'static str, String> {
+    match (state, step) {
+        ("offered", Step::Accept { approval: true }) => Ok("accepted"),
+        ("offered", Step::Accept { approval: false }) => Ok("applied"),
+        ("accepted", Step::Approve) => Ok("applied"),
+        ("offered" | "accepted", Step::Decline) => Ok("declined"),
+        ("offered" | "accepted", Step::Cancel) => Ok("cancelled"),
+        (s, Step::Accept { .. }) => Err(format!("the swap is {s}, not offered")),
+        (s, Step::Approve) => Err(format!("the swap is {s}, not accepted")),
+        (s, _) => Err(format!("the swap is already {s}")),
+    }
+}
+
+/// Whether the person `who` holds layer `layer` (overrides included) for
+/// the whole of `iv`.
+fn holds(rota: &Rota, layer: usize, who: &str, iv: Interval) -> bool {
+    rota.person(who)
+        .is_some_and(|p| shifts::holds(rota, layer, p, iv, true))
+}
+
+pub async fn list(
+    store: &Store,
+    cache: &RotaCache,
+    team: &str,
+    rota: &str,
+) -> Result<Vec<SwapRow>> {
+    super::rotas::loaded(store, cache, team, rota).await?;
+    Ok(store.load_swaps(team, rota).await?)
+}
+
+pub async fn find(store: &Store, team: &str, rota: &str, id: &str) -> Result<SwapRow> {
+    store
+        .load_swap(id)
+        .await?
+        .filter(|w| w.team == team && w.rota == rota)
+        .ok_or_else(|| Error::not_found(format!("swap {id}")))
+}
+
+/// `offerer` offers their shift `iv` of `layer`.
+#[allow(clippy::too_many_arguments)]
+pub async fn offer(
+    store: &Store,
+    cache: &RotaCache,
+    team: &str,
+    rota: &str,
+    layer: &str,
+    offerer: &str,
+    iv: Interval,
+    note: Option<String>,
+    actor: &str,
+    now: Instant,
+) -> Result<SwapRow> {
+    let l = super::rotas::loaded(store, cache, team, rota).await?;
+    let li = l.rota.layer(layer).ok_or_else(|| {
+        Error::invalid("layer", format!("rota {team}/{rota} has no layer {layer}"))
+    })?;
+    if !holds(&l.rota, li, offerer, iv) {
+        return Err(Error::invalid(
+            "start",
+            format!("{offerer} is not on call in layer {layer} for all of the offered time"),
+        ));
+    }
+    let row = SwapRow {
+        id: crate::ids::new_id("swp_"),
+        team: team.into(),
+        rota: rota.into(),
+        layer: layer.into(),
+        offered_by: offerer.into(),
+        start: iv.start.timestamp(),
+        end: iv.end.timestamp(),
+        taker: None,
+        in_return: None,
+        state: "offered".into(),
+        note,
+    };
+    let at = now.timestamp();
+    let tx = store.tx().await?;
+    tx.insert_swap(&row, at).await?;
+    tx.audit(
+        at,
+        actor,
+        "swap.offer",
+        &format!("{team}/{rota}/{}", row.id),
+        json!(row),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// `taker` accepts swap `w`, optionally giving their shift `in_return`.
+pub async fn accept(
+    store: &Store,
+    cache: &RotaCache,
+    w: SwapRow,
+    taker: &str,
+    in_return: Option<Interval>,
+    actor: &str,
+    now: Instant,
+) -> Result<(SwapRow, Vec<Violation>)> {
+    if taker == w.offered_by {
+        return Err(Error::invalid("taker", "you cannot accept your own offer"));
+    }
+    let l = super::rotas::loaded(store, cache, &w.team, &w.rota).await?;
+    let layer = l
+        .rota
+        .layer(&w.layer)
+        .ok_or_else(|| Error::Conflict(format!("layer {} no longer exists", w.layer)))?;
+    let member = l.rota.person(taker).is_some_and(|t| {
+        l.rota.layers[layer]
+            .rotations
+            .iter()
+            .any(|r| r.cadence.participants().contains(&t))
+    });
+    if !member {
+        return Err(Error::Forbidden(format!(
+            "{taker} is not a participant of layer {}",
+            w.layer
+        )));
+    }
+    if let Some(iv) = in_return
+        && !holds(&l.rota, layer, taker, iv)
+    {
+        return Err(Error::invalid(
+            "in_return.start",
+            format!(
+                "{taker} is not on call in layer {} for all of that time",
+                w.layer
+            ),
+        ));
+    }
+    let approval = store
+        .load_team(&w.team)
+        .await?
+        .is_some_and(|t| t.swap_approval);
+    let next = SwapRow {
+        taker: Some(taker.to_string()),
+        in_return: in_return.map(|iv| (iv.start.timestamp(), iv.end.timestamp())),
+        ..w
+    };
+    step(store, cache, next, Step::Accept { approval }, actor, now).await
+}
+
+/// Moves `w` on by `s` (approve, decline, cancel; accept after its checks),
+/// writing the swap's overrides when it becomes applied.
+pub async fn step(
+    store: &Store,
+    cache: &RotaCache,
+    w: SwapRow,
+    s: Step,
+    actor: &str,
+    now: Instant,
+) -> Result<(SwapRow, Vec<Violation>)> {
+    let from = w.state.clone();
+    let state = next(&from, s).map_err(Error::Conflict)?;
+    let w = SwapRow {
+        state: state.into(),
+        ..w
+    };
+    let at = now.timestamp();
+    let tx = store.tx().await?;
+    let mut warnings = Vec::new();
+    if state == "applied" {
+        let overrides = halves(&w, actor);
+        let version = tx
+            .lock_rota_version(&w.team, &w.rota)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("rota {}/{}", w.team, w.rota)))?;
+        let team = tx
+            .load_team(&w.team)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("team {}", w.team)))?;
+        let before = cache
+            .load(&tx, &w.team, &w.rota)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("rota {}/{}", w.team, w.rota)))?;
+        let rota = build_stored(&tx, &team, &before.row, &overrides)
+            .await?
+            .map_err(|e| {
+                Error::Conflict(format!(
+                    "the swap no longer fits the rota: {}",
+                    e.0.last().map(|e| e.message.clone()).unwrap_or_default()
+                ))
+            })?;
+        warnings = enforce_checks(&rota, Some(&before.rota), now, false)?;
+        for o in &overrides {
+            tx.insert_override(o, at).await?;
+        }
+        tx.touch_rota(&w.team, &w.rota, version, at).await?;
+    }
+    tx.advance_swap(&w, &from, at).await?;
+    let action = match s {
+        Step::Accept { .. } => "swap.accept",
+        Step::Approve => "swap.approve",
+        Step::Decline => "swap.decline",
+        Step::Cancel => "swap.cancel",
+    };
+    tx.audit(
+        at,
+        actor,
+        action,
+        &format!("{}/{}/{}", w.team, w.rota, w.id),
+        json!(w),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((w, warnings))
+}
+
+/// The replace overrides an applied swap writes.
+fn halves(w: &SwapRow, actor: &str) -> Vec<OverrideRow> {
+    let taker = w.taker.clone().unwrap_or_default();
+    let half = |suffix: &str, start: i64, end: i64, from: &str, to: &str| OverrideRow {
+        id: format!("{}{suffix}", w.id.replacen("swp_", "ovr_", 1)),
+        team: w.team.clone(),
+        rota: w.rota.clone(),
+        layer: w.layer.clone(),
+        kind: "replace".into(),
+        start,
+        end,
+        person: Some(to.to_string()),
+        replaces: Some(from.to_string()),
+        note: Some(format!("swap {}", w.id)),
+        created_by: actor.to_string(),
+        source: "swap".into(),
+    };
+    let mut out = vec![half("a", w.start, w.end, &w.offered_by, &taker)];
+    if let Some((a, b)) = w.in_return {
+        out.push(half("b", a, b, &taker, &w.offered_by));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_machine() {
+        assert_eq!(
+            next("offered", Step::Accept { approval: false }),
+            Ok("applied")
+        );
+        assert_eq!(
+            next("offered", Step::Accept { approval: true }),
+            Ok("accepted")
+        );
+        assert_eq!(next("accepted", Step::Approve), Ok("applied"));
+        assert!(next("offered", Step::Approve).is_err());
+        assert!(next("applied", Step::Cancel).is_err());
+        assert!(next("declined", Step::Accept { approval: false }).is_err());
+        assert_eq!(next("accepted", Step::Decline), Ok("declined"));
+    }
+}
