@@ -79,7 +79,6 @@ impl App {
             public_url,
             tokens: Default::default(),
             feeds: Default::default(),
-            events: Default::default(),
             dispatch: dispatcher.handle(),
             notify: cfg.notify.clone(),
             link_secret,

@@ -10,6 +10,7 @@ mod m20261127_000003_directory;
 mod m20261127_000004_alerts;
 mod m20261127_000005_service_origin;
 mod m20261202_000006_outbox_address;
+mod m20261202_000007_sends;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_alerts::Migration),
             Box::new(m20261127_000005_service_origin::Migration),
             Box::new(m20261202_000006_outbox_address::Migration),
+            Box::new(m20261202_000007_sends::Migration),
         ]
     }
 }

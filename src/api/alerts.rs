@@ -7,72 +7,144 @@ use super::error::{ApiError, ApiJson};
 use super::services::{by_key, key_header};
 use super::state::AppState;
 use super::time::utc_ms;
-use crate::engine::alerts::{self, Action, AlertError, NewAlert, Outcome};
+use crate::engine::alerts::{self, Action, NewAlert, Outcome, views};
+use crate::engine::services;
 use crate::escalation::Priority;
-use crate::store::AlertRow;
-use crate::store::{AlertReads as _, Reads as _};
+use crate::store::{AlertRow, LogRow, OutboxRow};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-/// Limits on what an alert may carry.
-pub const MAX_SUMMARY: usize = 1024;
-pub const MAX_DETAILS: usize = 256 * 1024;
-pub const MAX_KEY: usize = 255;
+/// An alert as the API shows it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AlertOut {
+    id: String,
+    service: String,
+    dedup_key: String,
+    /// P1–P4.
+    priority: String,
+    summary: String,
+    #[schema(value_type = Object)]
+    details: Value,
+    source: String,
+    #[schema(value_type = Vec<Object>)]
+    links: Value,
+    /// triggered, acknowledged or resolved.
+    status: String,
+    /// Raised in a maintenance window: it pages when the window ends.
+    suppressed: bool,
+    /// Triggers counted into it (deduplicated ones included).
+    count: i64,
+    created_at: String,
+    last_seen_at: String,
+    /// When its timer runs next (the next stage, an SLA warning…).
+    next_due: Option<String>,
+    acknowledged_by: Option<String>,
+    acknowledged_via: Option<String>,
+    resolved_by: Option<String>,
+    /// created, deduplicated or suppressed (intake only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<String>,
+}
 
-pub fn alert_error(e: AlertError) -> ApiError {
-    match e {
-        AlertError::NotFound(w) => ApiError::not_found(w),
-        AlertError::Invalid(f, m) => ApiError::invalid(f, m),
-        AlertError::Store(s) => s.into(),
+impl From<&AlertRow> for AlertOut {
+    fn from(a: &AlertRow) -> Self {
+        let json = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+        AlertOut {
+            id: a.id.clone(),
+            service: a.service.clone(),
+            dedup_key: a.dedup_key.clone(),
+            priority: Priority::from_level(a.priority).as_str().into(),
+            summary: a.summary.clone(),
+            details: json(&a.details),
+            source: a.source.clone(),
+            links: json(&a.links),
+            status: a.status.clone(),
+            suppressed: a.suppressed,
+            count: a.count,
+            created_at: utc_ms(a.created_ms),
+            last_seen_at: utc_ms(a.last_seen_ms),
+            next_due: a.next_due_ms.map(utc_ms),
+            acknowledged_by: a.ack_by.clone(),
+            acknowledged_via: a.ack_via.clone(),
+            resolved_by: a.resolved_by.clone(),
+            outcome: None,
+        }
     }
 }
 
-pub fn alert_json(a: &AlertRow) -> Value {
-    json!({
-        "id": a.id, "service": a.service, "dedup_key": a.dedup_key,
-        "priority": Priority::from_level(a.priority).as_str(), "summary": a.summary,
-        "details": serde_json::from_str::<Value>(&a.details).unwrap_or(Value::Null),
-        "source": a.source, "links": serde_json::from_str::<Value>(&a.links).unwrap_or(Value::Null),
-        "status": a.status, "suppressed": a.suppressed, "count": a.count,
-        "created_at": utc_ms(a.created_ms), "last_seen_at": utc_ms(a.last_seen_ms),
-        "next_due": a.next_due_ms.map(utc_ms),
-        "acknowledged_by": a.ack_by, "acknowledged_via": a.ack_via, "resolved_by": a.resolved_by,
-    })
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AlertList {
+    alerts: Vec<AlertOut>,
 }
 
-/// Checks an alert's fields; errors name the field.
-pub fn check_new(
-    summary: &str,
-    details: &Value,
-    dedup: Option<&str>,
-) -> Result<(), (String, String)> {
-    if summary.trim().is_empty() {
-        return Err(("summary".into(), "summary must not be empty".into()));
+/// One entry of an alert's timeline.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TimelineEntry {
+    at: String,
+    /// created, stage_paged, acknowledged, delivery, sla_breach, …
+    kind: String,
+    actor: String,
+    #[schema(value_type = Object)]
+    detail: Value,
+}
+
+impl From<&LogRow> for TimelineEntry {
+    fn from(l: &LogRow) -> Self {
+        TimelineEntry {
+            at: utc_ms(l.at_ms),
+            kind: l.kind.clone(),
+            actor: l.actor.clone(),
+            detail: l.detail.clone(),
+        }
     }
-    if summary.chars().count() > MAX_SUMMARY {
-        return Err((
-            "summary".into(),
-            format!("summary is at most {MAX_SUMMARY} characters"),
-        ));
+}
+
+/// One notification (a message to one address on one channel).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NotificationOut {
+    id: String,
+    stage: i64,
+    round: i64,
+    person: Option<String>,
+    channel: String,
+    address: String,
+    status: String,
+    attempts: i64,
+    due: String,
+    sent_at: Option<String>,
+    provider_id: Option<String>,
+    last_error: Option<String>,
+}
+
+impl From<&OutboxRow> for NotificationOut {
+    fn from(o: &OutboxRow) -> Self {
+        NotificationOut {
+            id: o.id.clone(),
+            stage: o.stage + 1,
+            round: o.round + 1,
+            person: o.person.clone(),
+            channel: o.channel.clone(),
+            address: o.address.clone(),
+            status: o.status.clone(),
+            attempts: o.attempts,
+            due: utc_ms(o.due_ms),
+            sent_at: o.sent_ms.map(utc_ms),
+            provider_id: o.provider_id.clone(),
+            last_error: o.last_error.clone(),
+        }
     }
-    if details.to_string().len() > MAX_DETAILS {
-        return Err((
-            "details".into(),
-            format!("details are at most {MAX_DETAILS} bytes as JSON"),
-        ));
-    }
-    if let Some(k) = dedup
-        && (k.is_empty() || k.len() > MAX_KEY)
-    {
-        return Err((
-            "dedup_key".into(),
-            format!("dedup_key is 1–{MAX_KEY} characters"),
-        ));
-    }
-    Ok(())
+}
+
+/// An alert with its timeline and notifications.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AlertDetail {
+    #[serde(flatten)]
+    alert: AlertOut,
+    timeline: Vec<TimelineEntry>,
+    notifications: Vec<NotificationOut>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -92,7 +164,7 @@ pub struct AlertBody {
     links: Vec<Value>,
 }
 
-#[utoipa::path(post, path = "/api/v1/alerts", tag = "alerts", request_body = AlertBody, params(("X-Vigil-Integration-Key" = Option<String>, Header, description = "an integration key (or a bearer token of a lead)")), responses((status = 201, description = "a new alert", body = Value), (status = 200, description = "deduplicated into the open alert", body = Value), (status = 422, description = "a field is invalid", body = super::ErrorBody), (status = 401, description = "no key or token", body = super::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/alerts", tag = "alerts", request_body = AlertBody, params(("X-Vigil-Integration-Key" = Option<String>, Header, description = "an integration key (or a bearer token of a lead)")), responses((status = 201, description = "a new alert", body = AlertOut), (status = 200, description = "deduplicated into the open alert", body = AlertOut), (status = 400, description = "malformed JSON", body = super::ErrorBody), (status = 401, description = "no key or token", body = super::ErrorBody), (status = 403, description = "the token may not raise alerts for this service", body = super::ErrorBody), (status = 413, description = "body too large", body = super::ErrorBody), (status = 415, description = "not JSON", body = super::ErrorBody), (status = 422, description = "a field is invalid", body = super::ErrorBody), (status = 503, description = "the database is busy; retry", body = super::ErrorBody)))]
 pub async fn create(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -109,17 +181,16 @@ async fn create_inner(
     headers: &HeaderMap,
     p: Option<Principal>,
     b: AlertBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<AlertOut>), ApiError> {
     let actor = match (key_header(headers), &p) {
         (Some(k), _) => match by_key(st, &k).await? {
             Some(svc) if svc == b.service => format!("integration:{svc}"),
             _ => return Err(ApiError::unauthorized()),
         },
         (None, Some(p)) => {
-            let svc =
-                st.store.load_service(&b.service).await?.ok_or_else(|| {
-                    ApiError::invalid("service", format!("no service {}", b.service))
-                })?;
+            let svc = services::find(&st.store, &b.service)
+                .await
+                .map_err(|_| ApiError::invalid("service", format!("no service {}", b.service)))?;
             p.require_lead(&svc.team)?;
             p.actor()
         }
@@ -131,8 +202,6 @@ async fn create_inner(
         })?,
         None => Priority::P3,
     };
-    check_new(&b.summary, &b.details, b.dedup_key.as_deref())
-        .map_err(|(f, m)| ApiError::invalid(f, m))?;
     let new = NewAlert {
         service: b.service,
         summary: b.summary,
@@ -142,98 +211,74 @@ async fn create_inner(
         source: b.source.unwrap_or_else(|| "api".into()),
         links: Value::Array(b.links),
     };
-    let (row, outcome) = alerts::trigger(&st.store, &st.cache, new, &actor, st.now())
-        .await
-        .map_err(alert_error)?;
+    let (row, outcome) = alerts::trigger(&st.store, &st.cache, new, &actor, st.now()).await?;
     st.dispatch.wake();
     let code = if outcome == Outcome::Deduplicated {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    let mut v = alert_json(&row);
-    v["outcome"] = json!(format!("{outcome:?}").to_lowercase());
-    Ok((code, Json(v)))
+    let mut out = AlertOut::from(&row);
+    out.outcome = Some(format!("{outcome:?}").to_lowercase());
+    Ok((code, Json(out)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// triggered, acknowledged or resolved.
     status: Option<String>,
+    /// A service id.
     service: Option<String>,
+    /// At most 1000 (default 100).
     limit: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(("status" = Option<String>, Query, description = "triggered, acknowledged or resolved"), ("service" = Option<String>, Query), ("limit" = Option<u64>, Query, description = "at most 1000 (default 100)")), responses((status = 200, description = "alerts, newest first", body = Value)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(ListQuery), responses((status = 200, description = "alerts, newest first", body = AlertList), (status = 400, description = "a bad query parameter", body = super::ErrorBody), (status = 401, description = "no valid token", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn list(
     State(st): State<AppState>,
     _p: Principal,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
-    if let Some(s) = &q.status
-        && !matches!(s.as_str(), "triggered" | "acknowledged" | "resolved")
-    {
-        return Err(
-            ApiError::bad_request("status is triggered, acknowledged or resolved").field("status"),
-        );
-    }
-    let rows = st
-        .store
-        .list_alerts(
-            q.status.as_deref(),
-            q.service.as_deref(),
-            q.limit.unwrap_or(100).min(1000),
-        )
-        .await?;
-    Ok(Json(
-        json!({ "alerts": rows.iter().map(alert_json).collect::<Vec<_>>() }),
-    ))
+) -> Result<Json<AlertList>, ApiError> {
+    let limit = q.limit.unwrap_or(100);
+    let rows = views::list(&st.store, q.status.as_deref(), q.service.as_deref(), limit)
+        .await
+        .map_err(|e| ApiError::from(e).into_bad_request())?;
+    Ok(Json(AlertList {
+        alerts: rows.iter().map(AlertOut::from).collect(),
+    }))
 }
 
-#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "alert id")), responses((status = 200, description = "the alert, its timeline and notifications", body = Value), (status = 404, description = "no such alert", body = super::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "alert id")), responses((status = 200, description = "the alert, its timeline and notifications", body = AlertDetail), (status = 401, description = "no valid token", body = super::ErrorBody), (status = 404, description = "no such alert", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn get(
     State(st): State<AppState>,
     _p: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let a = st
-        .store
-        .load_alert(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("alert {id}")))?;
-    let log = st.store.alert_log(&id).await?;
-    let out = st.store.outbox_for(&id).await?;
-    let mut v = alert_json(&a);
-    v["timeline"] = log
-        .iter()
-        .map(|l| json!({ "at": utc_ms(l.at_ms), "kind": l.kind, "actor": l.actor, "detail": l.detail }))
-        .collect();
-    v["notifications"] = out
-        .iter()
-        .map(|o| json!({
-            "id": o.id, "stage": o.stage + 1, "round": o.round + 1, "person": o.person,
-            "channel": o.channel, "address": o.address, "status": o.status, "attempts": o.attempts,
-            "due": utc_ms(o.due_ms), "sent_at": o.sent_ms.map(utc_ms),
-            "provider_id": o.provider_id, "last_error": o.last_error,
-        }))
-        .collect();
-    Ok(Json(v))
+) -> Result<Json<AlertDetail>, ApiError> {
+    let d = views::detail(&st.store, &id).await?;
+    Ok(Json(AlertDetail {
+        alert: AlertOut::from(&d.alert),
+        timeline: d.log.iter().map(TimelineEntry::from).collect(),
+        notifications: d.outbox.iter().map(NotificationOut::from).collect(),
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
-    /// The note's text (notes) or the person to page (reassign).
+    /// The note's text (notes).
     text: Option<String>,
+    /// The person to page (reassign).
     person: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/{action}", tag = "alerts", request_body = Option<ActionBody>, params(("id" = String, Path, description = "alert id"), ("action" = String, Path, description = "ack, resolve, escalate, reassign or note")), responses((status = 200, description = "the alert after the action", body = Value), (status = 404, description = "no such alert or action", body = super::ErrorBody), (status = 422, description = "missing text or person", body = super::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/{action}", tag = "alerts", request_body = Option<ActionBody>, params(("id" = String, Path, description = "alert id"), ("action" = String, Path, description = "ack, resolve, escalate, reassign or note")), responses((status = 200, description = "the alert after the action", body = AlertOut), (status = 401, description = "no valid token", body = super::ErrorBody), (status = 404, description = "no such alert or action", body = super::ErrorBody), (status = 422, description = "missing text or person", body = super::ErrorBody), (status = 503, description = "the database is busy; retry", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn action(
     State(st): State<AppState>,
     p: Principal,
     Path((id, action)): Path<(String, String)>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AlertOut>, ApiError> {
     // The body is optional: empty means no text and no person.
     let b: ActionBody = if body.iter().all(u8::is_ascii_whitespace) {
         ActionBody::default()
@@ -241,38 +286,18 @@ pub async fn action(
         serde_json::from_slice(&body).map_err(|e| ApiError::invalid("body", e.to_string()))?
     };
     let action = match action.as_str() {
+        "note" => Action::Note(b.text.unwrap_or_default()),
+        "reassign" => Action::Reassign(
+            b.person
+                .ok_or_else(|| ApiError::invalid("person", "reassign names a person"))?,
+        ),
         "ack" | "acknowledge" => Action::Ack,
         "resolve" => Action::Resolve,
         "escalate" => Action::Escalate,
-        "note" => Action::Note(
-            b.text
-                .filter(|t| !t.trim().is_empty() && t.len() <= 10_000)
-                .ok_or_else(|| {
-                    ApiError::invalid("text", "a note needs text (at most 10,000 bytes)")
-                })?,
-        ),
-        "reassign" => {
-            let who = b
-                .person
-                .ok_or_else(|| ApiError::invalid("person", "reassign names a person"))?;
-            if st.store.load_person(&who).await?.is_none() {
-                return Err(ApiError::invalid("person", format!("no person {who}")));
-            }
-            Action::Reassign(who)
-        }
         other => return Err(ApiError::not_found(format!("action {other}"))),
     };
-    let row = alerts::act(
-        &st.store,
-        &st.cache,
-        &id,
-        action,
-        &p.actor(),
-        "api",
-        st.now(),
-    )
-    .await
-    .map_err(alert_error)?;
+    let now = st.now();
+    let row = alerts::act(&st.store, &st.cache, &id, action, &p.actor(), "api", now).await?;
     st.dispatch.wake();
-    Ok(Json(alert_json(&row)))
+    Ok(Json(AlertOut::from(&row)))
 }

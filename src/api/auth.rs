@@ -4,10 +4,9 @@
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::store::Reads as _;
+use crate::engine::directory;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use subtle::ConstantTimeEq;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Role {
@@ -81,32 +80,9 @@ impl FromRequestParts<AppState> for Principal {
             .map(|(_, t)| t.trim())
             .filter(|t| !t.is_empty())
             .ok_or_else(ApiError::unauthorized)?;
-        let h = hash(secret);
-        let generation = state.store.generation().await?;
-        let cached = {
-            let tokens = state.tokens.lock().unwrap_or_else(|e| e.into_inner());
-            tokens
-                .get(&h)
-                .filter(|(g, _)| *g == generation)
-                .map(|(_, r)| r.clone())
-        };
-        let row = match cached {
-            Some(r) => r,
-            None => {
-                let r = state
-                    .store
-                    .find_api_token(&h)
-                    .await?
-                    .ok_or_else(ApiError::unauthorized)?;
-                let mut tokens = state.tokens.lock().unwrap_or_else(|e| e.into_inner());
-                tokens.retain(|_, (g, _)| *g == generation);
-                tokens.insert(h.clone(), (generation, r.clone()));
-                r
-            }
-        };
-        if !bool::from(row.hash.as_bytes().ct_eq(h.as_bytes())) {
-            return Err(ApiError::unauthorized());
-        }
+        let (row, generation) = directory::authenticate(&state.store, &state.tokens, secret)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
         let role = match row.role.as_str() {
             "admin" => Role::Admin,
             "lead" => Role::Lead(row.teams.clone()),

@@ -8,9 +8,8 @@
 use super::error::ApiError;
 use super::state::AppState;
 use crate::dispatch::links;
-use crate::engine::alerts::{self, Action};
+use crate::engine::alerts::{self, Action, replies, views};
 use crate::store::OutboxRow;
-use crate::store::{AlertReads as _, Reads as _};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -89,37 +88,10 @@ async fn act_on(
     who: Option<&str>,
     via: &str,
 ) -> Result<usize, ApiError> {
-    let mut ids: Vec<&str> = rows.iter().map(|r| r.alert.as_str()).collect();
-    ids.sort();
-    ids.dedup();
-    let actor = who
-        .map(str::to_string)
-        .or_else(|| rows.iter().find_map(|r| r.person.clone()))
-        .unwrap_or_else(|| format!("{via} recipient"));
-    for id in &ids {
-        alerts::act(
-            &st.store,
-            &st.cache,
-            id,
-            action.clone(),
-            &actor,
-            via,
-            st.now(),
-        )
-        .await
-        .map_err(super::alerts::alert_error)?;
-    }
+    let now = st.now();
+    let n = replies::act_on_message(&st.store, &st.cache, rows, action, who, via, now).await?;
     st.dispatch.wake();
-    Ok(ids.len())
-}
-
-fn verb(word: &str) -> Option<Action> {
-    match word.to_ascii_lowercase().as_str() {
-        "ack" | "acknowledge" | "a" | "ok" => Some(Action::Ack),
-        "resolve" | "r" | "res" => Some(Action::Resolve),
-        "escalate" | "e" | "esc" => Some(Action::Escalate),
-        _ => None,
-    }
+    Ok(n)
 }
 
 /// `POST /api/v1/callbacks/twilio/sms`: "ack 4821", "resolve 4821", "escalate 4821".
@@ -133,12 +105,12 @@ pub async fn twilio_sms(
     let from = field(&f, "From").unwrap_or("");
     let text = field(&f, "Body").unwrap_or("").trim();
     let mut words = text.split_whitespace();
-    let (Some(action), Some(code)) = (words.next().and_then(verb), words.next()) else {
+    let (Some(action), Some(code)) = (words.next().and_then(alerts::verb), words.next()) else {
         return Ok(twiml(
             "<Message>Reply \"ack CODE\", \"resolve CODE\" or \"escalate CODE\".</Message>",
         ));
     };
-    let rows = st.store.outbox_by_code(code, from).await?;
+    let rows = views::by_code(&st.store, code, from).await?;
     if rows.is_empty() {
         tracing::warn!(
             code,
@@ -148,66 +120,12 @@ pub async fn twilio_sms(
             "<Message>No page with code {code} was sent to this number.</Message>"
         )));
     }
-    if let Some(done) = already_done(&st, &rows, &action).await? {
+    if let Some(done) = replies::already_done(&st.store, &rows, &action).await? {
         return Ok(twiml(&format!("<Message>{}</Message>", esc(&done))));
     }
     let name = action.name();
     let n = act_on(&st, &rows, action, None, "sms").await?;
     Ok(twiml(&format!("<Message>{n} alert(s) {name}.</Message>")))
-}
-
-/// "Already acknowledged by Carol Jones at 14:05 EST." when no alert of the
-/// message is left for `action` to change (a second reply, or someone
-/// else was quicker), in the paged person's zone.
-async fn already_done(
-    st: &AppState,
-    rows: &[OutboxRow],
-    action: &Action,
-) -> Result<Option<String>, ApiError> {
-    let mut ids: Vec<String> = rows.iter().map(|r| r.alert.clone()).collect();
-    ids.sort();
-    ids.dedup();
-    let alerts = st.store.load_alerts_by_ids(&ids).await?;
-    let open = |a: &&crate::store::AlertRow| match action {
-        Action::Ack | Action::Escalate => a.status == "triggered",
-        Action::Resolve => a.status != "resolved",
-        _ => true,
-    };
-    if alerts.iter().any(|a| open(&a)) || alerts.is_empty() {
-        return Ok(None);
-    }
-    let zone = match rows.iter().find_map(|r| r.person.clone()) {
-        Some(p) => st
-            .store
-            .load_person(&p)
-            .await?
-            .and_then(|p| p.timezone)
-            .and_then(|z| crate::tz::Zone::named(&z)),
-        None => None,
-    }
-    .unwrap_or_else(crate::tz::Zone::utc);
-    let a = &alerts[0];
-    let state = alerts::parse_state(a).map_err(super::alerts::alert_error)?;
-    let (verb, who, at) = if a.status == "resolved" {
-        ("resolved", a.resolved_by.clone(), state.resolved_at)
-    } else {
-        ("acknowledged", a.ack_by.clone(), state.acked_at)
-    };
-    let who = match who {
-        Some(w) => alerts::actor_name(&st.store, &w)
-            .await
-            .map_err(super::alerts::alert_error)?,
-        None => "someone".into(),
-    };
-    let when = at
-        .map(|t| format!(" at {}", t.with_timezone(&zone).format("%H:%M %Z")))
-        .unwrap_or_default();
-    let more = if alerts.len() > 1 {
-        format!(" ({} alerts)", alerts.len())
-    } else {
-        String::new()
-    };
-    Ok(Some(format!("Already {verb} by {who}{when}{more}.")))
 }
 
 /// The `m` (message id) of a callback URL.
@@ -231,16 +149,14 @@ pub async fn twilio_status(
     let status = field(&f, "MessageStatus")
         .or_else(|| field(&f, "CallStatus"))
         .unwrap_or("unknown");
-    let rows = st.store.outbox_by_bundle(&message).await?;
+    let rows = views::message(&st.store, &message).await?;
     let detail = json!({
         "message": message,
         "status": status,
         "provider_id": field(&f, "MessageSid").or_else(|| field(&f, "CallSid")),
         "error_code": field(&f, "ErrorCode"),
     });
-    alerts::record_delivery(&st.store, &rows, detail, st.now())
-        .await
-        .map_err(super::alerts::alert_error)?;
+    alerts::record_delivery(&st.store, &rows, detail, st.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -259,7 +175,7 @@ pub async fn twilio_voice(
         Some("3") => Action::Escalate,
         _ => return Ok(twiml("<Say>Sorry, that key does nothing. Goodbye.</Say>")),
     };
-    let rows = st.store.outbox_by_bundle(&message).await?;
+    let rows = views::message(&st.store, &message).await?;
     if rows.is_empty() {
         return Ok(twiml("<Say>This page is unknown. Goodbye.</Say>"));
     }
@@ -298,14 +214,14 @@ pub async fn slack(
     let act = &payload["actions"][0];
     let action = act["action_id"]
         .as_str()
-        .and_then(verb)
+        .and_then(alerts::verb)
         .ok_or_else(|| ApiError::bad_request("unknown action").field("actions"))?;
     let message = act["value"].as_str().unwrap_or("");
-    let person = st.store.person_by_chat(user).await?;
+    let person = views::person_by_chat(&st.store, user).await?;
     let Some(person) = person else {
         return Ok(Json(json!({ "response_type": "ephemeral", "replace_original": false, "text": "Your Slack account is not linked to a Vigil person, so Vigil cannot take this action." })).into_response());
     };
-    let rows = st.store.outbox_by_bundle(message).await?;
+    let rows = views::message(&st.store, message).await?;
     if rows.is_empty() {
         return Err(ApiError::not_found(format!("page {message}")));
     }
@@ -340,7 +256,7 @@ async fn link_rows(st: &AppState, token: &str) -> Result<(Vec<OutboxRow>, String
                 .into_response());
         }
     };
-    match st.store.outbox_by_bundle(&message).await {
+    match views::message(&st.store, &message).await {
         Ok(rows) if !rows.is_empty() => Ok((rows, action)),
         Ok(_) => Err((
             StatusCode::NOT_FOUND,
@@ -359,8 +275,8 @@ pub async fn link_get(State(st): State<AppState>, Path(token): Path<String>) -> 
         Err(r) => return r,
     };
     let mut list = String::new();
-    for r in &rows {
-        if let Ok(Some(a)) = st.store.load_alert(&r.alert).await {
+    for a in views::alerts_of(&st.store, &rows).await.unwrap_or_default() {
+        {
             list.push_str(&format!(
                 "<li>[P{}] {} — {}</li>",
                 a.priority,

@@ -61,6 +61,14 @@ impl ApiError {
     pub fn invalid(field: impl Into<String>, m: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m).field(field)
     }
+    /// A query parameter's 422 as the 400 the query string gets.
+    pub fn into_bad_request(mut self) -> Self {
+        if self.status == StatusCode::UNPROCESSABLE_ENTITY {
+            self.status = StatusCode::BAD_REQUEST;
+            self.code = "bad_request";
+        }
+        self
+    }
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
         Self::new(

@@ -13,11 +13,11 @@
 //!   only on 5xx, so a failure Vigil wants retried answers 503 (never 429).
 //!   https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
 
-use super::alerts::{alert_error, check_new};
 use super::services::by_key;
 use super::state::AppState;
-use crate::engine::alerts::{self, Action, NewAlert};
+use crate::engine::alerts::{self, Action, MAX_KEY, MAX_SUMMARY, NewAlert, check_new};
 use crate::engine::dedup::Deduped;
+use crate::engine::error::Error;
 use crate::escalation::Priority;
 use axum::Json;
 use axum::body::Bytes;
@@ -110,10 +110,11 @@ async fn enqueue_inner(st: &AppState, body: &[u8]) -> Response {
             .pointer("/payload/custom_details")
             .cloned()
             .unwrap_or(Value::Null);
-        if let Err((f, m)) = check_new(summary, &details, dedup.as_deref())
+        if let Err(Error::Invalid { field, message, .. }) =
+            check_new(summary, &details, dedup.as_deref())
             && !summary.is_empty()
         {
-            errors.push(format!("'{f}': {m}"));
+            errors.push(format!("'{field}': {message}"));
         }
         new = Some((
             summary.to_string(),
@@ -197,14 +198,14 @@ async fn enqueue_event(
             st.dispatch.wake();
             pd_accepted(dk)
         }
-        Err(alerts::AlertError::Store(e)) if e.is_unavailable() => {
+        Err(Error::Store(e)) if e.is_unavailable() => {
             tracing::warn!(error = %e, "PagerDuty event answered 503: the database refuses writes");
             unavailable(pd_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the database is not taking writes; retry",
             ))
         }
-        Err(alerts::AlertError::Store(e)) => {
+        Err(Error::Store(e)) => {
             tracing::error!(error = %e, "PagerDuty event failed");
             pd_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
         }
@@ -308,7 +309,7 @@ async fn alertmanager_event(st: &AppState, key: &str, body: &[u8]) -> Response {
     let now = st.now();
     let actor = format!("integration:{service}");
     // One key for both directions, cut as the intake cuts every dedup key.
-    let dedup: String = group.chars().take(super::alerts::MAX_KEY).collect();
+    let dedup: String = group.chars().take(MAX_KEY).collect();
     let result = if status == "resolved" {
         alerts::act_on_key(
             &st.store,
@@ -340,7 +341,7 @@ async fn alertmanager_event(st: &AppState, key: &str, body: &[u8]) -> Response {
             name.to_string()
         }
         .chars()
-        .take(super::alerts::MAX_SUMMARY)
+        .take(MAX_SUMMARY)
         .collect();
         let details = json!({
             "commonLabels": v["commonLabels"], "commonAnnotations": v["commonAnnotations"],
@@ -368,11 +369,11 @@ async fn alertmanager_event(st: &AppState, key: &str, body: &[u8]) -> Response {
             st.dispatch.wake();
             (StatusCode::OK, Json(json!({ "status": "success" }))).into_response()
         }
-        Err(alerts::AlertError::Store(e)) => {
+        Err(Error::Store(e)) => {
             tracing::error!(error = %e, "Alertmanager webhook failed");
             retry_later()
         }
-        Err(e) => alert_error(e).into_response(),
+        Err(e) => super::error::ApiError::from(e).into_response(),
     }
 }
 

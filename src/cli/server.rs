@@ -130,7 +130,8 @@ pub fn schedules_apply(
             SystemClock.now().timestamp(),
             cfg.notify.allow_private_webhooks,
         )
-        .await?;
+        .await
+        .map_err(|e| e.to_string())?;
         for c in &changes {
             writeln!(out, "{c}").map_err(|e| e.to_string())?;
         }

@@ -23,8 +23,8 @@ use crate::store::AlertReads as _;
 use crate::store::{OutboxRow, Store};
 use serde_json::json;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, watch};
 
 /// Wakes the worker and lets tests wait until it has nothing left to do.
@@ -62,8 +62,6 @@ pub struct Dispatcher {
     pub public_url: String,
     pub link_secret: String,
     signal: Arc<Signal>,
-    /// When messages went to each channel and address (for throttling).
-    sent: Mutex<HashMap<(Channel, String), Vec<i64>>>,
 }
 
 /// How long signed links in pages stay valid.
@@ -94,7 +92,6 @@ impl Dispatcher {
                 idle,
                 inflight: AtomicUsize::new(0),
             }),
-            sent: Mutex::new(HashMap::new()),
         }
     }
 
@@ -198,32 +195,9 @@ impl Dispatcher {
             .collect();
         let items: Vec<Item> = rows.iter().filter_map(|r| item(r, &alerts)).collect();
         let messages = plan::bundle(items);
-        let (go, hold) = {
-            let sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-            let limit = |c: Channel| {
-                self.cfg.throttle.get(c.as_str()).map(|n| plan::Limit {
-                    count: *n,
-                    window_ms: 60_000,
-                })
-            };
-            plan::throttle(messages, &sent, limit, now)
-        };
-        if !hold.is_empty() {
-            let tx = self.store.tx_quiet().await?;
-            for (m, until) in &hold {
-                tx.reschedule(&ids_of(m), &self.cfg.instance, *until, None)
-                    .await?;
-            }
-            tx.commit().await?;
-        }
+        let go = self.throttle(messages, now).await?;
         let go = self.unique_codes(go, now).await?;
         for m in go {
-            {
-                let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-                let v = sent.entry((m.channel, m.address.clone())).or_default();
-                v.retain(|t| *t > now - 3_600_000);
-                v.push(now);
-            }
             self.signal.inflight.fetch_add(1, Ordering::SeqCst);
             let me = self.clone();
             tokio::spawn(async move {
@@ -233,6 +207,51 @@ impl Dispatcher {
             });
         }
         Ok(n)
+    }
+
+    /// The messages to send now. Those over their address's budget wait
+    /// (rescheduled) until the window frees up. The budget is the `sends`
+    /// ledger, read and written under a lock per address in one
+    /// transaction, so every instance shares it and a restart keeps it.
+    async fn throttle(
+        &self,
+        messages: Vec<Message>,
+        now: i64,
+    ) -> crate::store::Result<Vec<Message>> {
+        const WINDOW_MS: i64 = 60_000;
+        let limit = |c: Channel| {
+            self.cfg.throttle.get(c.as_str()).map(|n| plan::Limit {
+                count: *n,
+                window_ms: WINDOW_MS,
+            })
+        };
+        let keys: std::collections::BTreeSet<(Channel, String)> = messages
+            .iter()
+            .filter(|m| limit(m.channel).is_some())
+            .map(|m| (m.channel, m.address.clone()))
+            .collect();
+        if keys.is_empty() {
+            return Ok(messages);
+        }
+        let tx = self.store.tx_quiet().await?;
+        let mut sent = HashMap::new();
+        for (c, a) in keys {
+            tx.lock_address(c.as_str(), &a).await?;
+            let times = tx.sends_since(c.as_str(), &a, now - WINDOW_MS).await?;
+            sent.insert((c, a), times);
+        }
+        let (go, hold) = plan::throttle(messages, &sent, limit, now);
+        for m in go.iter().filter(|m| limit(m.channel).is_some()) {
+            tx.record_send(&m.items[0].id, m.channel.as_str(), &m.address, now)
+                .await?;
+        }
+        for (m, until) in &hold {
+            tx.reschedule(&ids_of(m), &self.cfg.instance, *until, None)
+                .await?;
+        }
+        tx.prune_sends(now - 2 * WINDOW_MS).await?;
+        tx.commit().await?;
+        Ok(go)
     }
 
     /// Gives each SMS a reply code no other message to that number carried
@@ -300,7 +319,7 @@ impl Dispatcher {
         &self,
         out: &Outgoing,
         result: Result<String, SendError>,
-    ) -> Result<(), alerts::AlertError> {
+    ) -> Result<(), crate::engine::error::Error> {
         let m = &out.message;
         let ids = ids_of(m);
         let now = self.clock.now();
@@ -363,7 +382,7 @@ impl Dispatcher {
         &self,
         tx: &crate::store::Tx,
         m: &Message,
-    ) -> Result<bool, alerts::AlertError> {
+    ) -> Result<bool, crate::engine::error::Error> {
         if m.channel == Channel::ChatUpdate {
             return Ok(true);
         }
@@ -385,7 +404,7 @@ impl Dispatcher {
         tx: &crate::store::Tx,
         m: &Message,
         now: crate::rota::Instant,
-    ) -> Result<(), alerts::AlertError> {
+    ) -> Result<(), crate::engine::error::Error> {
         for i in &m.items {
             if m.channel == Channel::ChatUpdate {
                 // A message rewrite that failed is not a page to deliver elsewhere.

@@ -345,3 +345,46 @@ pub async fn audit(store: &Store, limit: i64) -> Result<Vec<AuditEntry>> {
 pub async fn services(store: &Store) -> Result<Vec<crate::store::ServiceRow>> {
     Ok(store.load_services().await?)
 }
+
+/// Known tokens by hash, each valid while the store's change counter is the
+/// one it was read at (a revocation bumps the counter).
+#[derive(Default)]
+pub struct TokenCache {
+    inner: std::sync::Mutex<std::collections::HashMap<String, (i64, TokenRow)>>,
+}
+
+/// The token whose secret this is (its row and the change counter it was
+/// checked at), or None. The hash is looked up by index (or in the cache),
+/// then compared in constant time.
+pub async fn authenticate(
+    store: &Store,
+    cache: &TokenCache,
+    secret: &str,
+) -> Result<Option<(TokenRow, i64)>> {
+    use subtle::ConstantTimeEq;
+    let h = crate::ids::hash(secret);
+    let generation = store.generation().await?;
+    let cached = {
+        let tokens = cache.inner.lock().unwrap_or_else(|e| e.into_inner());
+        tokens
+            .get(&h)
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, r)| r.clone())
+    };
+    let row = match cached {
+        Some(r) => r,
+        None => {
+            let Some(r) = store.find_api_token(&h).await? else {
+                return Ok(None);
+            };
+            let mut tokens = cache.inner.lock().unwrap_or_else(|e| e.into_inner());
+            tokens.retain(|_, (g, _)| *g == generation);
+            tokens.insert(h.clone(), (generation, r.clone()));
+            r
+        }
+    };
+    if !bool::from(row.hash.as_bytes().ct_eq(h.as_bytes())) {
+        return Ok(None);
+    }
+    Ok(Some((row, generation)))
+}

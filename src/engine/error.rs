@@ -68,13 +68,3 @@ impl From<PlanError> for Error {
         }
     }
 }
-
-impl From<super::alerts::AlertError> for Error {
-    fn from(e: super::alerts::AlertError) -> Self {
-        match e {
-            super::alerts::AlertError::NotFound(w) => Error::NotFound(w),
-            super::alerts::AlertError::Invalid(f, m) => Error::invalid(f, m),
-            super::alerts::AlertError::Store(s) => Error::Store(s),
-        }
-    }
-}

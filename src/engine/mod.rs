@@ -5,12 +5,15 @@
 //! rotas edited over the API are the same data, built by the same builder.
 
 pub mod alerts;
+pub mod calendar;
 pub mod dedup;
 pub mod directory;
 pub mod documents;
 pub mod error;
+pub mod feeds;
 pub mod ladders;
 pub mod overrides;
+pub mod reports;
 pub mod rotas;
 pub mod schedules;
 pub mod services;

@@ -18,6 +18,7 @@
 //!   warning and breach that fell due meanwhile, in order, so none is lost.
 
 pub mod ladder;
+pub mod paging;
 pub mod reach;
 pub mod rules;
 

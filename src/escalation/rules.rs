@@ -177,7 +177,16 @@ pub fn default_rules(p: Priority) -> Vec<Rule> {
 pub fn rules_for(spec: Option<&RulesSpec>, p: Priority) -> Vec<Rule> {
     let own = spec.and_then(|s| s.iter().find(|(k, _)| Priority::parse(k) == Some(p)));
     match own {
-        Some((_, list)) => list.iter().filter_map(|r| parse_rule("", r).ok()).collect(),
+        Some((_, list)) => {
+            let rules: Vec<Rule> = list.iter().filter_map(|r| parse_rule("", r).ok()).collect();
+            // Rules are validated when saved; if none of them reads now, the
+            // defaults page rather than nothing.
+            if rules.is_empty() && !list.is_empty() {
+                default_rules(p)
+            } else {
+                rules
+            }
+        }
         None => default_rules(p),
     }
 }

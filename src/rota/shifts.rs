@@ -396,37 +396,40 @@ pub fn holds(rota: &Rota, layer: usize, who: PersonIx, iv: Interval, with_overri
 
 /// Who is on call at an instant, by name, per layer (with the shift each
 /// person holds) and per role: what `vigil rota who` and the on-call API show.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct WhoAt {
+    #[schema(value_type = String, format = DateTime)]
     pub at: Instant,
     pub layers: Vec<LayerWho>,
     pub roles: Vec<RoleWho>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct LayerWho {
     pub layer: String,
     pub role: String,
     pub on_call: Vec<PersonWho>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct PersonWho {
     pub person: String,
     pub name: String,
     pub source: &'static str,
     /// The shift the person holds at `at`.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub since: Option<Instant>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub until: Option<Instant>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct RoleWho {
     pub role: String,
     pub on_call: Vec<RoleMember>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct RoleMember {
     pub person: String,
     pub layer: String,

@@ -12,6 +12,7 @@
 mod alerts;
 mod reads;
 mod rows;
+mod sends;
 mod writes;
 
 pub use alerts::*;
@@ -462,8 +463,10 @@ fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
 }
 
 fn is_unique_violation(e: &DbErr) -> bool {
-    let s = e.to_string().to_lowercase();
-    s.contains("unique") || s.contains("duplicate key")
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }
 
 fn opt(v: &Option<String>) -> Value {

@@ -7,9 +7,12 @@ mod fake;
 mod faults;
 mod instances;
 mod intake;
+mod integrations;
 mod nobody;
 mod procs;
+mod replies;
 mod stories;
+mod throttle;
 
 pub use fake::{Fake, FakeSmtp};
 
@@ -21,6 +24,11 @@ use vigil::config::NotifyConfig;
 pub const TWILIO_TOKEN: &str = "twilio-auth-token";
 pub const SLACK_SECRET: &str = "slack-signing-secret";
 pub const PEOPLE: [&str; 6] = ["alice", "bob", "carol", "dave", "erin", "dana"];
+
+/// A P1 alert body for payments-api.
+pub fn p1(summary: &str) -> Value {
+    json!({ "service": "payments-api", "summary": summary, "priority": "P1" })
+}
 
 pub fn phone(h: &str) -> String {
     let i = PEOPLE.iter().position(|p| *p == h).expect("a known person");

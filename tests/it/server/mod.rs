@@ -8,8 +8,10 @@ mod feeds;
 mod input;
 mod instances;
 mod openapi;
+mod process;
 mod rotas;
 mod swaps;
+mod targets;
 mod who;
 
 use chrono::{DateTime, Utc};
@@ -127,6 +129,16 @@ impl TestApp {
     /// A server on an existing database (a second instance).
     pub async fn spawn_on(db_url: &str, dir: PathBuf, pg: Option<(String, String)>) -> TestApp {
         Self::spawn_inner(db_url, dir, pg, |_| {}).await
+    }
+
+    /// A second instance on an existing database, its config adjusted.
+    #[allow(dead_code)]
+    pub async fn spawn_on_with(
+        db_url: &str,
+        dir: PathBuf,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        Self::spawn_inner(db_url, dir, None, tweak).await
     }
 
     async fn spawn_inner(

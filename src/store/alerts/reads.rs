@@ -1,0 +1,232 @@
+//! Reads of services, alerts, timelines and the outbox, on the pool or
+//! inside a transaction.
+
+use super::*;
+use crate::store::rows::{collect, i, os, s};
+use crate::store::sealed::Conn;
+use crate::store::{Result, opt};
+
+#[allow(async_fn_in_trait)] // sealed: implemented here, for Store and Tx only
+pub trait AlertReads: Conn {
+    async fn load_service(&self, id: &str) -> Result<Option<ServiceRow>> {
+        let sql = format!("SELECT {SERVICE_COLS} FROM services WHERE id = ?");
+        self.one(&sql, vec![id.into()])
+            .await?
+            .map(|r| service(&r))
+            .transpose()
+    }
+    async fn load_services(&self) -> Result<Vec<ServiceRow>> {
+        let sql = format!("SELECT {SERVICE_COLS} FROM services ORDER BY id");
+        collect(self.all(&sql, vec![]).await?, service)
+    }
+    /// The live integration key with this hash.
+    async fn find_integration_key(&self, hash: &str) -> Result<Option<KeyRow>> {
+        let row = self
+            .one(
+                "SELECT id, service, kind FROM integration_keys WHERE hash = ? AND revoked_at IS NULL",
+                vec![hash.into()],
+            )
+            .await?;
+        row.map(|r| {
+            Ok(KeyRow {
+                id: s(&r, "id")?,
+                service: s(&r, "service")?,
+                kind: s(&r, "kind")?,
+            })
+        })
+        .transpose()
+    }
+    async fn load_alert(&self, id: &str) -> Result<Option<AlertRow>> {
+        let sql = format!("SELECT {ALERT_COLS} FROM alerts WHERE id = ?");
+        self.one(&sql, vec![id.into()])
+            .await?
+            .map(|r| alert(&r))
+            .transpose()
+    }
+    async fn load_alerts_by_ids(&self, ids: &[String]) -> Result<Vec<AlertRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {ALERT_COLS} FROM alerts WHERE id IN ({})",
+            marks(ids.len())
+        );
+        collect(
+            self.all(&sql, ids.iter().map(|s| s.clone().into()).collect())
+                .await?,
+            alert,
+        )
+    }
+    /// Alerts newest first, optionally only those in `status` or of `service`.
+    async fn list_alerts(
+        &self,
+        status: Option<&str>,
+        service: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<AlertRow>> {
+        let sql = format!(
+            "SELECT {ALERT_COLS} FROM alerts WHERE (? IS NULL OR status = ?) AND (? IS NULL OR service = ?) \
+             ORDER BY created_ms DESC, id LIMIT {limit}"
+        );
+        let (st, sv) = (
+            opt(&status.map(str::to_string)),
+            opt(&service.map(str::to_string)),
+        );
+        collect(
+            self.all(&sql, vec![st.clone(), st, sv.clone(), sv]).await?,
+            alert,
+        )
+    }
+    /// Alerts created in [from_ms, to_ms), for reports.
+    async fn alerts_created_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<AlertRow>> {
+        let sql = format!(
+            "SELECT {ALERT_COLS} FROM alerts WHERE created_ms >= ? AND created_ms < ? ORDER BY created_ms"
+        );
+        collect(
+            self.all(&sql, vec![from_ms.into(), to_ms.into()]).await?,
+            alert,
+        )
+    }
+    /// The id of the open alert with this dedup key on `service`.
+    async fn open_alert_id(&self, service: &str, dedup: &str) -> Result<Option<String>> {
+        let r = self
+            .one(
+                "SELECT id FROM alerts WHERE service = ? AND open_key = ?",
+                vec![service.into(), dedup.into()],
+            )
+            .await?;
+        r.map(|r| s(&r, "id")).transpose()
+    }
+    async fn alert_log(&self, alert_id: &str) -> Result<Vec<LogRow>> {
+        collect(
+            self.all(
+                "SELECT at_ms, kind, actor, detail FROM alert_log WHERE alert = ? ORDER BY id",
+                vec![alert_id.into()],
+            )
+            .await?,
+            log_row,
+        )
+    }
+    async fn outbox_for(&self, alert_id: &str) -> Result<Vec<OutboxRow>> {
+        let sql =
+            format!("SELECT {OUTBOX_COLS} FROM outbox WHERE alert = ? ORDER BY created_ms, id");
+        collect(self.all(&sql, vec![alert_id.into()]).await?, outbox)
+    }
+    async fn load_outbox(&self, id: &str) -> Result<Option<OutboxRow>> {
+        let sql = format!("SELECT {OUTBOX_COLS} FROM outbox WHERE id = ?");
+        self.one(&sql, vec![id.into()])
+            .await?
+            .map(|r| outbox(&r))
+            .transpose()
+    }
+    /// The newest message sent to `address` with this `code`: every
+    /// notification it carried (a bundle shares one code).
+    async fn outbox_by_code(&self, code: &str, address: &str) -> Result<Vec<OutboxRow>> {
+        let sql = format!(
+            "SELECT {OUTBOX_COLS}, bundle FROM outbox WHERE code = ? AND address = ? AND status = 'sent' ORDER BY sent_ms DESC"
+        );
+        let rows = self.all(&sql, vec![code.into(), address.into()]).await?;
+        let newest = rows.first().map(|r| os(r, "bundle")).transpose()?.flatten();
+        let mut out = Vec::new();
+        for r in &rows {
+            if os(r, "bundle")? == newest {
+                out.push(outbox(r)?);
+            }
+        }
+        Ok(out)
+    }
+    /// The reply codes of messages sent to `address` since `since_ms`.
+    async fn codes_sent_to(&self, address: &str, since_ms: i64) -> Result<Vec<String>> {
+        let rows = self
+            .all(
+                "SELECT DISTINCT code FROM outbox WHERE address = ? AND sent_ms > ? AND status = 'sent'",
+                vec![address.into(), since_ms.into()],
+            )
+            .await?;
+        rows.iter().map(|r| s(r, "code")).collect()
+    }
+    /// Every notification one message carried (`bundle` = the message id).
+    async fn outbox_by_bundle(&self, bundle: &str) -> Result<Vec<OutboxRow>> {
+        let sql = format!("SELECT {OUTBOX_COLS} FROM outbox WHERE bundle = ? AND status = 'sent'");
+        collect(self.all(&sql, vec![bundle.into()]).await?, outbox)
+    }
+    /// Notifications sent in [from_ms, to_ms), for reports.
+    async fn outbox_sent_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<OutboxRow>> {
+        let sql = format!(
+            "SELECT {OUTBOX_COLS} FROM outbox WHERE status = 'sent' AND sent_ms >= ? AND sent_ms < ?"
+        );
+        collect(
+            self.all(&sql, vec![from_ms.into(), to_ms.into()]).await?,
+            outbox,
+        )
+    }
+    /// Counts by status for metrics: (table, status, count).
+    async fn counts(&self) -> Result<Vec<(String, String, i64)>> {
+        let rows = self
+            .all(
+                "SELECT 'alerts' AS t, status, COUNT(*) AS n FROM alerts GROUP BY status \
+                 UNION ALL SELECT 'outbox' AS t, status, COUNT(*) AS n FROM outbox GROUP BY status",
+                vec![],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((s(r, "t")?, s(r, "status")?, i(r, "n")?)))
+            .collect()
+    }
+    /// Timeline entries of the kinds that mean a page found nobody
+    /// (`stage_empty`, `ladder_empty`), for metrics.
+    async fn empty_page_counts(&self) -> Result<Vec<(String, i64)>> {
+        let rows = self
+            .all(
+                "SELECT kind, COUNT(*) AS n FROM alert_log WHERE kind IN ('stage_empty', 'ladder_empty') GROUP BY kind",
+                vec![],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((s(r, "kind")?, i(r, "n")?)))
+            .collect()
+    }
+    /// Sent notifications per channel, for metrics.
+    async fn sent_by_channel(&self) -> Result<Vec<(String, i64)>> {
+        let rows = self
+            .all(
+                "SELECT channel, COUNT(*) AS n FROM outbox WHERE status = 'sent' GROUP BY channel",
+                vec![],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((s(r, "channel")?, i(r, "n")?)))
+            .collect()
+    }
+
+    /// The earliest instant at which any work becomes due: an alert timer,
+    /// a claimable notification (due and not leased) or a heartbeat.
+    async fn next_due_ms(&self) -> Result<Option<i64>> {
+        let row = self
+            .one(
+                "SELECT \
+                   (SELECT MIN(next_due_ms) FROM alerts WHERE next_due_ms IS NOT NULL) AS a, \
+                   (SELECT MIN(CASE WHEN lease_until_ms IS NOT NULL AND lease_until_ms > due_ms \
+                      THEN lease_until_ms ELSE due_ms END) FROM outbox WHERE status = 'pending') AS o, \
+                   (SELECT MIN(heartbeat_due_ms) FROM services WHERE heartbeat_due_ms IS NOT NULL) AS h",
+                vec![],
+            )
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        Ok([oi(&r, "a")?, oi(&r, "o")?, oi(&r, "h")?]
+            .into_iter()
+            .flatten()
+            .min())
+    }
+    async fn load_person_rules(&self, handle: &str) -> Result<Option<String>> {
+        let r = self
+            .one(
+                "SELECT rules FROM people WHERE handle = ?",
+                vec![handle.into()],
+            )
+            .await?;
+        Ok(r.map(|r| os(&r, "rules")).transpose()?.flatten())
+    }
+}
+
+impl<T: Conn> AlertReads for T {}
