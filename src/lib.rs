@@ -28,6 +28,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod dispatch;
 pub mod engine;
 pub mod escalation;

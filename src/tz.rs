@@ -87,14 +87,39 @@ impl Database {
         }
     }
 
-    /// The zone named `name` (an IANA name such as "Europe/Berlin").
+    /// The zone named `name` (an IANA name such as "Europe/Berlin"),
+    /// spelled exactly as the database spells it.
     pub fn zone(&self, name: &str) -> Option<Zone> {
-        // Only IANA names: "EST5EDT"-style POSIX strings and file paths are refused.
-        if name.is_empty() || name.len() > 64 || name.contains("..") || name.starts_with('/') {
+        // Only IANA names: "EST5EDT"-style POSIX strings, file paths and the
+        // database's posix/ and right/ copies are refused.
+        if !plausible(name) {
             return None;
         }
-        self.db.get(name).ok().map(Zone)
+        let tz = self.db.get(name).ok()?;
+        (tz.iana_name() == Some(name)).then_some(Zone(tz))
     }
+
+    /// Every zone name `zone` accepts, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .db
+            .available()
+            .map(|n| n.as_str().to_string())
+            .filter(|n| self.zone(n).is_some())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+fn plausible(name: &str) -> bool {
+    !(name.is_empty()
+        || name.len() > 64
+        || name.contains("..")
+        || name.starts_with('/')
+        || name.starts_with("posix/")
+        || name.starts_with("right/"))
 }
 
 /// `tzdata.zi` starts with "# version 2026f"; some systems keep `+VERSION`.
@@ -117,6 +142,12 @@ fn read_version(dir: &std::path::Path) -> Option<String> {
 }
 
 static DB: OnceLock<Database> = OnceLock::new();
+static NAMES: OnceLock<Vec<String>> = OnceLock::new();
+
+/// Every zone name the database in use accepts, sorted (read once).
+pub fn zone_names() -> &'static [String] {
+    NAMES.get_or_init(|| database().names())
+}
 
 /// The database in use: `$TZDIR` or `/usr/share/zoneinfo`, else the bundled copy.
 pub fn database() -> &'static Database {

@@ -150,21 +150,29 @@ pub struct AlertDetail {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertBody {
+    /// The service's id.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     service: String,
+    #[schema(pattern = "\\S", max_length = 1024)]
     summary: String,
     /// P1–P4 (default P3).
+    #[schema(pattern = "^[Pp]?[1-4]$")]
     priority: Option<String>,
+    /// Anything that helps the responder (at most 256 KiB as JSON).
     #[serde(default)]
     #[schema(value_type = Object)]
-    details: Value,
+    details: serde_json::Map<String, Value>,
+    /// Triggers with the same key update one open alert.
+    #[schema(min_length = 1, max_length = 255)]
     dedup_key: Option<String>,
     source: Option<String>,
+    /// Links shown with the alert: {"href": URL, "text": …}.
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
-    links: Vec<Value>,
+    links: Vec<serde_json::Map<String, Value>>,
 }
 
-#[utoipa::path(post, path = "/api/v1/alerts", tag = "alerts", request_body = AlertBody, params(("X-Vigil-Integration-Key" = Option<String>, Header, description = "an integration key (or a bearer token of a lead)")), responses((status = 201, description = "a new alert", body = AlertOut), (status = 200, description = "deduplicated into the open alert", body = AlertOut), (status = 400, description = "malformed JSON", body = super::ErrorBody), (status = 401, description = "no key or token", body = super::ErrorBody), (status = 403, description = "the token may not raise alerts for this service", body = super::ErrorBody), (status = 413, description = "body too large", body = super::ErrorBody), (status = 415, description = "not JSON", body = super::ErrorBody), (status = 422, description = "a field is invalid", body = super::ErrorBody), (status = 503, description = "the database is busy; retry", body = super::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/alerts", tag = "alerts", request_body = AlertBody, params(("X-Vigil-Integration-Key" = Option<String>, Header, description = "an integration key (or a bearer token of a lead)")), responses((status = 201, description = "a new alert", body = AlertOut), (status = 200, description = "deduplicated into the open alert", body = AlertOut), (status = 400, description = "malformed JSON", body = super::ErrorBody), (status = 401, description = "no key or token", body = super::ErrorBody), (status = 403, description = "the token may not raise alerts for this service", body = super::ErrorBody), (status = 404, description = "no such service", body = super::ErrorBody), (status = 413, description = "body too large", body = super::ErrorBody), (status = 415, description = "not JSON", body = super::ErrorBody), (status = 422, description = "a field is invalid", body = super::ErrorBody), (status = 503, description = "the database is busy; retry", body = super::ErrorBody)))]
 pub async fn create(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -188,28 +196,28 @@ async fn create_inner(
             _ => return Err(ApiError::unauthorized()),
         },
         (None, Some(p)) => {
-            let svc = services::find(&st.store, &b.service)
-                .await
-                .map_err(|_| ApiError::invalid("service", format!("no service {}", b.service)))?;
+            let svc = services::find(&st.store, &b.service).await?;
             p.require_lead(&svc.team)?;
             p.actor()
         }
         (None, None) => return Err(ApiError::unauthorized()),
     };
     let priority = match &b.priority {
-        Some(s) => Priority::parse(s).ok_or_else(|| {
-            ApiError::invalid("priority", format!("\"{s}\" is not P1, P2, P3 or P4"))
-        })?,
+        Some(s) => Priority::parse(s)
+            .filter(|_| s.trim() == s)
+            .ok_or_else(|| {
+                ApiError::invalid("priority", format!("\"{s}\" is not P1, P2, P3 or P4"))
+            })?,
         None => Priority::P3,
     };
     let new = NewAlert {
         service: b.service,
         summary: b.summary,
-        details: b.details,
+        details: Value::Object(b.details),
         priority,
         dedup_key: b.dedup_key,
         source: b.source.unwrap_or_else(|| "api".into()),
-        links: Value::Array(b.links),
+        links: Value::Array(b.links.into_iter().map(Value::Object).collect()),
     };
     let (row, outcome) = alerts::trigger(&st.store, &st.cache, new, &actor, st.now()).await?;
     st.dispatch.wake();
@@ -224,13 +232,16 @@ async fn create_inner(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// triggered, acknowledged or resolved.
+    #[param(pattern = "^(triggered|acknowledged|resolved)$")]
     status: Option<String>,
     /// A service id.
     service: Option<String>,
-    /// At most 1000 (default 100).
+    /// 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u64>,
 }
 
@@ -241,6 +252,9 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<AlertList>, ApiError> {
     let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_request("limit is 1 to 1000").field("limit"));
+    }
     let rows = views::list(&st.store, q.status.as_deref(), q.service.as_deref(), limit)
         .await
         .map_err(|e| ApiError::from(e).into_bad_request())?;
@@ -266,24 +280,28 @@ pub async fn get(
 #[derive(Deserialize, utoipa::ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
-    /// The note's text (notes).
+    /// The note's text (notes; at most 10,000 characters).
+    #[schema(pattern = "\\S", max_length = 10000)]
     text: Option<String>,
     /// The person to page (reassign).
+    #[schema(pattern = "^[a-z0-9_.-]{1,64}$")]
     person: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/{action}", tag = "alerts", request_body = Option<ActionBody>, params(("id" = String, Path, description = "alert id"), ("action" = String, Path, description = "ack, resolve, escalate, reassign or note")), responses((status = 200, description = "the alert after the action", body = AlertOut), (status = 401, description = "no valid token", body = super::ErrorBody), (status = 404, description = "no such alert or action", body = super::ErrorBody), (status = 422, description = "missing text or person", body = super::ErrorBody), (status = 503, description = "the database is busy; retry", body = super::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/{action}", tag = "alerts", request_body = Option<ActionBody>, params(("id" = String, Path, description = "alert id"), ("action" = String, Path, pattern = "^(ack|acknowledge|resolve|escalate|reassign|note)$", description = "ack, resolve, escalate, reassign or note")), responses((status = 200, description = "the alert after the action", body = AlertOut), (status = 401, description = "no valid token", body = super::ErrorBody), (status = 404, description = "no such alert or action", body = super::ErrorBody), (status = 422, description = "missing text or person", body = super::ErrorBody), (status = 503, description = "the database is busy; retry", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn action(
     State(st): State<AppState>,
     p: Principal,
     Path((id, action)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Json<AlertOut>, ApiError> {
-    // The body is optional: empty means no text and no person.
+    // The body is optional: empty (or null) means no text and no person.
     let b: ActionBody = if body.iter().all(u8::is_ascii_whitespace) {
         ActionBody::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::invalid("body", e.to_string()))?
+        serde_json::from_slice::<Option<ActionBody>>(&body)
+            .map_err(|e| ApiError::invalid("body", e.to_string()))?
+            .unwrap_or_default()
     };
     let action = match action.as_str() {
         "note" => Action::Note(b.text.unwrap_or_default()),

@@ -12,19 +12,37 @@ use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct At {
     /// RFC 3339 instant (default now).
+    #[param(format = DateTime)]
     at: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Window {
     /// RFC 3339 (default now).
+    #[param(format = DateTime)]
     from: Option<String>,
     /// RFC 3339 (default from + 14 days; at most 800 days after from).
+    #[param(format = DateTime)]
     to: Option<String>,
     /// Only this layer.
+    #[param(pattern = "^[a-z0-9_.-]{1,64}$")]
     layer: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PersonWindow {
+    /// RFC 3339 (default now).
+    #[param(format = DateTime)]
+    from: Option<String>,
+    /// RFC 3339 (default from + 14 days; at most 800 days after from).
+    #[param(format = DateTime)]
+    to: Option<String>,
 }
 
 /// One shift: the `rota preview --format json` contract.
@@ -117,12 +135,12 @@ pub async fn shifts(
     Ok(Json(ShiftList { shifts: list }))
 }
 
-#[utoipa::path(get, path = "/api/v1/people/{handle}/shifts", tag = "calendar", params(("handle" = String, Path, description = "person handle"), Window), responses((status = 200, description = "the shifts of a person across teams", body = ShiftList), (status = 400, description = "a bad window", body = super::ErrorBody), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 404, description = "no such person", body = super::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/people/{handle}/shifts", tag = "calendar", params(("handle" = String, Path, description = "person handle"), PersonWindow), responses((status = 200, description = "the shifts of a person across teams", body = ShiftList), (status = 400, description = "a bad window", body = super::ErrorBody), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 404, description = "no such person", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn person_shifts(
     State(st): State<AppState>,
     p: Principal,
     Path(handle): Path<String>,
-    Query(q): Query<Window>,
+    Query(q): Query<PersonWindow>,
 ) -> Result<Json<ShiftList>, ApiError> {
     directory::person(&st.store, &handle).await?;
     let (from, to) = window(q.from.as_deref(), q.to.as_deref(), st.now(), 14)?;

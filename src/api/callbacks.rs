@@ -7,7 +7,7 @@
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::dispatch::links;
+use crate::delivery::links;
 use crate::engine::alerts::{self, Action, replies, views};
 use crate::store::OutboxRow;
 use axum::Json;
@@ -95,6 +95,7 @@ async fn act_on(
 }
 
 /// `POST /api/v1/callbacks/twilio/sms`: "ack 4821", "resolve 4821", "escalate 4821".
+#[utoipa::path(post, path = "/api/v1/callbacks/twilio/sms", tag = "callbacks", request_body(content = super::wire::TwilioSms, content_type = "application/x-www-form-urlencoded"), params(("X-Twilio-Signature" = String, Header, description = "Twilio's signature over the URL and fields")), responses((status = 200, description = "TwiML", body = String, content_type = "text/xml"), (status = 403, description = "bad X-Twilio-Signature", body = super::ErrorBody), (status = 404, description = "Twilio is not configured", body = super::ErrorBody)))]
 pub async fn twilio_sms(
     State(st): State<AppState>,
     uri: Uri,
@@ -138,6 +139,7 @@ fn message_of(uri: &Uri) -> Result<String, ApiError> {
 
 /// `POST /api/v1/callbacks/twilio/status?m=MESSAGE`: delivery reports for
 /// an SMS (`MessageStatus`) or a call (`CallStatus`), on each alert's timeline.
+#[utoipa::path(post, path = "/api/v1/callbacks/twilio/status", tag = "callbacks", request_body(content = super::wire::TwilioStatus, content_type = "application/x-www-form-urlencoded"), params(("m" = String, Query, description = "the message id"), ("X-Twilio-Signature" = String, Header, description = "Twilio's signature over the URL and fields")), responses((status = 204, description = "recorded on each alert's timeline"), (status = 403, description = "bad X-Twilio-Signature", body = super::ErrorBody), (status = 404, description = "Twilio is not configured", body = super::ErrorBody)))]
 pub async fn twilio_status(
     State(st): State<AppState>,
     uri: Uri,
@@ -161,6 +163,7 @@ pub async fn twilio_status(
 }
 
 /// `POST /api/v1/callbacks/twilio/voice?m=MESSAGE`: the keypress of a page call.
+#[utoipa::path(post, path = "/api/v1/callbacks/twilio/voice", tag = "callbacks", request_body(content = super::wire::TwilioVoice, content_type = "application/x-www-form-urlencoded"), params(("m" = String, Query, description = "the message id"), ("X-Twilio-Signature" = String, Header, description = "Twilio's signature over the URL and fields")), responses((status = 200, description = "TwiML", body = String, content_type = "text/xml"), (status = 403, description = "bad X-Twilio-Signature", body = super::ErrorBody), (status = 404, description = "Twilio is not configured", body = super::ErrorBody)))]
 pub async fn twilio_voice(
     State(st): State<AppState>,
     uri: Uri,
@@ -185,6 +188,7 @@ pub async fn twilio_voice(
 }
 
 /// `POST /api/v1/callbacks/slack`: a button in a page message.
+#[utoipa::path(post, path = "/api/v1/callbacks/slack", tag = "callbacks", request_body(content = super::wire::SlackForm, content_type = "application/x-www-form-urlencoded"), params(("X-Slack-Request-Timestamp" = String, Header, description = "seconds since the epoch"), ("X-Slack-Signature" = String, Header, description = "v0=HMAC-SHA256 over v0:timestamp:body")), responses((status = 200, description = "what the presser sees", body = super::wire::SlackReply), (status = 403, description = "bad or stale Slack signature", body = super::ErrorBody), (status = 404, description = "Slack is not configured, or no such page", body = super::ErrorBody)))]
 pub async fn slack(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -269,6 +273,7 @@ async fn link_rows(st: &AppState, token: &str) -> Result<(Vec<OutboxRow>, String
 
 /// `GET /ack/{token}`: shows the alert and a button. A GET never changes
 /// anything, so a mail scanner that follows links acknowledges nothing.
+#[utoipa::path(get, path = "/ack/{token}", tag = "callbacks", params(("token" = String, Path, description = "the signed link from a page")), responses((status = 200, description = "a page", body = String, content_type = "text/html"), (status = 403, description = "the link is forged or expired", body = String, content_type = "text/html"), (status = 404, description = "the page is unknown", body = String, content_type = "text/html")))]
 pub async fn link_get(State(st): State<AppState>, Path(token): Path<String>) -> Response {
     let (rows, action) = match link_rows(&st, &token).await {
         Ok(v) => v,
@@ -296,6 +301,7 @@ pub async fn link_get(State(st): State<AppState>, Path(token): Path<String>) -> 
 }
 
 /// `POST /ack/{token}`: the button.
+#[utoipa::path(post, path = "/ack/{token}", tag = "callbacks", params(("token" = String, Path, description = "the signed link from a page")), responses((status = 200, description = "a page", body = String, content_type = "text/html"), (status = 403, description = "the link is forged or expired", body = String, content_type = "text/html"), (status = 404, description = "the page is unknown", body = String, content_type = "text/html")))]
 pub async fn link_post(State(st): State<AppState>, Path(token): Path<String>) -> Response {
     let (rows, action) = match link_rows(&st, &token).await {
         Ok(v) => v,

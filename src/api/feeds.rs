@@ -16,12 +16,30 @@ use axum::response::{IntoResponse, Response};
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 
+/// What a feed shows: one person's shifts, or a rota's (one layer's).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum FeedTarget {
+    Person(PersonFeed),
+    Rota(RotaFeed),
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FeedBody {
-    person: Option<String>,
-    team: Option<String>,
-    rota: Option<String>,
+pub struct PersonFeed {
+    #[schema(pattern = "^[a-z0-9_.-]{1,64}$")]
+    person: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotaFeed {
+    #[schema(pattern = "^[a-z0-9_.-]{1,64}$")]
+    team: String,
+    #[schema(pattern = "^[a-z0-9_.-]{1,64}$")]
+    rota: String,
+    /// Only this layer's shifts.
+    #[schema(pattern = "^[a-z0-9_.-]{1,64}$")]
     layer: Option<String>,
 }
 
@@ -36,14 +54,20 @@ pub struct NewFeed {
     url: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/feeds", tag = "feeds", request_body = FeedBody, responses((status = 201, description = "the feed URL shown once", body = NewFeed), (status = 400, description = "malformed", body = super::ErrorBody), (status = 404, description = "no such person or rota", body = super::ErrorBody), (status = 422, description = "invalid", body = super::ErrorBody), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/feeds", tag = "feeds", request_body = FeedTarget, responses((status = 201, description = "the feed URL shown once", body = NewFeed), (status = 400, description = "malformed", body = super::ErrorBody), (status = 404, description = "no such person or rota", body = super::ErrorBody), (status = 422, description = "invalid", body = super::ErrorBody), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]
 pub async fn create(
     State(st): State<AppState>,
     p: Principal,
-    ApiJson(b): ApiJson<FeedBody>,
+    ApiJson(b): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
-    let target = match (b.person, b.team, b.rota) {
-        (Some(person), None, None) => {
+    let b: FeedTarget = serde_json::from_value(b).map_err(|_| {
+        ApiError::invalid(
+            "person",
+            "give either person, or team and rota (and optionally layer)",
+        )
+    })?;
+    let target = match b {
+        FeedTarget::Person(PersonFeed { person }) => {
             let leads_any = matches!(&p.role, Role::Lead(t) if !t.is_empty());
             if !(p.is_admin() || p.is(&person) || leads_any) {
                 return Err(ApiError::forbidden(
@@ -52,17 +76,7 @@ pub async fn create(
             }
             Target::Person(person)
         }
-        (None, Some(team), Some(rota)) => Target::Rota {
-            team,
-            rota,
-            layer: b.layer,
-        },
-        _ => {
-            return Err(ApiError::invalid(
-                "person",
-                "give either person, or team and rota (and optionally layer)",
-            ));
-        }
+        FeedTarget::Rota(RotaFeed { team, rota, layer }) => Target::Rota { team, rota, layer },
     };
     let (row, secret) = feeds::create(&st.store, &st.cache, target, &p.actor(), st.now()).await?;
     let body = NewFeed {

@@ -61,6 +61,7 @@ pub fn severity(s: &str) -> Option<Priority> {
 }
 
 /// `POST /v2/enqueue`.
+#[utoipa::path(post, path = "/v2/enqueue", tag = "intake", request_body = super::wire::PdEvent, responses((status = 202, description = "the event was processed", body = super::wire::PdAccepted), (status = 400, description = "the event is invalid, or the routing key unknown (as PagerDuty answers)", body = super::wire::PdRefused), (status = 500, description = "an internal error", body = super::wire::PdRefused), (status = 503, description = "the database is busy; retry", body = super::wire::PdRefused)))]
 pub async fn enqueue(State(st): State<AppState>, body: Bytes) -> Response {
     match within(&st, "pagerduty", enqueue_inner(&st, &body)).await {
         Some(r) => r,
@@ -277,6 +278,7 @@ pub fn unavailable(mut r: Response) -> Response {
 }
 
 /// `POST /api/v1/integrations/alertmanager/{key}`.
+#[utoipa::path(post, path = "/api/v1/integrations/alertmanager/{key}", tag = "intake", request_body = super::wire::AmWebhook, params(("key" = String, Path, description = "an integration key of the service")), responses((status = 200, description = "the group opened, updated or resolved its alert", body = super::wire::AmAccepted), (status = 401, description = "unknown integration key", body = super::ErrorBody), (status = 503, description = "the database is busy; Alertmanager retries", body = super::ErrorBody)))]
 pub async fn alertmanager(
     State(st): State<AppState>,
     Path(key): Path<String>,

@@ -23,6 +23,7 @@ pub struct LayerBody {
     /// The layer as in a rota file's `[[layers]]` (its name comes from the path).
     #[schema(value_type = Object)]
     layer: Value,
+    #[schema(format = DateTime)]
     effective_from: Option<String>,
     #[serde(default)]
     accept_violations: bool,

@@ -10,6 +10,7 @@ pub mod error;
 mod feeds;
 mod intake;
 mod layers;
+pub mod openapi;
 mod overrides;
 pub mod removal;
 mod reports;
@@ -20,176 +21,128 @@ mod swaps;
 mod teams;
 mod time;
 pub mod tokens;
+pub mod wire;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
 use error::ApiError;
+pub use openapi::{ApiDoc, ErrorBody};
 use state::AppState;
 use tower_http::trace::TraceLayer;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
-
-/// The OpenAPI document, generated from the handlers' annotations and served
-/// at /api/v1/openapi.json, with Swagger UI (vendored, works offline) at
-/// /api/v1/docs.
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Vigil", description = "On-call scheduling: rotas, shifts, overrides, swaps and calendar feeds."),
-    paths(
-        teams::list_teams, teams::get_team, teams::put_team, teams::delete_team,
-        teams::list_people, teams::get_person, teams::put_person, teams::delete_person,
-        calendar::oncall, calendar::shifts, calendar::person_shifts, calendar::person_oncall,
-        rotas::list, rotas::get, rotas::put, rotas::delete,
-        layers::get, layers::put, layers::delete,
-        overrides::list, overrides::create, overrides::delete,
-        swaps::list, swaps::offer, swaps::accept, swaps::approve, swaps::decline, swaps::cancel,
-        tokens::create, tokens::revoke, tokens::audit,
-        feeds::create, feeds::revoke, feeds::rotate, feeds::ics,
-        services::list, services::get, services::put, services::delete,
-        services::create_key, services::revoke_key, services::heartbeat,
-        alerts::create, alerts::list, alerts::get, alerts::action, reports::report, reports::coverage
-    ),
-    components(schemas(ErrorBody)),
-    modifiers(&BearerAuth)
-)]
-pub struct ApiDoc;
-
-/// The error body every 4xx and 5xx carries.
-#[derive(utoipa::ToSchema, serde::Serialize)]
-pub struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(utoipa::ToSchema, serde::Serialize)]
-pub struct ErrorDetail {
-    /// bad_request, unauthorized, forbidden, not_found, conflict, invalid,
-    /// rule_violation, too_large, precondition_required, internal
-    code: String,
-    message: String,
-    /// The field or parameter at fault, when there is one.
-    field: Option<String>,
-}
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
-        let components = api.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
-    }
-}
 
 /// Bodies larger than this are refused with 413.
 pub const MAX_BODY: usize = 1024 * 1024;
 
-pub fn router(state: AppState) -> Router {
+/// The routes, each registered once through `Routes`, which records its
+/// method and path: `route_table` lists them, and a test holds the OpenAPI
+/// document to the same list.
+fn routes() -> Routes {
+    let r = Routes::default();
     let rota = "/api/v1/teams/{team}/rotas/{rota}";
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/api/v1/teams", get(teams::list_teams))
-        .route(
-            "/api/v1/teams/{team}",
-            get(teams::get_team)
-                .put(teams::put_team)
-                .delete(teams::delete_team),
-        )
-        .route("/api/v1/people", get(teams::list_people))
-        .route(
-            "/api/v1/people/{handle}",
-            get(teams::get_person)
-                .put(teams::put_person)
-                .delete(teams::delete_person),
-        )
-        .route(
-            "/api/v1/people/{handle}/shifts",
-            get(calendar::person_shifts),
-        )
-        .route("/api/v1/teams/{team}/rotas", get(rotas::list))
-        .route(rota, get(rotas::get).put(rotas::put).delete(rotas::delete))
-        .route(&format!("{rota}/oncall"), get(calendar::oncall))
-        .route(&format!("{rota}/shifts"), get(calendar::shifts))
-        .route(
-            &format!("{rota}/overrides"),
-            get(overrides::list).post(overrides::create),
-        )
-        .route(
-            &format!("{rota}/overrides/{{id}}"),
-            delete(overrides::delete),
-        )
-        .route(
-            &format!("{rota}/swaps"),
-            get(swaps::list).post(swaps::offer),
-        )
-        .route(&format!("{rota}/swaps/{{id}}/accept"), post(swaps::accept))
-        .route(
-            &format!("{rota}/swaps/{{id}}/approve"),
-            post(swaps::approve),
-        )
-        .route(
-            &format!("{rota}/swaps/{{id}}/decline"),
-            post(swaps::decline),
-        )
-        .route(&format!("{rota}/swaps/{{id}}/cancel"), post(swaps::cancel))
-        .route(
-            &format!("{rota}/layers/{{layer}}"),
-            get(layers::get).put(layers::put).delete(layers::delete),
-        )
-        .route(
-            "/api/v1/people/{handle}/oncall",
-            get(calendar::person_oncall),
-        )
-        .route("/api/v1/tokens", post(tokens::create))
-        .route("/api/v1/tokens/{id}", delete(tokens::revoke))
-        .route("/api/v1/audit", get(tokens::audit))
-        .route("/api/v1/feeds", post(feeds::create))
-        .route("/api/v1/feeds/{id}", delete(feeds::revoke))
-        .route("/api/v1/feeds/{id}/rotate", post(feeds::rotate))
-        .route("/ics/{token}", get(feeds::ics))
-        .route("/api/v1/services", get(services::list))
-        .route(
-            "/api/v1/services/{id}",
-            get(services::get)
-                .put(services::put)
-                .delete(services::delete),
-        )
-        .route("/api/v1/services/{id}/keys", post(services::create_key))
-        .route(
-            "/api/v1/services/{id}/keys/{key}",
-            delete(services::revoke_key),
-        )
-        .route("/api/v1/services/{id}/heartbeat", post(services::heartbeat))
-        .route("/api/v1/alerts", get(alerts::list).post(alerts::create))
-        .route("/api/v1/alerts/{id}", get(alerts::get))
-        .route("/api/v1/alerts/{id}/{action}", post(alerts::action))
-        .route("/api/v1/reports", get(reports::report))
-        .route("/api/v1/coverage", get(reports::coverage))
-        .route("/metrics", get(reports::metrics))
-        .route("/v2/enqueue", post(intake::enqueue))
-        .route(
+    let rota = |tail: &str| format!("{rota}{tail}");
+    r.get("/healthz", healthz)
+        .get("/readyz", readyz)
+        .get("/metrics", reports::metrics)
+        .get("/api/v1/teams", teams::list_teams)
+        .get("/api/v1/teams/{team}", teams::get_team)
+        .put("/api/v1/teams/{team}", teams::put_team)
+        .delete("/api/v1/teams/{team}", teams::delete_team)
+        .get("/api/v1/people", teams::list_people)
+        .get("/api/v1/people/{handle}", teams::get_person)
+        .put("/api/v1/people/{handle}", teams::put_person)
+        .delete("/api/v1/people/{handle}", teams::delete_person)
+        .get("/api/v1/people/{handle}/shifts", calendar::person_shifts)
+        .get("/api/v1/people/{handle}/oncall", calendar::person_oncall)
+        .get("/api/v1/teams/{team}/rotas", rotas::list)
+        .get(&rota(""), rotas::get)
+        .put(&rota(""), rotas::put)
+        .delete(&rota(""), rotas::delete)
+        .get(&rota("/oncall"), calendar::oncall)
+        .get(&rota("/shifts"), calendar::shifts)
+        .get(&rota("/overrides"), overrides::list)
+        .post(&rota("/overrides"), overrides::create)
+        .delete(&rota("/overrides/{id}"), overrides::delete)
+        .get(&rota("/swaps"), swaps::list)
+        .post(&rota("/swaps"), swaps::offer)
+        .post(&rota("/swaps/{id}/accept"), swaps::accept)
+        .post(&rota("/swaps/{id}/approve"), swaps::approve)
+        .post(&rota("/swaps/{id}/decline"), swaps::decline)
+        .post(&rota("/swaps/{id}/cancel"), swaps::cancel)
+        .get(&rota("/layers/{layer}"), layers::get)
+        .put(&rota("/layers/{layer}"), layers::put)
+        .delete(&rota("/layers/{layer}"), layers::delete)
+        .post("/api/v1/tokens", tokens::create)
+        .delete("/api/v1/tokens/{id}", tokens::revoke)
+        .get("/api/v1/audit", tokens::audit)
+        .post("/api/v1/feeds", feeds::create)
+        .delete("/api/v1/feeds/{id}", feeds::revoke)
+        .post("/api/v1/feeds/{id}/rotate", feeds::rotate)
+        .get("/ics/{token}", feeds::ics)
+        .get("/api/v1/services", services::list)
+        .get("/api/v1/services/{id}", services::get)
+        .put("/api/v1/services/{id}", services::put)
+        .delete("/api/v1/services/{id}", services::delete)
+        .post("/api/v1/services/{id}/keys", services::create_key)
+        .delete("/api/v1/services/{id}/keys/{key}", services::revoke_key)
+        .post("/api/v1/services/{id}/heartbeat", services::heartbeat)
+        .get("/api/v1/alerts", alerts::list)
+        .post("/api/v1/alerts", alerts::create)
+        .get("/api/v1/alerts/{id}", alerts::get)
+        .post("/api/v1/alerts/{id}/{action}", alerts::action)
+        .get("/api/v1/reports", reports::report)
+        .get("/api/v1/coverage", reports::coverage)
+        .post("/v2/enqueue", intake::enqueue)
+        .post(
             "/api/v1/integrations/alertmanager/{key}",
-            post(intake::alertmanager),
+            intake::alertmanager,
         )
-        .route("/api/v1/callbacks/twilio/sms", post(callbacks::twilio_sms))
-        .route(
-            "/api/v1/callbacks/twilio/voice",
-            post(callbacks::twilio_voice),
-        )
-        .route(
-            "/api/v1/callbacks/twilio/status",
-            post(callbacks::twilio_status),
-        )
-        .route("/api/v1/callbacks/slack", post(callbacks::slack))
-        .route(
-            "/ack/{token}",
-            get(callbacks::link_get).post(callbacks::link_post),
-        )
+        .post("/api/v1/callbacks/twilio/sms", callbacks::twilio_sms)
+        .post("/api/v1/callbacks/twilio/voice", callbacks::twilio_voice)
+        .post("/api/v1/callbacks/twilio/status", callbacks::twilio_status)
+        .post("/api/v1/callbacks/slack", callbacks::slack)
+        .get("/ack/{token}", callbacks::link_get)
+        .post("/ack/{token}", callbacks::link_post)
+}
+
+/// Every route the API registers, as (method, path) with `{param}`s.
+pub fn route_table() -> Vec<(&'static str, String)> {
+    routes().table
+}
+
+/// A router that records each route it is given.
+#[derive(Default)]
+struct Routes {
+    router: Router<AppState>,
+    table: Vec<(&'static str, String)>,
+}
+
+macro_rules! method {
+    ($name:ident) => {
+        fn $name<H, T>(mut self, path: &str, handler: H) -> Self
+        where
+            H: axum::handler::Handler<T, AppState>,
+            T: 'static,
+        {
+            self.table.push((stringify!($name), path.to_string()));
+            self.router = self.router.route(path, axum::routing::$name(handler));
+            self
+        }
+    };
+}
+
+impl Routes {
+    method!(get);
+    method!(put);
+    method!(post);
+    method!(delete);
+}
+
+pub fn router(state: AppState) -> Router {
+    routes()
+        .router
         .merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .fallback(|| async { ApiError::not_found("route") })
         .layer(axum::middleware::from_fn(error::json_errors))
@@ -213,33 +166,37 @@ pub fn router(state: AppState) -> Router {
 
 /// Liveness, with what an operator needs to know about this build: its
 /// version and the tz database its zone rules come from.
-async fn healthz() -> axum::Json<serde_json::Value> {
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "the process is up", body = wire::Health)))]
+async fn healthz() -> axum::Json<wire::Health> {
     let tz = crate::tz::database();
-    axum::Json(serde_json::json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "tzdata": tz.source.version(),
-        "tzdata_source": tz.source.to_string(),
-    }))
+    axum::Json(wire::Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        tzdata: tz.source.version().map(str::to_string),
+        tzdata_source: tz.source.to_string(),
+    })
 }
 
 /// Ready when the database takes a write within a second (a rolled-back
 /// one); 503 while it is read-only, locked or unreachable.
-async fn readyz(State(st): State<AppState>) -> (StatusCode, axum::Json<serde_json::Value>) {
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "the database takes writes", body = wire::Ready), (status = 503, description = "not ready, and why", body = wire::Ready)))]
+async fn readyz(State(st): State<AppState>) -> (StatusCode, axum::Json<wire::Ready>) {
     let probe = tokio::time::timeout(std::time::Duration::from_secs(1), st.store.ready()).await;
     let why = match probe {
         Ok(Ok(())) => {
-            return (
-                StatusCode::OK,
-                axum::Json(serde_json::json!({ "status": "ready" })),
-            );
+            let ok = wire::Ready {
+                status: "ready".into(),
+                reason: None,
+            };
+            return (StatusCode::OK, axum::Json(ok));
         }
         Ok(Err(e)) => e,
         Err(_) => "the database did not take a write within 1 s".to_string(),
     };
     tracing::warn!(reason = %why, "not ready");
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        axum::Json(serde_json::json!({ "status": "not ready", "reason": why })),
-    )
+    let not = wire::Ready {
+        status: "not ready".into(),
+        reason: Some(why),
+    };
+    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(not))
 }

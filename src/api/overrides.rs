@@ -18,14 +18,18 @@ use serde::{Deserialize, Serialize};
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideBody {
+    #[schema(pattern = "^[a-z0-9_.-]{1,64}$")]
     layer: String,
     /// replace (default), add or remove.
     #[serde(default = "replace")]
+    #[schema(pattern = "^(replace|add|remove)$")]
     kind: String,
     /// RFC 3339, or a local date-time or date in the rota's zone.
     start: String,
     end: String,
+    #[schema(pattern = "^[a-z0-9_.-]{1,64}$")]
     person: Option<String>,
+    #[schema(pattern = "^[a-z0-9_.-]{1,64}$")]
     replaces: Option<String>,
     note: Option<String>,
     #[serde(default)]

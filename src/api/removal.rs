@@ -6,9 +6,11 @@
 use serde::Deserialize;
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReplaceWith {
     /// What takes the removed one's place in every ladder that names it
     /// (a person, rota, layer or team, as the deletion is).
+    #[param(pattern = "^[a-z0-9_.-]{1,64}$")]
     pub replace_with: Option<String>,
 }

@@ -14,11 +14,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Range {
     /// RFC 3339 (default 30 days before `to`).
+    #[param(format = DateTime)]
     from: Option<String>,
     /// RFC 3339 (default now).
+    #[param(format = DateTime)]
     to: Option<String>,
 }
 
@@ -60,9 +63,11 @@ pub async fn report(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageQuery {
     /// How far ahead to look, 1–90 days (default 14).
+    #[param(minimum = 1, maximum = 90)]
     days: Option<i64>,
 }
 

@@ -25,6 +25,7 @@ pub struct RotaBody {
     #[schema(value_type = Object)]
     pub document: Value,
     /// Apply the edit from this instant on; rotation versions before it stay.
+    #[schema(format = DateTime)]
     pub effective_from: Option<String>,
     /// A lead may store a rota that breaks hard rules.
     #[serde(default)]
@@ -142,20 +143,28 @@ pub async fn get(
         .into_response())
 }
 
-/// Parses an `If-Match: "N"` header.
+/// Parses an `If-Match: "N"` header (or `W/"N"`, or a bare `N`): the ETag
+/// a GET gave.
 pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     let Some(v) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };
-    let s = v
-        .to_str()
-        .unwrap_or("")
-        .trim()
-        .trim_start_matches("W/")
-        .trim_matches('"');
-    s.parse::<i64>().map(Some).map_err(|_| {
-        ApiError::bad_request("If-Match must be an ETag from a GET, e.g. \"3\"").field("If-Match")
-    })
+    let s = v.to_str().unwrap_or("").trim();
+    let quoted = s
+        .strip_prefix("W/")
+        .unwrap_or(s)
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'));
+    let digits = quoted
+        .or(Some(s))
+        .filter(|d| (1..=18).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()));
+    match digits.and_then(|d| d.parse::<i64>().ok()) {
+        Some(n) => Ok(Some(n)),
+        None => Err(
+            ApiError::bad_request("If-Match must be an ETag from a GET, e.g. \"3\"")
+                .field("If-Match"),
+        ),
+    }
 }
 
 #[utoipa::path(put, path = "/api/v1/teams/{team}/rotas/{rota}", tag = "rotas", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("If-Match" = Option<String>, Header, description = "the rota ETag; required to update")), request_body = RotaBody, responses((status = 200, description = "updated", body = RotaView), (status = 201, description = "created", body = RotaView), (status = 400, description = "malformed", body = super::ErrorBody), (status = 404, description = "no such team", body = super::ErrorBody), (status = 409, description = "stale If-Match, or a layer ladders page through would go", body = super::ErrorBody), (status = 422, description = "invalid or a hard rule broken", body = super::ErrorBody), (status = 428, description = "If-Match missing", body = super::ErrorBody), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not allowed", body = super::ErrorBody)), security(("bearer" = [])))]

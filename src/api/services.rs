@@ -136,6 +136,8 @@ pub async fn delete(
 #[serde(deny_unknown_fields)]
 pub struct KeyBody {
     /// "events" (native API, PagerDuty Events v2, heartbeats; default) or "alertmanager".
+    /// events (default) or alertmanager.
+    #[schema(pattern = "^(events|alertmanager)$")]
     kind: Option<String>,
 }
 

@@ -20,10 +20,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OfferBody {
+    #[schema(pattern = "^[a-z0-9_.-]{1,64}$")]
     layer: String,
+    #[schema(format = DateTime)]
     start: String,
+    #[schema(format = DateTime)]
     end: String,
     /// Offer on someone's behalf (leads and admins).
+    #[schema(pattern = "^[a-z0-9_.-]{1,64}$")]
     person: Option<String>,
     note: Option<String>,
 }
@@ -31,7 +35,9 @@ pub struct OfferBody {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Span {
+    #[schema(format = DateTime)]
     start: String,
+    #[schema(format = DateTime)]
     end: String,
 }
 
@@ -163,8 +169,9 @@ pub async fn accept(
     let b: AcceptBody = if body.iter().all(u8::is_ascii_whitespace) {
         AcceptBody::default()
     } else {
-        serde_json::from_slice(&body)
+        serde_json::from_slice::<Option<AcceptBody>>(&body)
             .map_err(|e| ApiError::invalid("body", format!("accept body: {e}")))?
+            .unwrap_or_default()
     };
     let taker = p.person.clone().ok_or_else(|| {
         ApiError::forbidden("a swap is accepted by a person: use that person's token")

@@ -34,6 +34,8 @@ fn saved(existed: bool, body: impl IntoResponse) -> Response {
 pub struct TeamBody {
     /// IANA zone, e.g. Europe/Berlin.
     timezone: String,
+    /// The lead's handle.
+    #[schema(pattern = "^[a-z0-9_.-]{1,64}$")]
     lead: Option<String>,
     #[serde(default)]
     swap_approval: bool,
@@ -116,11 +118,15 @@ pub async fn delete_team(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonBody {
+    #[schema(pattern = "\\S", max_length = 200)]
     name: String,
+    #[schema(pattern = "^[^@ ]+@[^ ]*\\.[^ ]*$", max_length = 254)]
     email: Option<String>,
     /// E.164, e.g. +14155550123.
+    #[schema(pattern = "^\\+[1-9][0-9]{1,14}$")]
     phone: Option<String>,
     /// Slack user id.
+    #[schema(pattern = "\\S", max_length = 64)]
     chat: Option<String>,
     timezone: Option<String>,
     /// Notification rules per priority, e.g. {"P1": ["chat", "sms", "voice@2m"]};

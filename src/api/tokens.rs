@@ -16,11 +16,14 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
     /// admin, lead or responder.
+    #[schema(pattern = "^(admin|lead|responder)$")]
     pub role: String,
     /// The teams a lead token leads.
     #[serde(default)]
+    #[schema(value_type = Vec<super::openapi::Slug>)]
     pub teams: Vec<String>,
     /// The person a token acts for (required for a responder).
+    #[schema(pattern = "^[a-z0-9_.-]{1,64}$")]
     pub person: Option<String>,
 }
 

@@ -9,11 +9,11 @@
 //! restarts): at most one extra send per crash, carrying the same
 //! idempotency key.
 
-use super::links;
-use super::plan::{self, Item, Message};
-use super::retry::{self, Next, SendError};
 use crate::clock::Clock;
 use crate::config::DispatchConfig;
+use crate::delivery::links;
+use crate::delivery::plan::{self, Item, Message};
+use crate::delivery::retry::{self, Next, SendError};
 use crate::engine::RotaCache;
 use crate::engine::alerts;
 use crate::escalation::Priority;

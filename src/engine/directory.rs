@@ -28,12 +28,17 @@ pub fn check_slug(field: &str, v: &str) -> Result<()> {
 }
 
 pub fn check_zone(field: &str, v: &str) -> Result<()> {
-    crate::tz::Zone::named(v).map(|_| ()).ok_or_else(|| {
-        Error::invalid(
-            field,
-            format!("unknown time zone \"{v}\" (use an IANA name such as Europe/Berlin)"),
-        )
-    })
+    if crate::tz::Zone::named(v).is_some() {
+        return Ok(());
+    }
+    let spelled = crate::tz::zone_names()
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(v));
+    let m = match spelled {
+        Some(n) => format!("unknown time zone \"{v}\"; zone names are spelled exactly: \"{n}\""),
+        None => format!("unknown time zone \"{v}\" (use an IANA name such as Europe/Berlin)"),
+    };
+    Err(Error::invalid(field, m))
 }
 
 fn action(what: &str, existed: bool) -> String {
@@ -151,7 +156,7 @@ pub async fn save_person(
         rules::check_phone(ph).map_err(|m| Error::invalid("phone", m))?;
     }
     if let Some(c) = &row.chat
-        && (c.trim().is_empty() || c.len() > 64)
+        && (c.trim().is_empty() || c.chars().count() > 64)
     {
         return Err(Error::invalid("chat", "a Slack user id is 1–64 characters"));
     }

@@ -250,7 +250,7 @@ pub fn check_phone(ph: &str) -> Result<(), String> {
 
 /// An email address, as far as a form can tell.
 pub fn check_email(e: &str) -> Result<(), String> {
-    let ok = e.len() <= 254
+    let ok = e.chars().count() <= 254
         && e.split_once('@')
             .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !e.contains(' '));
     if ok {

@@ -2,7 +2,7 @@
 //! with no provider credentials still shows the whole flow.
 
 use super::{Notifier, Outgoing};
-use crate::dispatch::retry::SendError;
+use crate::delivery::retry::SendError;
 
 pub struct Console;
 

@@ -5,7 +5,7 @@
 //! `none` for a local relay).
 
 use super::{Notifier, Outgoing};
-use crate::dispatch::retry::SendError;
+use crate::delivery::retry::SendError;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};

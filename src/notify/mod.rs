@@ -17,8 +17,8 @@ pub use twilio::{Twilio, TwilioKind, xml_escape};
 pub use webhook::Webhook;
 
 use crate::config::NotifyConfig;
-use crate::dispatch::plan::Message;
-use crate::dispatch::retry::SendError;
+use crate::delivery::plan::Message;
+use crate::delivery::retry::SendError;
 use crate::escalation::rules::Channel;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -160,6 +160,6 @@ pub(crate) async fn answer(
     if (200..300).contains(&status) {
         Ok(body)
     } else {
-        Err(crate::dispatch::retry::classify(status, retry_after, &body))
+        Err(crate::delivery::retry::classify(status, retry_after, &body))
     }
 }

@@ -7,7 +7,7 @@
 //! https://api.slack.com/methods/chat.postMessage
 
 use super::{Notifier, Outgoing, answer};
-use crate::dispatch::retry::SendError;
+use crate::delivery::retry::SendError;
 use crate::escalation::rules::Channel;
 use serde_json::json;
 

@@ -6,7 +6,7 @@
 //! https://www.twilio.com/docs/voice/twiml/gather
 
 use super::{Notifier, Outgoing, answer};
-use crate::dispatch::retry::SendError;
+use crate::delivery::retry::SendError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TwilioKind {

@@ -10,7 +10,7 @@
 //! connect), and redirects are not followed.
 
 use super::{Notifier, Outgoing, answer};
-use crate::dispatch::retry::SendError;
+use crate::delivery::retry::SendError;
 use serde_json::json;
 
 pub struct Webhook {

@@ -2,8 +2,8 @@
 
 use chrono::Duration;
 use std::collections::HashMap;
-use vigil::dispatch::plan::{self, Item, Limit};
-use vigil::dispatch::retry::{Next, SendError, classify, next_attempt};
+use vigil::delivery::plan::{self, Item, Limit};
+use vigil::delivery::retry::{Next, SendError, classify, next_attempt};
 use vigil::escalation::Priority;
 use vigil::escalation::rules::Channel;
 

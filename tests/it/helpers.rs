@@ -60,3 +60,16 @@ name = "l"
 "#
     ))
 }
+
+/// The slow chaos tests (SIGKILL loops, provider faults on the real clock,
+/// several processes) run in their own step of `.ci/run`, with
+/// `VIGIL_CHAOS=1`; a developer's `cargo test` skips them, saying so.
+pub fn chaos(test: &str) -> bool {
+    if std::env::var("VIGIL_CHAOS").is_ok_and(|v| !v.is_empty() && v != "0") {
+        return true;
+    }
+    eprintln!(
+        "skipping the chaos test {test}: VIGIL_CHAOS is not set (.ci/run's chaos step sets it)"
+    );
+    false
+}

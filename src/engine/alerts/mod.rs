@@ -54,7 +54,7 @@ pub fn check_new(summary: &str, details: &Value, dedup: Option<&str>) -> Result<
         return Err(Error::invalid("details", m));
     }
     if let Some(k) = dedup
-        && (k.is_empty() || k.len() > MAX_KEY)
+        && (k.is_empty() || k.chars().count() > MAX_KEY)
     {
         let m = format!("dedup_key is 1–{MAX_KEY} characters");
         return Err(Error::invalid("dedup_key", m));
@@ -225,7 +225,7 @@ pub async fn act(
     now: Instant,
 ) -> Result<AlertRow> {
     match &action {
-        Action::Note(t) if t.trim().is_empty() || t.len() > 10_000 => {
+        Action::Note(t) if t.trim().is_empty() || t.chars().count() > 10_000 => {
             let m = "a note needs text (at most 10,000 bytes)";
             return Err(Error::invalid("text", m));
         }

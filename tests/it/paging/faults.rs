@@ -7,6 +7,11 @@ use std::time::Duration;
 
 #[tokio::test]
 async fn pages_land_within_the_stage_timeout_when_the_provider_fails_and_hangs() {
+    if !crate::helpers::chaos(
+        "pages_land_within_the_stage_timeout_when_the_provider_fails_and_hangs",
+    ) {
+        return;
+    }
     let fake = Fake::start().await;
     {
         let mut f = fake.faults.lock().expect("lock");

@@ -27,6 +27,9 @@ async fn two_instances_share_the_work_and_one_finishes_when_the_other_dies() {
 }
 
 async fn share(stop: Stop) {
+    if !crate::helpers::chaos("share") {
+        return;
+    }
     let Some(backend) = Backend::postgres() else {
         return;
     };

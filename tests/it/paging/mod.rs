@@ -175,7 +175,7 @@ pub async fn twilio_post(
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let sig =
-        vigil::dispatch::links::twilio_signature(token, &format!("{}{path}", app.base), &params);
+        vigil::delivery::links::twilio_signature(token, &format!("{}{path}", app.base), &params);
     let resp = app
         .http
         .post(format!("{}{path}", app.base))

@@ -52,7 +52,7 @@ fn slack_body(user: &str, action: &str, message: &str) -> String {
 }
 
 async fn slack_post(app: &TestApp, body: &str, ts: i64, secret: &str) -> StatusCode {
-    let sig = vigil::dispatch::links::slack_signature(secret, &ts.to_string(), body.as_bytes());
+    let sig = vigil::delivery::links::slack_signature(secret, &ts.to_string(), body.as_bytes());
     let r = app
         .http
         .post(format!("{}/api/v1/callbacks/slack", app.base))

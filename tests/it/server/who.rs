@@ -93,7 +93,7 @@ async fn webhooks_stay_out_of_private_networks_unless_allowed() {
 /// name that points at this machine reaches nothing.
 #[tokio::test]
 async fn a_webhook_name_that_resolves_privately_is_refused_at_send_time() {
-    use vigil::dispatch::plan::{Item, Message};
+    use vigil::delivery::plan::{Item, Message};
     use vigil::escalation::Priority;
     use vigil::escalation::rules::Channel;
     use vigil::notify::{Notifier, Outgoing};
