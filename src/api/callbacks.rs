@@ -283,10 +283,10 @@ pub async fn link_get(State(st): State<AppState>, Path(token): Path<String>) -> 
     for a in views::alerts_of(&st.store, &rows).await.unwrap_or_default() {
         {
             list.push_str(&format!(
-                "<li>[P{}] {} — {}</li>",
-                a.priority,
+                "<li>[{}] {} — {}</li>",
+                a.priority.as_str(),
                 esc(&a.summary),
-                esc(&a.status)
+                a.status.as_str()
             ));
         }
     }

@@ -16,7 +16,7 @@ use crate::delivery::plan::{self, Item, Message};
 use crate::delivery::retry::{self, Next, SendError};
 use crate::engine::RotaCache;
 use crate::engine::alerts;
-use crate::escalation::Priority;
+use crate::escalation::State;
 use crate::escalation::rules::{self, Channel};
 use crate::notify::{Outgoing, Registry};
 use crate::store::AlertReads as _;
@@ -413,7 +413,7 @@ impl Dispatcher {
             let Some(alert) = tx.load_alert(&i.alert).await? else {
                 continue;
             };
-            if alert.status != "triggered" {
+            if alert.status != State::Triggered {
                 continue;
             }
             let (rules, contact) = match &i.person {
@@ -470,12 +470,12 @@ fn item(r: &OutboxRow, alerts: &HashMap<String, crate::store::AlertRow>) -> Opti
         id: r.id.clone(),
         alert: r.alert.clone(),
         service: a.service.clone(),
-        priority: Priority::from_level(r.priority),
-        summary: match Channel::parse(&r.channel) {
-            Some(Channel::ChatUpdate) => status_line(a),
+        priority: r.priority,
+        summary: match r.channel {
+            Channel::ChatUpdate => status_line(a),
             _ => a.summary.clone(),
         },
-        channel: Channel::parse(&r.channel).unwrap_or(Channel::Console),
+        channel: r.channel,
         address: r.address.clone(),
         person: r.person.clone(),
         code: r.code.clone(),
@@ -488,14 +488,18 @@ fn item(r: &OutboxRow, alerts: &HashMap<String, crate::store::AlertRow>) -> Opti
 
 /// "summary — acknowledged by carol (sms)": what an updated chat message says.
 fn status_line(a: &crate::store::AlertRow) -> String {
-    let who = match a.status.as_str() {
-        "resolved" => a.resolved_by.clone(),
+    let who = match a.status {
+        State::Resolved => a.resolved_by.clone(),
         _ => a.ack_by.clone(),
     };
-    let via = a.ack_via.as_deref().filter(|_| a.status == "acknowledged");
+    let via = a
+        .ack_via
+        .as_deref()
+        .filter(|_| a.status == State::Acknowledged);
+    let status = a.status.as_str();
     match (who, via) {
-        (Some(w), Some(v)) => format!("{} — {} by {w} ({v})", a.summary, a.status),
-        (Some(w), None) => format!("{} — {} by {w}", a.summary, a.status),
-        _ => format!("{} — {}", a.summary, a.status),
+        (Some(w), Some(v)) => format!("{} — {status} by {w} ({v})", a.summary),
+        (Some(w), None) => format!("{} — {status} by {w}", a.summary),
+        _ => format!("{} — {status}", a.summary),
     }
 }

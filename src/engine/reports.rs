@@ -115,13 +115,13 @@ fn stats(list: &[&AlertRow]) -> PriorityStats {
 pub async fn report(db: &(impl Reads + AlertReads), from: Instant, to: Instant) -> Result<Report> {
     let (f, t) = (from.timestamp_millis(), to.timestamp_millis());
     let alerts = db.alerts_created_between(f, t).await?;
-    let mut per: BTreeMap<i64, Vec<&AlertRow>> = BTreeMap::new();
+    let mut per: BTreeMap<Priority, Vec<&AlertRow>> = BTreeMap::new();
     for a in &alerts {
         per.entry(a.priority).or_default().push(a);
     }
     let by_priority = per
         .into_iter()
-        .map(|(p, list)| (Priority::from_level(p).as_str(), stats(&list)))
+        .map(|(p, list)| (p.as_str(), stats(&list)))
         .collect();
     let zones: BTreeMap<String, Option<String>> = db
         .load_people()

@@ -139,11 +139,31 @@ impl Policy {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum State {
     Triggered,
     Acknowledged,
     Resolved,
+}
+
+impl State {
+    pub const ALL: [State; 3] = [State::Triggered, State::Acknowledged, State::Resolved];
+
+    /// "triggered", "acknowledged" or "resolved": how it is stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Triggered => "triggered",
+            State::Acknowledged => "acknowledged",
+            State::Resolved => "resolved",
+        }
+    }
+    pub fn parse(s: &str) -> Option<State> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    /// Not yet resolved.
+    pub fn is_open(self) -> bool {
+        self != State::Resolved
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

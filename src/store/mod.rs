@@ -44,6 +44,10 @@ pub enum StoreError {
     /// wait): callers answer 503 so senders retry.
     #[error("the database refuses writes for now: {0}")]
     Unavailable(String),
+    /// A stored value that does not read as its type (a hand-edited or
+    /// damaged database): said, never defaulted.
+    #[error("stored {column} \"{value}\" does not read")]
+    Corrupt { column: &'static str, value: String },
 }
 
 impl StoreError {

@@ -18,7 +18,7 @@ use crate::escalation::rules::Channel;
 use crate::escalation::{self as esc, Event, Priority, State};
 use crate::rota::Instant;
 use crate::store::{AlertReads, Reads};
-use crate::store::{AlertRow, OutboxRow, Store, StoreError, Tx};
+use crate::store::{AlertRow, OutboxRow, OutboxStatus, Store, StoreError, Tx};
 use serde_json::{Value, json};
 
 pub use crate::engine::error::{Error, Result};
@@ -170,12 +170,12 @@ pub async fn trigger_in(
         id: crate::ids::new_id("alt_"),
         service: sp.row.id.clone(),
         dedup_key: dedup,
-        priority: new.priority.level(),
+        priority: new.priority,
         summary: new.summary.clone(),
         details: new.details.to_string(),
         source: new.source.clone(),
         links: new.links.to_string(),
-        status: "triggered".into(),
+        status: State::Triggered,
         state: String::new(),
         suppressed,
         count: 1,
@@ -287,7 +287,7 @@ pub async fn act(
             let slack_id = o.provider_id.as_deref().filter(|p| p.contains(':'));
             if let (Some(id), true) = (
                 slack_id,
-                o.channel == Channel::Chat.as_str() && o.status == "sent",
+                o.channel == Channel::Chat && o.status == OutboxStatus::Sent,
             ) {
                 insert_page(
                     &tx,

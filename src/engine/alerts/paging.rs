@@ -4,14 +4,14 @@
 //! channel, the timeline, the fallback when the whole ladder reached nobody
 //! — and the alert's new state and timer.
 
-use super::policy::{ServicePolicy, maintenance_end, ms, status};
+use super::policy::{ServicePolicy, maintenance_end, ms};
 use crate::engine::error::{Error, Result};
 use crate::engine::{LoadError, Loaded, RotaCache};
 use crate::escalation::paging::{self as planner, Recipient, Snapshot, Step};
 use crate::escalation::rules::{self, Channel, Contact, RulesSpec};
 use crate::escalation::{self as esc, Effect, Priority, State};
 use crate::rota::Instant;
-use crate::store::{AlertReads, AlertRow, OutboxRow, Reads, Tx};
+use crate::store::{AlertReads, AlertRow, OutboxRow, OutboxStatus, Reads, Tx};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -43,7 +43,7 @@ pub(super) async fn realize(
     if plan.nobody && tx.outbox_for(&row.id).await?.is_empty() {
         page_fallback(tx, sp, row, &state, now).await?;
     }
-    row.status = status(state.state).into();
+    row.status = state.state;
     row.next_due_ms = if row.suppressed {
         // Held until its maintenance window ends.
         match state.state {
@@ -238,7 +238,7 @@ pub(super) async fn page_person(
     at: Instant,
     now: Instant,
 ) -> Result<()> {
-    let (rules, mut contact) = person_plan(tx, handle, Priority::from_level(row.priority)).await?;
+    let (rules, mut contact) = person_plan(tx, handle, row.priority).await?;
     if contact.zone.is_none() && rules.iter().any(|r| r.waking_only) {
         // Without a zone of their own, a person keeps their team's hours.
         let team = tx.load_service(&row.service).await?.map(|s| s.team);
@@ -286,12 +286,12 @@ pub async fn insert_page(
         stage,
         round,
         person: person.map(str::to_string),
-        channel: channel.as_str().into(),
+        channel,
         address: address.to_string(),
         priority: row.priority,
         code,
         due_ms: ms(due),
-        status: "pending".into(),
+        status: OutboxStatus::Pending,
         attempts: 0,
         provider_id: None,
         last_error: None,

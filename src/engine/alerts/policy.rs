@@ -4,7 +4,7 @@
 
 use crate::engine::error::{Error, Result};
 use crate::escalation::ladder::{self, Ladder, LadderSpec, TargetsSpec};
-use crate::escalation::{self as esc, Policy, State};
+use crate::escalation::{self as esc, Policy};
 use crate::rota::Instant;
 use crate::store::{AlertReads, AlertRow, ServiceRow};
 
@@ -42,14 +42,6 @@ pub(super) async fn load_policy(store: &impl AlertReads, service: &str) -> Resul
 
 pub(super) fn ms(t: Instant) -> i64 {
     t.timestamp_millis()
-}
-
-pub(super) fn status(s: State) -> &'static str {
-    match s {
-        State::Triggered => "triggered",
-        State::Acknowledged => "acknowledged",
-        State::Resolved => "resolved",
-    }
 }
 
 /// The state machine's alert. Its trigger count is the row's `count`

@@ -6,6 +6,7 @@
 use super::views::alerts_of;
 use super::{Action, Result, act, actor_name, parse_state};
 use crate::engine::RotaCache;
+use crate::escalation::State;
 use crate::rota::Instant;
 use crate::store::{OutboxRow, Reads, Store};
 
@@ -43,8 +44,8 @@ pub async fn already_done(
 ) -> Result<Option<String>> {
     let alerts = alerts_of(store, rows).await?;
     let open = |a: &&crate::store::AlertRow| match action {
-        Action::Ack | Action::Escalate => a.status == "triggered",
-        Action::Resolve => a.status != "resolved",
+        Action::Ack | Action::Escalate => a.status == State::Triggered,
+        Action::Resolve => a.status.is_open(),
         _ => true,
     };
     if alerts.iter().any(|a| open(&a)) || alerts.is_empty() {
@@ -61,7 +62,7 @@ pub async fn already_done(
     .unwrap_or_else(crate::tz::Zone::utc);
     let a = &alerts[0];
     let state = parse_state(a)?;
-    let (verb, who, at) = if a.status == "resolved" {
+    let (verb, who, at) = if a.status == State::Resolved {
         ("resolved", a.resolved_by.clone(), state.resolved_at)
     } else {
         ("acknowledged", a.ack_by.clone(), state.acked_at)

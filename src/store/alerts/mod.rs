@@ -10,8 +10,10 @@ mod writes;
 
 pub use reads::AlertReads;
 
-use super::Result;
 use super::rows::{i, os, s};
+use super::{Result, StoreError};
+use crate::escalation::rules::Channel;
+use crate::escalation::{Priority, State};
 use sea_orm::{QueryResult, Value};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -38,17 +40,46 @@ pub struct KeyRow {
     pub kind: String,
 }
 
+/// Where a notification is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    Failed,
+    Cancelled,
+}
+
+impl OutboxStatus {
+    pub const ALL: [OutboxStatus; 4] = [
+        OutboxStatus::Pending,
+        OutboxStatus::Sent,
+        OutboxStatus::Failed,
+        OutboxStatus::Cancelled,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+            OutboxStatus::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<OutboxStatus> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertRow {
     pub id: String,
     pub service: String,
     pub dedup_key: String,
-    pub priority: i64,
+    pub priority: Priority,
     pub summary: String,
     pub details: String,
     pub source: String,
     pub links: String,
-    pub status: String,
+    pub status: State,
     /// The state machine's `Alert`, as JSON.
     pub state: String,
     pub suppressed: bool,
@@ -69,12 +100,12 @@ pub struct OutboxRow {
     pub stage: i64,
     pub round: i64,
     pub person: Option<String>,
-    pub channel: String,
+    pub channel: Channel,
     pub address: String,
-    pub priority: i64,
+    pub priority: Priority,
     pub code: String,
     pub due_ms: i64,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i64,
     pub provider_id: Option<String>,
     pub last_error: Option<String>,
@@ -94,6 +125,26 @@ const SERVICE_COLS: &str =
     "id, team, name, ladder, targets, heartbeat_secs, heartbeat_due_ms, maintenance, origin";
 const ALERT_COLS: &str = "id, service, dedup_key, priority, summary, details, source, links, status, state, suppressed, count, created_ms, updated_ms, last_seen_ms, next_due_ms, ack_by, ack_via, resolved_by";
 const OUTBOX_COLS: &str = "id, alert, stage, round, person, channel, address, priority, code, due_ms, status, attempts, provider_id, last_error, created_ms, sent_ms";
+
+/// A text column read as its type, or `StoreError::Corrupt`.
+fn parsed<T>(r: &QueryResult, c: &'static str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    let v = s(r, c)?;
+    parse(&v).ok_or(StoreError::Corrupt {
+        column: c,
+        value: v,
+    })
+}
+
+/// Priorities are stored as their level, 1–4.
+fn priority(r: &QueryResult) -> Result<Priority> {
+    let level = r.try_get::<i32>("", "priority")?;
+    Priority::from_index((level as i64 - 1).clamp(-1, 4) as usize)
+        .filter(|_| level >= 1)
+        .ok_or(StoreError::Corrupt {
+            column: "priority",
+            value: level.to_string(),
+        })
+}
 
 fn oi(r: &QueryResult, c: &str) -> Result<Option<i64>> {
     Ok(r.try_get::<Option<i64>>("", c)?)
@@ -118,12 +169,12 @@ fn alert(r: &QueryResult) -> Result<AlertRow> {
         id: s(r, "id")?,
         service: s(r, "service")?,
         dedup_key: s(r, "dedup_key")?,
-        priority: r.try_get::<i32>("", "priority")? as i64,
+        priority: priority(r)?,
         summary: s(r, "summary")?,
         details: s(r, "details")?,
         source: s(r, "source")?,
         links: s(r, "links")?,
-        status: s(r, "status")?,
+        status: parsed(r, "status", State::parse)?,
         state: s(r, "state")?,
         suppressed: r.try_get::<bool>("", "suppressed")?,
         count: i(r, "count")?,
@@ -144,12 +195,12 @@ fn outbox(r: &QueryResult) -> Result<OutboxRow> {
         stage: r.try_get::<i32>("", "stage")? as i64,
         round: r.try_get::<i32>("", "round")? as i64,
         person: os(r, "person")?,
-        channel: s(r, "channel")?,
+        channel: parsed(r, "channel", Channel::parse)?,
         address: s(r, "address")?,
-        priority: r.try_get::<i32>("", "priority")? as i64,
+        priority: priority(r)?,
         code: s(r, "code")?,
         due_ms: i(r, "due_ms")?,
-        status: s(r, "status")?,
+        status: parsed(r, "status", OutboxStatus::parse)?,
         attempts: r.try_get::<i32>("", "attempts")? as i64,
         provider_id: os(r, "provider_id")?,
         last_error: os(r, "last_error")?,

@@ -240,7 +240,7 @@ impl Tx {
         collect(self.all(&sql, vec![now_ms.into()]).await?, alert)
     }
     pub async fn insert_alert(&self, a: &AlertRow) -> Result<()> {
-        let open = (a.status != "resolved").then(|| a.dedup_key.clone());
+        let open = a.status.is_open().then(|| a.dedup_key.clone());
         self.exec(
             &format!(
                 "INSERT INTO alerts ({ALERT_COLS}, open_key) VALUES ({})",
@@ -250,12 +250,12 @@ impl Tx {
                 a.id.clone().into(),
                 a.service.clone().into(),
                 a.dedup_key.clone().into(),
-                (a.priority as i32).into(),
+                (a.priority.level() as i32).into(),
                 a.summary.clone().into(),
                 a.details.clone().into(),
                 a.source.clone().into(),
                 a.links.clone().into(),
-                a.status.clone().into(),
+                a.status.as_str().into(),
                 a.state.clone().into(),
                 a.suppressed.into(),
                 a.count.into(),
@@ -274,12 +274,12 @@ impl Tx {
     }
     /// Writes the alert's mutable fields (status, state, timers, who acted).
     pub async fn update_alert(&self, a: &AlertRow) -> Result<()> {
-        let open = (a.status != "resolved").then(|| a.dedup_key.clone());
+        let open = a.status.is_open().then(|| a.dedup_key.clone());
         self.exec(
             "UPDATE alerts SET status = ?, state = ?, count = ?, updated_ms = ?, last_seen_ms = ?, next_due_ms = ?, \
              ack_by = ?, ack_via = ?, resolved_by = ?, open_key = ?, summary = ?, details = ?, priority = ?, suppressed = ? WHERE id = ?",
             vec![
-                a.status.clone().into(),
+                a.status.as_str().into(),
                 a.state.clone().into(),
                 a.count.into(),
                 a.updated_ms.into(),
@@ -291,7 +291,7 @@ impl Tx {
                 opt(&open),
                 a.summary.clone().into(),
                 a.details.clone().into(),
-                (a.priority as i32).into(),
+                (a.priority.level() as i32).into(),
                 a.suppressed.into(),
                 a.id.clone().into(),
             ],
@@ -329,12 +329,12 @@ impl Tx {
                 (o.stage as i32).into(),
                 (o.round as i32).into(),
                 opt(&o.person),
-                o.channel.clone().into(),
+                o.channel.as_str().into(),
                 o.address.clone().into(),
-                (o.priority as i32).into(),
+                (o.priority.level() as i32).into(),
                 o.code.clone().into(),
                 o.due_ms.into(),
-                o.status.clone().into(),
+                o.status.as_str().into(),
                 (o.attempts as i32).into(),
                 opt(&o.provider_id),
                 opt(&o.last_error),
