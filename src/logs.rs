@@ -1,8 +1,8 @@
 //! Log output (a leaf): the tracing subscriber `vigil serve` installs, and
 //! text from outside made safe for a log line.
 //!
-//! - `VIGIL_LOG_FORMAT=json` writes one JSON object per line (for log
-//!   shippers); the default is plain text.
+//! - `log.format = "json"` (`VIGIL_LOG_FORMAT=json`) writes one JSON object
+//!   per line (for log shippers); the default is plain text.
 //! - Colour only when standard error is a terminal: a log file or journald
 //!   gets no ANSI escape codes.
 //! - `RUST_LOG` filters as usual (default `info,sqlx=warn`).
@@ -10,10 +10,9 @@
 use std::io::IsTerminal;
 
 /// Installs the subscriber for the process (a second call does nothing).
-pub fn init() {
+pub fn init(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn".into());
-    let json = std::env::var("VIGIL_LOG_FORMAT").is_ok_and(|v| v.trim() == "json");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

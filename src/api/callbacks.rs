@@ -55,8 +55,7 @@ fn check_twilio(
 ) -> Result<(), ApiError> {
     let token = st
         .notify
-        .twilio_auth_token
-        .as_deref()
+        .twilio_token()
         .ok_or_else(|| ApiError::not_found("Twilio callbacks (Twilio is not configured)"))?;
     let url = format!(
         "{}{}",
@@ -196,8 +195,7 @@ pub async fn slack(
 ) -> Result<Response, ApiError> {
     let secret = st
         .notify
-        .slack_signing_secret
-        .as_deref()
+        .slack_secret()
         .ok_or_else(|| ApiError::not_found("Slack callbacks (Slack is not configured)"))?;
     let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("");
     if let Err(why) = links::verify_slack(

@@ -153,7 +153,7 @@ pub enum Format {
 pub fn run(cli: Cli, now: Instant, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let result = match cli.command {
         Command::Rota(cmd) => rota_command(cmd, now, out, err),
-        Command::Serve(args) => server::serve(args),
+        Command::Serve(args) => server::serve(args, out),
         Command::Migrate(db) => server::migrate(db, out),
         Command::Token(TokenCommand::Create {
             role,

@@ -16,8 +16,9 @@ pub struct DbArgs {
     /// Database URL: sqlite://FILE (default sqlite://vigil.db) or postgres://…
     #[arg(long, env = "VIGIL_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// A TOML file with listen, database_url, public_url, schedules_dir, admin_token_file.
-    #[arg(long)]
+    /// A TOML settings file: every VIGIL_* setting has a key in it (see
+    /// `vigil serve --print-config`); environment variables and flags win.
+    #[arg(long, env = "VIGIL_CONFIG")]
     pub config: Option<PathBuf>,
 }
 
@@ -29,6 +30,9 @@ pub struct ServeArgs {
     /// The address people and providers reach Vigil at (used in feed URLs).
     #[arg(long, env = "VIGIL_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Print the effective settings (secrets redacted) as TOML and exit.
+    #[arg(long)]
+    pub print_config: bool,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -58,9 +62,13 @@ async fn store(cfg: &Config) -> Result<Store, String> {
     Ok(s)
 }
 
-pub fn serve(args: ServeArgs) -> Result<i32, String> {
+pub fn serve(args: ServeArgs, out: &mut dyn Write) -> Result<i32, String> {
     let cfg = config(args.listen, args.public_url, args.db)?;
-    crate::logs::init();
+    if args.print_config {
+        write!(out, "{}", cfg.print()).map_err(|e| e.to_string())?;
+        return Ok(0);
+    }
+    crate::logs::init(cfg.log_json);
     runtime()?.block_on(async {
         let app = crate::app::App::build(&cfg, Arc::new(SystemClock))
             .await
@@ -221,10 +229,4 @@ pub fn doctor(db: DbArgs, now: crate::rota::Instant, out: &mut dyn Write) -> Res
     Ok(if problems > 0 { 1 } else { 0 })
 }
 
-/// A database URL without its password.
-fn redact_url(url: &str) -> String {
-    match url.split_once('@') {
-        Some((_, host)) => format!("postgres://…@{host}"),
-        None => url.to_string(),
-    }
-}
+use crate::config::redact_url;

@@ -20,7 +20,7 @@ impl Email {
         host: &str,
         port: u16,
         tls: &str,
-        credentials: Option<(String, String)>,
+        credentials: Option<(String, secrecy::SecretString)>,
         from: String,
         timeout: std::time::Duration,
     ) -> Result<Email, String> {
@@ -34,6 +34,7 @@ impl Email {
         };
         let mut builder = builder.port(port).timeout(Some(timeout));
         if let Some((user, pass)) = credentials {
+            let pass = secrecy::ExposeSecret::expose_secret(&pass).to_string();
             builder = builder.credentials(Credentials::new(user, pass));
         }
         from.parse::<lettre::message::Mailbox>()

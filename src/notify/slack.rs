@@ -14,7 +14,7 @@ use serde_json::json;
 pub struct Slack {
     pub http: reqwest::Client,
     pub base: String,
-    pub token: String,
+    pub token: secrecy::SecretString,
 }
 
 /// The message blocks: the text and one button per action; each button's
@@ -68,7 +68,7 @@ impl Notifier for Slack {
         let resp = self
             .http
             .post(format!("{}/{method}", self.base))
-            .bearer_auth(&self.token)
+            .bearer_auth(secrecy::ExposeSecret::expose_secret(&self.token))
             .json(&body)
             .send()
             .await;

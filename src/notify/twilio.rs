@@ -18,7 +18,7 @@ pub struct Twilio {
     pub http: reqwest::Client,
     pub base: String,
     pub sid: String,
-    pub token: String,
+    pub token: secrecy::SecretString,
     pub from: String,
     pub kind: TwilioKind,
 }
@@ -63,7 +63,10 @@ impl Notifier for Twilio {
         let resp = self
             .http
             .post(url)
-            .basic_auth(&self.sid, Some(&self.token))
+            .basic_auth(
+                &self.sid,
+                Some(secrecy::ExposeSecret::expose_secret(&self.token)),
+            )
             .header("Idempotency-Key", &out.idempotency_key)
             .header("I-Twilio-Idempotency-Token", &out.idempotency_key)
             .form(&form)

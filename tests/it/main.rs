@@ -3,6 +3,7 @@
 mod architecture;
 mod checks;
 mod cli;
+mod config;
 mod dispatch;
 mod dst_table;
 mod escalation;
