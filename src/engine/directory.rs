@@ -164,7 +164,7 @@ pub async fn save_person(
         check_zone("timezone", z)?;
     }
     if let Some(r) = &rules {
-        rules::validate(r).map_err(|(f, m)| Error::invalid(f, m))?;
+        rules::validate(r).map_err(Error::from)?;
     }
     let rules = rules
         .as_ref()

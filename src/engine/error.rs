@@ -68,3 +68,9 @@ impl From<PlanError> for Error {
         }
     }
 }
+
+impl From<crate::escalation::Invalid> for Error {
+    fn from(e: crate::escalation::Invalid) -> Self {
+        Error::invalid(e.field, e.message)
+    }
+}

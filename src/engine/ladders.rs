@@ -5,6 +5,7 @@
 //! it; the replacement is written into the ladders in the same transaction.
 
 use super::{LoadError, Loaded, RotaCache};
+use crate::escalation::Invalid;
 use crate::escalation::ladder::{LadderSpec, Target};
 use crate::escalation::reach::{self, TeamView};
 use crate::rota::{Interval, Rota};
@@ -210,7 +211,10 @@ pub async fn plan_removal(
         }
         let ladder = match new_spec.build() {
             Ok(l) => l,
-            Err((f, m)) => {
+            Err(Invalid {
+                field: f,
+                message: m,
+            }) => {
                 plan.dangling.push(Dangling {
                     service: row.id.clone(),
                     field: format!("ladder.{f}"),
@@ -220,15 +224,18 @@ pub async fn plan_removal(
             }
         };
         let problem = match (removal, views.get(&team).and_then(Option::as_ref)) {
-            (Removal::Team(t), _) if target_team.is_none() => Some((
-                "team".to_string(),
+            (Removal::Team(t), _) if target_team.is_none() => Some(Invalid::new(
+                "team",
                 format!("the service belongs to team {t}, which would be deleted"),
             )),
-            (_, None) => Some(("team".to_string(), format!("no team {team}"))),
+            (_, None) => Some(Invalid::new("team", format!("no team {team}"))),
             (_, Some(v)) => reach::check(&ladder, v, &is_person).err(),
         };
         match problem {
-            Some((field, reason)) => plan.dangling.push(Dangling {
+            Some(Invalid {
+                field,
+                message: reason,
+            }) => plan.dangling.push(Dangling {
                 service: row.id.clone(),
                 field,
                 reason,
@@ -300,9 +307,12 @@ pub async fn coverage(
             (None, _) => (Some(format!("no team {}", row.team)), vec![window]),
             (_, Err(e)) => (Some(e.to_string()), vec![window]),
             (Some(v), Ok(sp)) => (
-                reach::check(&sp.ladder, v, &is_person)
-                    .err()
-                    .map(|(f, m)| format!("{f}: {m}")),
+                reach::check(&sp.ladder, v, &is_person).err().map(
+                    |Invalid {
+                         field: f,
+                         message: m,
+                     }| format!("{f}: {m}"),
+                ),
                 reach::uncovered(&sp.ladder, v, &is_person, window),
             ),
         };

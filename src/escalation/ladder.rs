@@ -183,15 +183,15 @@ pub struct Ladder {
 pub const DEFAULT_TIMEOUTS: [i64; 4] = [5 * 60, 15 * 60, 30 * 60, 60 * 60];
 
 /// Timeouts are whole seconds, at least 1 s and at most 7 days.
-pub fn parse_duration(field: &str, s: &str) -> Result<Duration, (String, String)> {
+pub fn parse_duration(field: &str, s: &str) -> Result<Duration, super::Invalid> {
     let d = humantime::parse_duration(s.trim()).map_err(|e| {
-        (
-            field.to_string(),
+        super::Invalid::new(
+            field,
             format!("\"{s}\" is not a duration such as 30s, 5m or 1h 30m: {e}"),
         )
     })?;
     if d.subsec_nanos() != 0 || d.as_secs() == 0 || d.as_secs() > 7 * 86_400 {
-        return Err((
+        return Err(super::Invalid::new(
             field.to_string(),
             format!("\"{s}\" must be whole seconds between 1s and 7d"),
         ));
@@ -216,28 +216,33 @@ pub fn format_duration(d: Duration) -> String {
     out
 }
 
-fn priority_key(field: &str, k: &str) -> Result<Priority, (String, String)> {
-    Priority::parse(k).ok_or_else(|| {
-        (
-            field.to_string(),
-            format!("\"{k}\" is not a priority (P1–P4)"),
-        )
-    })
+fn priority_key(field: &str, k: &str) -> Result<Priority, super::Invalid> {
+    Priority::parse(k)
+        .ok_or_else(|| super::Invalid::new(field, format!("\"{k}\" is not a priority (P1–P4)")))
 }
 
 impl LadderSpec {
     /// Checks every stage and target; errors name the field at fault
     /// (`stages[1].targets[0]`) and say why.
-    pub fn build(&self) -> Result<Ladder, (String, String)> {
+    pub fn build(&self) -> Result<Ladder, super::Invalid> {
         if self.stages.is_empty() {
-            return Err(("stages".into(), "a ladder needs at least one stage".into()));
+            return Err(super::Invalid::new(
+                "stages",
+                "a ladder needs at least one stage",
+            ));
         }
         if self.stages.len() > 10 {
-            return Err(("stages".into(), "a ladder has at most 10 stages".into()));
+            return Err(super::Invalid::new(
+                "stages",
+                "a ladder has at most 10 stages",
+            ));
         }
         let repeat = self.repeat.unwrap_or(1);
         if !(1..=10).contains(&repeat) {
-            return Err(("repeat".into(), "repeat must be between 1 and 10".into()));
+            return Err(super::Invalid::new(
+                "repeat",
+                "repeat must be between 1 and 10",
+            ));
         }
         let mut stages = Vec::new();
         for (i, st) in self.stages.iter().enumerate() {
@@ -252,16 +257,19 @@ impl LadderSpec {
                 timeouts[p.index()] = parse_duration(&f, v)?;
             }
             if st.targets.is_empty() {
-                return Err((
+                return Err(super::Invalid::new(
                     format!("{base}.targets"),
-                    "a stage needs at least one target".into(),
+                    "a stage needs at least one target",
                 ));
             }
             let targets = st
                 .targets
                 .iter()
                 .enumerate()
-                .map(|(j, t)| Target::parse(t).map_err(|m| (format!("{base}.targets[{j}]"), m)))
+                .map(|(j, t)| {
+                    Target::parse(t)
+                        .map_err(|m| super::Invalid::new(format!("{base}.targets[{j}]"), m))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             stages.push(Stage { timeouts, targets });
         }
@@ -297,7 +305,7 @@ pub fn default_ladder(product_owner: Option<&str>, vendor: Option<&str>) -> Ladd
 }
 
 /// SLA targets: the defaults with any per-priority overrides applied.
-pub fn build_targets(spec: &TargetsSpec) -> Result<[Targets; 4], (String, String)> {
+pub fn build_targets(spec: &TargetsSpec) -> Result<[Targets; 4], super::Invalid> {
     let mut out = Priority::ALL.map(Targets::default_for);
     for (k, m) in spec {
         let f = format!("targets.{k}");
@@ -310,7 +318,7 @@ pub fn build_targets(spec: &TargetsSpec) -> Result<[Targets; 4], (String, String
                 "ack" => t.ack = d,
                 "respond" => t.respond = d,
                 "resolve" => t.resolve = d,
-                _ => return Err((field, "use ack, respond or resolve".into())),
+                _ => return Err(super::Invalid::new(field, "use ack, respond or resolve")),
             }
         }
     }

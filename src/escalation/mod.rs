@@ -22,6 +22,24 @@ pub mod paging;
 pub mod reach;
 pub mod rules;
 
+/// A field that does not hold what it must: which one (a path such as
+/// `ladder.stages[1].targets[0]`), and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    pub field: String,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Invalid {
+        Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
 use crate::rota::Instant;
 use chrono::Duration;
 

@@ -135,11 +135,14 @@ pub fn check(
     ladder: &Ladder,
     team: &TeamView,
     is_person: &dyn Fn(&str) -> bool,
-) -> Result<(), (String, String)> {
+) -> Result<(), super::Invalid> {
     for (i, stage) in ladder.stages.iter().enumerate() {
         for (j, t) in stage.targets.iter().enumerate() {
             if let Some(why) = missing(t, team, is_person) {
-                return Err((format!("ladder.stages[{i}].targets[{j}]"), why));
+                return Err(super::Invalid::new(
+                    format!("ladder.stages[{i}].targets[{j}]"),
+                    why,
+                ));
             }
         }
     }
@@ -243,16 +246,16 @@ mod tests {
         );
         let err = |l: &[&[&str]]| check(&ladder(l), &team(), &nobody).expect_err("refused");
         assert_eq!(
-            err(&[&["oncall:*/primary"], &["oncall:nope/primary"]]).0,
+            err(&[&["oncall:*/primary"], &["oncall:nope/primary"]]).field,
             "ladder.stages[1].targets[0]"
         );
         assert!(
             err(&[&["oncall:main/night"]])
-                .1
+                .message
                 .contains("no layer or role named night")
         );
-        assert!(err(&[&["lead"]]).1.contains("has no lead"));
-        assert!(err(&[&["person:zed"]]).1.contains("no person zed"));
+        assert!(err(&[&["lead"]]).message.contains("has no lead"));
+        assert!(err(&[&["person:zed"]]).message.contains("no person zed"));
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl Contact {
     }
 }
 
-fn parse_rule(field: &str, s: &str) -> Result<Rule, (String, String)> {
+fn parse_rule(field: &str, s: &str) -> Result<Rule, super::Invalid> {
     let (s, waking_only) = match s.trim().strip_suffix("/waking") {
         Some(rest) => (rest, true),
         None => (s, false),
@@ -115,8 +115,8 @@ fn parse_rule(field: &str, s: &str) -> Result<Rule, (String, String)> {
     let channel = Channel::parse(name.trim())
         .filter(|c| !matches!(c, Channel::Webhook | Channel::Console | Channel::ChatUpdate))
         .ok_or_else(|| {
-            (
-                field.to_string(),
+            super::Invalid::new(
+                field,
                 format!("\"{name}\" is not a channel: use sms, voice, chat or email"),
             )
         })?;
@@ -133,16 +133,19 @@ fn parse_rule(field: &str, s: &str) -> Result<Rule, (String, String)> {
 }
 
 /// Checks rules as written; errors name the field (`rules.P1[2]`).
-pub fn validate(spec: &RulesSpec) -> Result<(), (String, String)> {
+pub fn validate(spec: &RulesSpec) -> Result<(), super::Invalid> {
     for (k, list) in spec {
         if Priority::parse(k).is_none() {
-            return Err((
+            return Err(super::Invalid::new(
                 format!("rules.{k}"),
                 format!("\"{k}\" is not a priority (P1–P4)"),
             ));
         }
         if list.len() > 10 {
-            return Err((format!("rules.{k}"), "at most 10 rules per priority".into()));
+            return Err(super::Invalid::new(
+                format!("rules.{k}"),
+                "at most 10 rules per priority",
+            ));
         }
         for (i, r) in list.iter().enumerate() {
             parse_rule(&format!("rules.{k}[{i}]"), r)?;

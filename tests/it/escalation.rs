@@ -189,7 +189,7 @@ fn waking_hours_rules_wait_for_the_morning_in_the_persons_zone() {
     );
     spec.insert("P3".into(), vec!["pager/waking".into()]);
     assert_eq!(
-        rules::validate(&spec).map_err(|(f, _)| f),
+        rules::validate(&spec).map_err(|e| e.field),
         Err("rules.P3[0]".to_string())
     );
 }

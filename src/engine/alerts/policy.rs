@@ -18,12 +18,12 @@ pub struct ServicePolicy {
 pub fn service_policy(row: ServiceRow) -> Result<ServicePolicy> {
     let spec: LadderSpec =
         serde_json::from_str(&row.ladder).map_err(|e| Error::invalid("ladder", e.to_string()))?;
-    let ladder = spec.build().map_err(|(f, m)| Error::invalid(f, m))?;
+    let ladder = spec.build().map_err(Error::from)?;
     let tspec: TargetsSpec = match &row.targets {
         Some(t) => serde_json::from_str(t).map_err(|e| Error::invalid("targets", e.to_string()))?,
         None => TargetsSpec::new(),
     };
-    let targets = ladder::build_targets(&tspec).map_err(|(f, m)| Error::invalid(f, m))?;
+    let targets = ladder::build_targets(&tspec).map_err(Error::from)?;
     let policy = ladder::policy(&ladder, targets);
     Ok(ServicePolicy {
         row,

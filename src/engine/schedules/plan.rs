@@ -203,7 +203,9 @@ fn plan_services(
                 .and_then(|row| {
                     services::check_webhooks(&row, allow_private_webhooks).map(|()| row)
                 })
-                .map_err(|(field, m)| format!("{}: service {id}: {field}: {m}", f.rota.origin))?;
+                .map_err(|crate::escalation::Invalid { field, message: m }| {
+                    format!("{}: service {id}: {field}: {m}", f.rota.origin)
+                })?;
             row.origin = Some(f.rota.origin.clone());
             let what = format!("service {id}");
             match old {
@@ -225,7 +227,7 @@ fn plan_services(
         let ladder = crate::engine::alerts::service_policy(old.clone())
             .map_err(|e| format!("service {}: {e}", old.id))?
             .ladder;
-        reach::check(&ladder, view, &is_person).map_err(|(field, m)| {
+        reach::check(&ladder, view, &is_person).map_err(|crate::escalation::Invalid { field, message: m }| {
             format!(
                 "service {} (made over the API) would page nobody: {field}: {m}; change its ladder first",
                 old.id

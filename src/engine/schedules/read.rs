@@ -39,7 +39,12 @@ fn read_alerting(path: &str, text: &str) -> Result<Alerting, String> {
             Some(toml::Value::String(id)) => id,
             _ => return Err(at("id", "every service has an id")),
         };
-        services::valid_id(&id).map_err(|(f, m)| at(&f, &m))?;
+        services::valid_id(&id).map_err(
+            |crate::escalation::Invalid {
+                 field: f,
+                 message: m,
+             }| at(&f, &m),
+        )?;
         if table.contains_key("team") {
             return Err(at(
                 "team",
@@ -57,8 +62,12 @@ fn read_alerting(path: &str, text: &str) -> Result<Alerting, String> {
         let spec: RulesSpec = r
             .try_into()
             .map_err(|e: toml::de::Error| format!("{path}: people[{i}].rules: {e}"))?;
-        crate::escalation::rules::validate(&spec)
-            .map_err(|(f, m)| format!("{path}: people[{i}].{f}: {m}"))?;
+        crate::escalation::rules::validate(&spec).map_err(
+            |crate::escalation::Invalid {
+                 field: f,
+                 message: m,
+             }| format!("{path}: people[{i}].{f}: {m}"),
+        )?;
         let json = serde_json::to_string(&spec).map_err(|e| format!("{path}: {e}"))?;
         rules.push((p.id, json));
     }
@@ -113,7 +122,7 @@ pub fn check_services(
             None,
         );
         for (id, spec) in &services {
-            if let Err((field, m)) =
+            if let Err(crate::escalation::Invalid { field, message: m }) =
                 services::build_row(id, spec, None, 0, &view, &|h| people.contains(h))
                     .and_then(|row| services::check_webhooks(&row, allow_private_webhooks))
             {

@@ -23,7 +23,7 @@ pub async fn save(
     actor: &str,
     now: Instant,
 ) -> Result<ServiceRow> {
-    valid_id(id).map_err(|(f, m)| Error::invalid(f, m))?;
+    valid_id(id).map_err(Error::from)?;
     let team = spec
         .team
         .clone()
@@ -42,7 +42,7 @@ pub async fn save(
         &|h| people.contains(h),
     )
     .and_then(|row| check_webhooks(&row, allow_private_webhooks).map(|()| row))
-    .map_err(|(f, m)| Error::invalid(f, m))?;
+    .map_err(Error::from)?;
     // A service written over the API is the API's from now on.
     row.origin = None;
     alerts::service_policy(row.clone()).map_err(|e| Error::invalid("ladder", e.to_string()))?;

@@ -38,7 +38,7 @@ pub struct Window {
     pub end: String,
 }
 
-type Invalid = (String, String);
+use crate::escalation::Invalid;
 
 pub fn valid_id(id: &str) -> Result<(), Invalid> {
     let ok = !id.is_empty()
@@ -49,9 +49,9 @@ pub fn valid_id(id: &str) -> Result<(), Invalid> {
     if ok {
         Ok(())
     } else {
-        Err((
-            "id".into(),
-            "a service id is 1–64 letters, digits, - or _".into(),
+        Err(Invalid::new(
+            "id",
+            "a service id is 1–64 letters, digits, - or _",
         ))
     }
 }
@@ -74,7 +74,7 @@ pub fn build_row(
     };
     let built = ladder_spec
         .build()
-        .map_err(|(f, m)| (format!("ladder.{f}"), m))?;
+        .map_err(|e| Invalid::new(format!("ladder.{}", e.field), e.message))?;
     // Every target must name something that exists: a ladder that pages
     // nobody is refused here, not discovered during an outage.
     reach::check(&built, team, is_person)?;
@@ -91,7 +91,7 @@ pub fn build_row(
             chrono::DateTime::parse_from_rfc3339(v)
                 .map(|t| t.timestamp_millis())
                 .map_err(|_| {
-                    (
+                    Invalid::new(
                         format!("maintenance[{i}].{field}"),
                         format!("\"{v}\" is not an RFC 3339 instant such as 2026-12-01T02:00:00Z"),
                     )
@@ -99,9 +99,9 @@ pub fn build_row(
         };
         let (s, e) = (at("start", &w.start)?, at("end", &w.end)?);
         if e <= s {
-            return Err((
+            return Err(Invalid::new(
                 format!("maintenance[{i}].end"),
-                "end must be after start".into(),
+                "end must be after start",
             ));
         }
         windows.push((s, e));
@@ -134,12 +134,12 @@ fn default_for(
     is_person: &dyn Fn(&str) -> bool,
 ) -> Result<LadderSpec, Invalid> {
     if let Some(v) = &spec.vendor {
-        Target::parse(v).map_err(|m| ("vendor".to_string(), m))?;
+        Target::parse(v).map_err(|m| Invalid::new("vendor", m))?;
     }
     if let Some(p) = &spec.product_owner
         && !is_person(p)
     {
-        return Err(("product_owner".into(), format!("no person {p}")));
+        return Err(Invalid::new("product_owner", format!("no person {p}")));
     }
     let mut l = ladder::default_ladder(spec.product_owner.as_deref(), spec.vendor.as_deref());
     for st in &mut l.stages {
@@ -149,8 +149,8 @@ fn default_for(
     }
     l.stages.retain(|st| !st.targets.is_empty());
     if l.stages.is_empty() {
-        return Err((
-            "ladder".into(),
+        return Err(Invalid::new(
+            "ladder",
             format!(
                 "team {} has no primary or secondary layer and no lead to page: write a ladder",
                 team.slug
@@ -174,7 +174,7 @@ pub fn check_webhooks(row: &ServiceRow, allow_private: bool) -> Result<(), Inval
             if let Ok(Target::Webhook(u)) = Target::parse(t)
                 && let Some(why) = ladder::private_webhook(&u)
             {
-                return Err((
+                return Err(Invalid::new(
                     format!("ladder.stages[{i}].targets[{j}]"),
                     format!(
                         "the webhook would reach a private network ({why}); set VIGIL_ALLOW_PRIVATE_WEBHOOKS=1 to allow it"
