@@ -68,18 +68,29 @@ impl Serve {
             .env("VIGIL_SEND_TIMEOUT", "1s")
             .env("VIGIL_LEASE", "3s")
             .env("VIGIL_SWEEP", "250ms")
-            .env("VIGIL_THROTTLE", "sms=100000")
+            .env("VIGIL_THROTTLE", "sms=10000")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(
+                std::fs::File::create(self.dir.join(format!("serve-{}.log", self.instance)))
+                    .map(Stdio::from)
+                    .unwrap_or_else(|_| Stdio::null()),
+            )
             .spawn()
             .expect("vigil serve starts");
         self.child = Some(child);
         let start = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "vigil serve listens"
-            );
+            let exited = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+                .is_some();
+            if exited || start.elapsed() > Duration::from_secs(30) {
+                let log =
+                    std::fs::read_to_string(self.dir.join(format!("serve-{}.log", self.instance)))
+                        .unwrap_or_default();
+                panic!("vigil serve did not listen (exited: {exited}); its log:\n{log}");
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
