@@ -62,11 +62,18 @@ impl App {
         if dispatch_cfg.instance.is_empty() {
             dispatch_cfg.instance = format!("vigil@{}", listener.local_addr()?);
         }
+        let registry =
+            Registry::from_config(&cfg.notify, http, webhook_secret, cfg.dispatch.send_timeout);
+        let console = Arc::new(crate::console::ConsoleState::new(
+            registry.clone(),
+            &public_url,
+        ));
+        console.start_poller(store.clone());
         let dispatcher = Arc::new(Dispatcher::new(
             store.clone(),
             cache.clone(),
             clock.clone(),
-            Registry::from_config(&cfg.notify, http, webhook_secret, cfg.dispatch.send_timeout),
+            registry,
             dispatch_cfg,
             public_url.clone(),
             link_secret.clone(),
@@ -85,6 +92,7 @@ impl App {
             dedup,
             intake_timeout: cfg.intake_timeout,
             metrics: Default::default(),
+            console,
         };
         Ok(App {
             listener,
@@ -98,6 +106,11 @@ impl App {
     /// Wakes the dispatcher and waits until it is idle (for tests).
     pub fn dispatch(&self) -> crate::dispatch::DispatchHandle {
         self.state.dispatch.clone()
+    }
+
+    /// Where people reach this server (the port filled in).
+    pub fn public_url(&self) -> &str {
+        &self.state.public_url
     }
 
     pub fn port(&self) -> u16 {

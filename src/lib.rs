@@ -19,6 +19,8 @@
 //! - `engine` IO — drivers: stored rows → `Rota` (cached), rota files → rows.
 //! - `store` IO — the only module that imports sea_orm.
 //! - `api` IO — axum handlers: extract → call → map.
+//! - `console` IO — the web console: askama pages, htmx, Server-Sent
+//!   Events, sessions; handlers call the same engine operations as `api`.
 //! - `metrics` — this instance's counters and histograms (Prometheus text).
 //! - `app`, `config` — composition root and configuration.
 //! - `cli` IO — the `vigil` command line: reads files, prints results.
@@ -28,6 +30,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod delivery;
 pub mod dispatch;
 pub mod engine;

@@ -72,8 +72,8 @@ pub async fn serve(
             r = listener.accept() => r,
             () = &mut shutdown => break,
         };
-        let stream = match stream {
-            Ok((s, _)) => s,
+        let (stream, peer) = match stream {
+            Ok(s) => s,
             Err(e) => {
                 // Out of file descriptors and the like: back off, do not spin.
                 tracing::warn!(error = %e, "accepting a connection failed");
@@ -82,8 +82,16 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let conn =
-            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        // Each request carries the client's address (sign-in limits use it).
+        let svc = tower::util::MapRequest::new(
+            app.clone(),
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req
+            },
+        );
+        let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
         let conn = graceful.watch(conn);
         conns.spawn(async move {
             let _ = conn.await;

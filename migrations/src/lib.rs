@@ -11,6 +11,7 @@ mod m20261127_000004_alerts;
 mod m20261127_000005_service_origin;
 mod m20261202_000006_outbox_address;
 mod m20261202_000007_sends;
+mod m20261202_000008_console;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_service_origin::Migration),
             Box::new(m20261202_000006_outbox_address::Migration),
             Box::new(m20261202_000007_sends::Migration),
+            Box::new(m20261202_000008_console::Migration),
         ]
     }
 }

@@ -221,6 +221,7 @@ async fn create_inner(
     };
     let (row, outcome) = alerts::trigger(&st.store, &st.cache, new, &actor, st.now()).await?;
     st.dispatch.wake();
+    st.console.alerts_changed();
     let code = if outcome == Outcome::Deduplicated {
         StatusCode::OK
     } else {
@@ -317,5 +318,6 @@ pub async fn action(
     let now = st.now();
     let row = alerts::act(&st.store, &st.cache, &id, action, &p.actor(), "api", now).await?;
     st.dispatch.wake();
+    st.console.alerts_changed();
     Ok(Json(AlertOut::from(&row)))
 }

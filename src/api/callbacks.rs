@@ -90,6 +90,7 @@ async fn act_on(
     let now = st.now();
     let n = replies::act_on_message(&st.store, &st.cache, rows, action, who, via, now).await?;
     st.dispatch.wake();
+    st.console.alerts_changed();
     Ok(n)
 }
 

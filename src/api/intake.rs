@@ -197,6 +197,7 @@ async fn enqueue_event(
     match result {
         Ok(dk) => {
             st.dispatch.wake();
+            st.console.alerts_changed();
             pd_accepted(dk)
         }
         Err(Error::Store(e)) if e.is_unavailable() => {
@@ -369,6 +370,7 @@ async fn alertmanager_event(st: &AppState, key: &str, body: &[u8]) -> Response {
     match result {
         Ok(()) => {
             st.dispatch.wake();
+            st.console.alerts_changed();
             (StatusCode::OK, Json(json!({ "status": "success" }))).into_response()
         }
         Err(Error::Store(e)) => {

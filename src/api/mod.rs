@@ -144,8 +144,9 @@ pub fn router(state: AppState) -> Router {
     routes()
         .router
         .merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
-        .fallback(|| async { ApiError::not_found("route") })
         .layer(axum::middleware::from_fn(error::json_errors))
+        .merge(crate::console::router())
+        .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // Feed URLs carry their secret: never log it in full.
@@ -156,6 +157,8 @@ pub fn router(state: AppState) -> Router {
                 format!("/api/v1/integrations/alertmanager/{}", auth::redact(key))
             } else if let Some(token) = path.strip_prefix("/ack/") {
                 format!("/ack/{}", auth::redact(token))
+            } else if let Some(secret) = path.strip_prefix("/login/link/") {
+                format!("/login/link/{}", auth::redact(secret))
             } else {
                 path.to_string()
             };

@@ -84,6 +84,7 @@ pub async fn put(
     let allow = st.notify.allow_private_webhooks;
     let row = services::save(&st.store, &st.cache, &id, &b, allow, &p.actor(), st.now()).await?;
     st.dispatch.wake();
+    st.console.alerts_changed();
     Ok(Json(service_view(&row)))
 }
 
@@ -232,6 +233,7 @@ async fn check_in(
     }
     let due = services::heartbeat(&st.store, &st.cache, id, st.now()).await?;
     st.dispatch.wake();
+    st.console.alerts_changed();
     Ok((
         StatusCode::ACCEPTED,
         Json(CheckedIn {

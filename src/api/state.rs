@@ -28,6 +28,8 @@ pub struct AppState {
     pub intake_timeout: std::time::Duration,
     /// This instance's counters and histograms.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The web console's sessions limits, notices and live-update stamp.
+    pub console: Arc<crate::console::ConsoleState>,
 }
 
 impl AppState {

@@ -52,6 +52,16 @@ pub enum Command {
     /// service's ladder over the next 14 days (exit 1 if a page could reach
     /// nobody).
     Doctor(server::DbArgs),
+    /// Print a one-time link that signs a person in to the web console
+    /// (valid 10 minutes, single use): the first sign-in, or a locked-out
+    /// person.
+    LoginLink {
+        /// The person's handle.
+        #[arg(long)]
+        person: String,
+        #[command(flatten)]
+        db: server::DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,6 +178,7 @@ pub fn run(cli: Cli, now: Instant, out: &mut dyn Write, err: &mut dyn Write) -> 
             server::schedules_export(dir, db, out)
         }
         Command::Doctor(db) => server::doctor(db, now, out),
+        Command::LoginLink { person, db } => server::login_link(person, db, out),
     };
     match result {
         Ok(code) => code,

@@ -75,10 +75,20 @@ pub fn serve(args: ServeArgs, out: &mut dyn Write) -> Result<i32, String> {
             .map_err(|e| e.to_string())?;
         tracing::info!(
             port = app.port(),
+            console = %format!("{}/", app.public_url().trim_end_matches('/')),
             tzdata = %crate::tz::database().source,
             config = ?cfg,
             "vigil is serving"
         );
+        // On standard error, where whoever started it looks (JSON logs
+        // stay one JSON object per line: the log line above has the URL).
+        if !cfg.log_json {
+            eprintln!(
+            "Vigil is running. Web console: {}/  (first sign-in: `vigil login-link --person HANDLE`, or the admin token in {})",
+            app.public_url().trim_end_matches('/'),
+            cfg.admin_token_file.display()
+        );
+        }
         app.run_until_stopped(crate::app::shutdown_signal())
             .await
             .map_err(|e| e.to_string())?;
@@ -116,6 +126,24 @@ pub fn token_create(
         .await
         .map_err(|e| e.to_string())?;
         writeln!(out, "{secret}").map_err(|e| e.to_string())?;
+        s.close().await;
+        Ok(0)
+    })
+}
+
+pub fn login_link(person: String, db: DbArgs, out: &mut dyn Write) -> Result<i32, String> {
+    let cfg = config(None, None, db)?;
+    runtime()?.block_on(async {
+        let s = store(&cfg).await?;
+        let secret = crate::engine::console::issue_login_link(&s, &person, SystemClock.now())
+            .await
+            .map_err(|e| format!("--person: {e}"))?;
+        writeln!(
+            out,
+            "{}/login/link/{secret}",
+            cfg.public_url.trim_end_matches('/')
+        )
+        .map_err(|e| e.to_string())?;
         s.close().await;
         Ok(0)
     })

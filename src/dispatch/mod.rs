@@ -5,6 +5,7 @@
 //! alert, with a periodic sweep as a safety net for work another instance
 //! created.
 
+mod fallback;
 pub mod worker;
 
 pub use worker::{DispatchHandle, Dispatcher};

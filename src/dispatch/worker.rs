@@ -9,6 +9,7 @@
 //! restarts): at most one extra send per crash, carrying the same
 //! idempotency key.
 
+use super::fallback;
 use crate::clock::Clock;
 use crate::config::DispatchConfig;
 use crate::delivery::links;
@@ -17,7 +18,7 @@ use crate::delivery::retry::{self, Next, SendError};
 use crate::engine::RotaCache;
 use crate::engine::alerts;
 use crate::escalation::State;
-use crate::escalation::rules::{self, Channel};
+use crate::escalation::rules::Channel;
 use crate::notify::{Outgoing, Registry};
 use crate::store::AlertReads as _;
 use crate::store::{OutboxRow, Store};
@@ -287,8 +288,20 @@ impl Dispatcher {
                 links::sign_link(&self.link_secret, &id, action, exp)
             )
         };
+        // Every page leads to the alert in the console (a bundle to the list);
+        // a spoken URL helps nobody, and a chat update keeps its text.
+        let console_url = match m.items.as_slice() {
+            [one] => format!("{}/alerts/{}", self.public_url, one.alert),
+            _ => format!("{}/alerts", self.public_url),
+        };
+        let mut text = plan::text(&m);
+        if matches!(m.channel, Channel::Sms | Channel::Chat) {
+            text.push(' ');
+            text.push_str(&console_url);
+        }
         Outgoing {
-            text: plan::text(&m),
+            text,
+            console_url,
             ack_url: link("ack"),
             resolve_url: link("resolve"),
             voice_callback: format!("{}/api/v1/callbacks/twilio/voice?m={id}", self.public_url),
@@ -349,7 +362,7 @@ impl Dispatcher {
                     .map(|d| chrono::Duration::milliseconds(d.as_millis() as i64))
                     .collect();
                 let jitter: f64 = rand::random();
-                let may_give_up = self.may_give_up(&tx, m).await?;
+                let may_give_up = fallback::may_give_up(&tx, m).await?;
                 let next = retry::next_attempt(&retry, attempts, &e, jitter, may_give_up);
                 for i in &m.items {
                     let detail = json!({
@@ -366,96 +379,12 @@ impl Dispatcher {
                     }
                     Next::GiveUp => {
                         tx.mark_failed(&ids, owner, e.reason()).await?;
-                        self.fall_back(&tx, m, now).await?;
+                        fallback::fall_back(&tx, m, now).await?;
                     }
                 }
             }
         }
         tx.commit().await?;
-        Ok(())
-    }
-
-    /// Whether a message may stop being retried: it is no page (a chat
-    /// rewrite), or every person it pages has another real channel (not the
-    /// console) to fall back to.
-    async fn may_give_up(
-        &self,
-        tx: &crate::store::Tx,
-        m: &Message,
-    ) -> Result<bool, crate::engine::error::Error> {
-        if m.channel == Channel::ChatUpdate {
-            return Ok(true);
-        }
-        for i in &m.items {
-            let Some(p) = &i.person else { return Ok(false) };
-            let (rules, contact) = alerts::person_plan(tx, p, i.priority).await?;
-            match rules::fallback(&rules, &contact, m.channel) {
-                Some((c, _)) if c != Channel::Console => {}
-                _ => return Ok(false),
-            }
-        }
-        Ok(true)
-    }
-
-    /// A channel failed for good: page each person on their next channel,
-    /// at once, unless this page already went (or is going) that way.
-    async fn fall_back(
-        &self,
-        tx: &crate::store::Tx,
-        m: &Message,
-        now: crate::rota::Instant,
-    ) -> Result<(), crate::engine::error::Error> {
-        for i in &m.items {
-            if m.channel == Channel::ChatUpdate {
-                // A message rewrite that failed is not a page to deliver elsewhere.
-                continue;
-            }
-            let Some(alert) = tx.load_alert(&i.alert).await? else {
-                continue;
-            };
-            if alert.status != State::Triggered {
-                continue;
-            }
-            let (rules, contact) = match &i.person {
-                Some(p) => alerts::person_plan(tx, p, i.priority).await?,
-                None => (Vec::new(), rules::Contact::default()),
-            };
-            let Some((ch, addr)) = rules::fallback(&rules, &contact, m.channel) else {
-                continue;
-            };
-            if tx
-                .page_has_channel(
-                    &i.alert,
-                    i.stage as i64,
-                    i.round as i64,
-                    i.person.as_deref(),
-                    ch.as_str(),
-                )
-                .await?
-            {
-                continue;
-            }
-            alerts::insert_page(
-                tx,
-                &alert,
-                i.person.as_deref(),
-                ch,
-                &addr,
-                i.stage as i64,
-                i.round as i64,
-                now,
-                now,
-            )
-            .await?;
-            tx.log(
-                &i.alert,
-                now.timestamp_millis(),
-                "fallback",
-                "vigil",
-                json!({ "from": m.channel.as_str(), "to": ch.as_str(), "person": i.person }),
-            )
-            .await?;
-        }
         Ok(())
     }
 }

@@ -58,3 +58,58 @@ pub async fn person_shifts_between(
 pub async fn generation(store: &Store) -> Result<i64> {
     Ok(store.generation().await?)
 }
+
+/// One layer's shifts now and next.
+pub struct LayerBoard {
+    pub layer: usize,
+    /// The shifts holding `now` (several people on a split layer).
+    pub now: Vec<Shift>,
+    /// The shifts that start next (within 30 days), after the current ones.
+    pub next: Vec<Shift>,
+}
+
+/// Now and next for every layer of `rota` (PURE).
+pub fn now_and_next(rota: &crate::rota::Rota, now: Instant) -> Vec<LayerBoard> {
+    let all = shifts::shifts_between(rota, now, now + chrono::Duration::days(30));
+    (0..rota.layers.len())
+        .map(|layer| {
+            let mine: Vec<&Shift> = all.iter().filter(|s| s.layer == layer).collect();
+            let current: Vec<Shift> = mine
+                .iter()
+                .filter(|s| s.start <= now && now < s.end)
+                .map(|s| **s)
+                .collect();
+            let next_start = mine.iter().map(|s| s.start).filter(|t| *t > now).min();
+            let next = mine
+                .iter()
+                .filter(|s| Some(s.start) == next_start)
+                .map(|s| **s)
+                .collect();
+            LayerBoard {
+                layer,
+                now: current,
+                next,
+            }
+        })
+        .collect()
+}
+
+/// Every rota with its board, by team and name.
+pub async fn board(
+    store: &Store,
+    cache: &RotaCache,
+    generation: i64,
+    now: Instant,
+) -> Result<Vec<(Arc<Loaded>, Vec<LayerBoard>)>> {
+    let mut out = Vec::new();
+    for row in store.load_rotas(None).await? {
+        if let Some(l) = cache
+            .load_at(store, generation, &row.team, &row.name)
+            .await?
+        {
+            let b = now_and_next(&l.rota, now);
+            out.push((l, b));
+        }
+    }
+    Ok(out)
+}

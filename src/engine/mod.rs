@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod calendar;
+pub mod console;
 pub mod dedup;
 pub mod directory;
 pub mod documents;

@@ -297,6 +297,32 @@ pub fn apply(alert: &Alert, policy: &Policy, event: Event, now: Instant) -> (Ale
     (a, out)
 }
 
+/// One SLA target of an alert: when it falls due and when it was met.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SlaClock {
+    pub sla: Sla,
+    pub due: Instant,
+    /// Acknowledged (or resolved) for the acknowledge and first-response
+    /// targets; resolved for the resolve target.
+    pub met_at: Option<Instant>,
+}
+
+/// The alert's acknowledge, first-response and resolve clocks.
+pub fn sla_clocks(a: &Alert, policy: &Policy) -> [SlaClock; 3] {
+    let t = policy.targets(a.priority);
+    let answered = a.acked_at.or(a.resolved_at);
+    [
+        (Sla::Ack, t.ack, answered),
+        (Sla::Respond, t.respond, answered),
+        (Sla::Resolve, t.resolve, a.resolved_at),
+    ]
+    .map(|(sla, limit, met_at)| SlaClock {
+        sla,
+        due: a.created_at + limit,
+        met_at,
+    })
+}
+
 /// When `apply(Tick)` should next run, if ever.
 pub fn next_due(a: &Alert, policy: &Policy) -> Option<Instant> {
     due_items(a, policy).into_iter().map(|(at, _)| at).min()

@@ -15,6 +15,15 @@ impl Notifier for Console {
             (Some(p), a) => format!("{p} <{a}>"),
             (None, a) => a.to_string(),
         };
+        if out.is_notice() {
+            println!(
+                "NOTICE [{} → {}] {}",
+                m.channel.as_str(),
+                crate::logs::one_line(&to),
+                crate::logs::one_line(&out.text)
+            );
+            return Ok(format!("console-{}", out.idempotency_key));
+        }
         println!(
             "PAGE [{} → {}] {} (acknowledge: {})",
             m.channel.as_str(),

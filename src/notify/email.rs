@@ -48,6 +48,9 @@ impl Email {
 
 /// The mail body: the page, then the links.
 pub fn body(out: &Outgoing) -> String {
+    if out.is_notice() {
+        return format!("{}\n", out.text);
+    }
     let mut b = String::new();
     for i in &out.message.items {
         b.push_str(&format!(
@@ -58,8 +61,8 @@ pub fn body(out: &Outgoing) -> String {
         ));
     }
     b.push_str(&format!(
-        "\nAcknowledge: {}\nResolve: {}\n",
-        out.ack_url, out.resolve_url
+        "\nOpen in Vigil: {}\nAcknowledge: {}\nResolve: {}\n",
+        out.console_url, out.ack_url, out.resolve_url
     ));
     b
 }

@@ -35,12 +35,49 @@ pub struct Outgoing {
     /// Signed acknowledge and resolve links.
     pub ack_url: String,
     pub resolve_url: String,
+    /// The alert's page in the web console (the alert list for a bundle).
+    pub console_url: String,
     /// Where a voice call posts its keypress.
     pub voice_callback: String,
     /// Where the provider reports delivery (sent, delivered, failed…).
     pub status_callback: String,
     /// When it is sent (the dispatcher's clock; providers never read one).
     pub now_ms: i64,
+}
+
+impl Outgoing {
+    /// A message that carries no alert (a sign-in link, a verification
+    /// code, a test): providers send its text alone, with no buttons, no
+    /// keypress prompt and no acknowledge links.
+    pub fn notice(
+        channel: Channel,
+        address: &str,
+        person: Option<&str>,
+        text: String,
+        now_ms: i64,
+    ) -> Outgoing {
+        Outgoing {
+            message: Message {
+                channel,
+                address: address.to_string(),
+                person: person.map(str::to_string),
+                code: String::new(),
+                items: Vec::new(),
+            },
+            text,
+            idempotency_key: crate::ids::new_id("ntc_"),
+            ack_url: String::new(),
+            resolve_url: String::new(),
+            console_url: String::new(),
+            voice_callback: String::new(),
+            status_callback: String::new(),
+            now_ms,
+        }
+    }
+
+    pub fn is_notice(&self) -> bool {
+        self.message.items.is_empty()
+    }
 }
 
 #[async_trait::async_trait]

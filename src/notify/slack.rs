@@ -61,7 +61,11 @@ impl Notifier for Slack {
                 json!({
                     "channel": out.message.address,
                     "text": out.text,
-                    "blocks": blocks(&out.text, &out.idempotency_key),
+                    "blocks": if out.is_notice() {
+                        json!([{ "type": "section", "text": { "type": "mrkdwn", "text": out.text } }])
+                    } else {
+                        blocks(&out.text, &out.idempotency_key)
+                    },
                 }),
             ),
         };

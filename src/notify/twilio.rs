@@ -50,7 +50,14 @@ impl Notifier for Twilio {
             TwilioKind::Sms => ("Messages.json", ("Body", out.text.clone())),
             TwilioKind::Voice => (
                 "Calls.json",
-                ("Twiml", twiml(&out.text, &out.voice_callback)),
+                (
+                    "Twiml",
+                    if out.is_notice() {
+                        format!("<Response><Say>{}</Say></Response>", xml_escape(&out.text))
+                    } else {
+                        twiml(&out.text, &out.voice_callback)
+                    },
+                ),
             ),
         };
         let url = format!("{}/2010-04-01/Accounts/{}/{resource}", self.base, self.sid);

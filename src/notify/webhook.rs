@@ -114,6 +114,7 @@ impl Notifier for Webhook {
             "alerts": alerts,
             "ack_url": out.ack_url,
             "resolve_url": out.resolve_url,
+            "console_url": out.console_url,
         })
         .to_string();
         let ts = out.now_ms / 1000;

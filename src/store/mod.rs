@@ -10,12 +10,14 @@
 //! reads go on meanwhile.
 
 mod alerts;
+mod console;
 mod reads;
 mod rows;
 mod sends;
 mod writes;
 
 pub use alerts::*;
+pub use console::{ConsoleReads, ContactCodeRow, SessionRow};
 pub use reads::Reads;
 pub use rows::*;
 

@@ -143,6 +143,19 @@ fn layers_depend_one_way() {
                 "crate::app",
             ],
         ),
+        // The console is another interface over the same operations.
+        (
+            &["console"],
+            &[
+                "Reads",
+                ".tx()",
+                "tx_quiet",
+                "sea_orm",
+                "crate::cli",
+                "crate::app",
+                "crate::dispatch",
+            ],
+        ),
     ];
     let mut offences = Vec::new();
     for (dirs, bad) in rules {

@@ -70,3 +70,140 @@ pub async fn by_code(db: &impl AlertReads, code: &str, address: &str) -> Result<
 pub async fn person_by_chat(db: &impl Reads, user: &str) -> Result<Option<String>> {
     Ok(db.person_by_chat(user).await?)
 }
+
+/// What the console's alert list filters by.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// open (triggered or acknowledged), triggered, acknowledged or resolved.
+    pub status: String,
+    pub priority: Option<crate::escalation::Priority>,
+    pub service: Option<String>,
+    pub team: Option<String>,
+    /// Only alerts that paged this person or that they acknowledged.
+    pub mine: Option<String>,
+}
+
+/// One alert as lists show it: its state machine, SLA clocks and who its
+/// current stage pages.
+pub struct Listed {
+    pub row: AlertRow,
+    pub clocks: Vec<crate::escalation::SlaClock>,
+    pub paging: Vec<String>,
+}
+
+/// Most alerts one list shows.
+pub const BOARD_MAX: usize = 1000;
+
+/// The alerts matching `f`, highest priority and newest first (at most
+/// `BOARD_MAX`), and how many matched in all.
+pub async fn board(db: &impl AlertReads, f: &Filter) -> Result<(Vec<Listed>, usize)> {
+    let rows = match f.status.as_str() {
+        "" | "open" => db.open_alerts(5000).await?,
+        s if STATUSES.contains(&s) => db.list_alerts(Some(s), f.service.as_deref(), 1000).await?,
+        _ => {
+            return Err(Error::invalid(
+                "status",
+                "status is open, triggered, acknowledged or resolved",
+            ));
+        }
+    };
+    let mut out = annotate(db, rows, f).await?;
+    let total = out.len();
+    out.truncate(BOARD_MAX);
+    Ok((out, total))
+}
+
+/// One alert with its clocks and who is being paged.
+pub async fn listed(db: &impl AlertReads, row: AlertRow) -> Result<Listed> {
+    let f = Filter {
+        status: "any".into(),
+        ..Filter::default()
+    };
+    annotate(db, vec![row.clone()], &f)
+        .await?
+        .pop()
+        .ok_or_else(|| Error::NotFound(format!("alert {}", row.id)))
+}
+
+/// The rows that pass `f`, each with its clocks and who is being paged.
+async fn annotate(db: &impl AlertReads, rows: Vec<AlertRow>, f: &Filter) -> Result<Vec<Listed>> {
+    use crate::escalation::State;
+    let services = db.load_services().await?;
+    let team_of = |svc: &str| {
+        services
+            .iter()
+            .find(|s| s.id == svc)
+            .map(|s| s.team.as_str())
+    };
+    let mut policies = std::collections::HashMap::new();
+    for s in &services {
+        if let Ok(p) = super::policy::service_policy(s.clone()) {
+            policies.insert(s.id.clone(), p.policy);
+        }
+    }
+    let mut paged: std::collections::HashMap<String, Vec<(i64, String)>> = Default::default();
+    for (alert, stage, person) in db.pages_of_open_alerts().await? {
+        if let Some(p) = person {
+            paged.entry(alert).or_default().push((stage, p));
+        }
+    }
+    let mut out = Vec::new();
+    for row in rows {
+        if f.status == "open" && row.status == State::Resolved
+            || f.priority.is_some_and(|p| p != row.priority)
+            || f.service.as_ref().is_some_and(|s| *s != row.service)
+            || f.team
+                .as_ref()
+                .is_some_and(|t| team_of(&row.service) != Some(t))
+        {
+            continue;
+        }
+        let state = super::policy::parse_state(&row).ok();
+        let pages = paged.get(&row.id);
+        if let Some(me) = &f.mine {
+            let acked = row
+                .ack_by
+                .as_deref()
+                .is_some_and(|b| b == me || b.starts_with(&format!("{me} ")));
+            let was_paged = pages.is_some_and(|v| v.iter().any(|(_, p)| p == me));
+            if !acked && !was_paged {
+                continue;
+            }
+        }
+        let mut paging: Vec<String> = match (&state, pages) {
+            (Some(s), Some(v)) if row.status == State::Triggered => v
+                .iter()
+                .filter(|(stage, _)| *stage == s.stage as i64)
+                .map(|(_, p)| p.clone())
+                .collect(),
+            _ => Vec::new(),
+        };
+        paging.sort();
+        paging.dedup();
+        let clocks = match (&state, policies.get(&row.service)) {
+            (Some(s), Some(p)) => crate::escalation::sla_clocks(s, p).to_vec(),
+            _ => Vec::new(),
+        };
+        out.push(Listed {
+            row,
+            clocks,
+            paging,
+        });
+    }
+    Ok(out)
+}
+
+/// Open alerts by priority, P1 first.
+pub async fn open_counts(db: &impl AlertReads) -> Result<[usize; 4]> {
+    let mut n = [0usize; 4];
+    for (level, count) in db.open_counts().await? {
+        let p = crate::escalation::Priority::from_level(level);
+        n[p.index()] += usize::try_from(count).unwrap_or(0);
+    }
+    Ok(n)
+}
+
+/// A number that changes whenever any alert does (its timeline grows).
+pub async fn stamp(db: &impl AlertReads) -> Result<i64> {
+    Ok(db.alerts_stamp().await?)
+}

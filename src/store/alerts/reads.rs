@@ -218,6 +218,54 @@ pub trait AlertReads: Conn {
             .flatten()
             .min())
     }
+    /// Open alerts (triggered or acknowledged), highest priority and newest
+    /// first, at most `limit`.
+    async fn open_alerts(&self, limit: u64) -> Result<Vec<AlertRow>> {
+        let sql = format!(
+            "SELECT {ALERT_COLS} FROM alerts WHERE status <> 'resolved' \
+             ORDER BY priority, created_ms DESC, id LIMIT {}",
+            limit.min(5000)
+        );
+        collect(self.all(&sql, vec![]).await?, alert)
+    }
+    /// Open alerts per priority level: (level, count).
+    async fn open_counts(&self) -> Result<Vec<(i64, i64)>> {
+        let rows = self
+            .all(
+                "SELECT priority, COUNT(*) AS n FROM alerts WHERE status <> 'resolved' GROUP BY priority",
+                vec![],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<i32>("", "priority").map(i64::from)?, i(r, "n")?)))
+            .collect()
+    }
+    /// (alert, stage, person) of every page of an open alert, for "who is
+    /// being paged" in lists.
+    async fn pages_of_open_alerts(&self) -> Result<Vec<(String, i64, Option<String>)>> {
+        let rows = self
+            .all(
+                "SELECT DISTINCT o.alert, o.stage, o.person FROM outbox o JOIN alerts a ON a.id = o.alert \
+                 WHERE a.status <> 'resolved'",
+                vec![],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let stage = i64::from(r.try_get::<i32>("", "stage")?);
+                Ok((s(r, "alert")?, stage, os(r, "person")?))
+            })
+            .collect()
+    }
+    /// The last timeline entry's id: every change to an alert writes one,
+    /// so an equal number means nothing changed (one index lookup).
+    async fn alerts_stamp(&self) -> Result<i64> {
+        let row = self
+            .one("SELECT MAX(id) AS l FROM alert_log", vec![])
+            .await?;
+        let Some(r) = row else { return Ok(0) };
+        Ok(oi(&r, "l")?.unwrap_or(0))
+    }
     async fn load_person_rules(&self, handle: &str) -> Result<Option<String>> {
         let r = self
             .one(

@@ -136,6 +136,7 @@ async fn a_webhook_name_that_resolves_privately_is_refused_at_send_time() {
         text: "down".into(),
         ack_url: String::new(),
         resolve_url: String::new(),
+        console_url: String::new(),
         voice_callback: String::new(),
         status_callback: String::new(),
         idempotency_key: "pg_1".into(),

@@ -1,0 +1,70 @@
+// Vigil console behaviour (no inline script anywhere): SLA countdowns,
+// times in the browser's zone when the person has none, filters that apply
+// on change, copy buttons, and selections kept across live refreshes.
+(function () {
+  "use strict";
+  function span(ms) {
+    var m = Math.floor(Math.max(0, ms) / 60000);
+    if (m < 1) return "under a minute";
+    if (m < 60) return m + " min";
+    if (m < 1440) return Math.floor(m / 60) + " h" + (m % 60 ? " " + (m % 60) + " min" : "");
+    return Math.floor(m / 1440) + " d" + (Math.floor((m % 1440) / 60) ? " " + Math.floor((m % 1440) / 60) + " h" : "");
+  }
+  // The server's clock minus this device's, from the page's data-now.
+  var skew = 0;
+  function tick() {
+    var now = Date.now() + skew;
+    document.querySelectorAll(".sla[data-deadline]").forEach(function (el) {
+      if (el.hasAttribute("data-met")) return;
+      var start = +el.dataset.start, due = +el.dataset.deadline;
+      var left = el.querySelector(".left");
+      var state = now >= due ? "breach" : (now - start >= 0.8 * (due - start) ? "warn" : "ok");
+      el.classList.remove("ok", "warn", "breach");
+      el.classList.add(state);
+      if (left) left.textContent = now >= due ? span(now - due) + " over" : span(due - now) + " left";
+    });
+  }
+  function localTimes(root) {
+    if (document.body.dataset.zone) return;
+    var fmt = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    root.querySelectorAll("time[datetime]").forEach(function (el) {
+      if (el.dataset.local || /ago$/.test(el.textContent)) return;
+      var d = new Date(el.getAttribute("datetime"));
+      if (!isNaN(d)) { el.textContent = fmt.format(d); el.dataset.local = "1"; }
+    });
+  }
+  document.addEventListener("htmx:configRequest", function (e) {
+    e.detail.headers["X-CSRF-Token"] = document.body.dataset.csrf || "";
+  });
+  var kept = [];
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    kept = Array.prototype.map.call(e.detail.target.querySelectorAll("input[name=ids]:checked"), function (c) { return c.value; });
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    kept.forEach(function (id) {
+      var c = e.detail.target.querySelector("input[name=ids][value='" + id.replace(/'/g, "") + "']");
+      if (c) c.checked = true;
+    });
+    localTimes(e.detail.target);
+    tick();
+  });
+  document.addEventListener("change", function (e) {
+    if (e.target.classList && e.target.classList.contains("autosubmit") && e.target.form) e.target.form.requestSubmit();
+  });
+  document.addEventListener("click", function (e) {
+    var id = e.target.dataset && e.target.dataset.copy;
+    if (!id) return;
+    var input = document.getElementById(id);
+    if (!input) return;
+    input.select();
+    if (navigator.clipboard) navigator.clipboard.writeText(input.value);
+    e.target.textContent = "Copied";
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var server = +document.body.dataset.now;
+    if (server) skew = server - Date.now();
+    localTimes(document);
+    tick();
+    setInterval(tick, 1000);
+  });
+})();
