@@ -335,6 +335,7 @@ async fn alertmanager_event(st: &AppState, key: &str, body: &[u8]) -> Response {
             .as_array()
             .map_or(0, |a| a.iter().filter(|x| x["status"] == "firing").count());
         let name = s("/commonAnnotations/summary")
+            .or_else(|| s("/alerts/0/annotations/summary"))
             .or_else(|| s("/groupLabels/alertname"))
             .or_else(|| label("alertname"))
             .unwrap_or("Alertmanager alert");

@@ -89,6 +89,17 @@ pub fn serve(args: ServeArgs, out: &mut dyn Write) -> Result<i32, String> {
             cfg.admin_token_file.display()
         );
         }
+        if cfg.notify.twilio_account_sid.is_some() {
+            // The one URL to paste into Twilio; the others travel with each message.
+            let base = app.public_url().trim_end_matches('/');
+            let sms = format!("{base}/api/v1/callbacks/twilio/sms");
+            tracing::info!(messaging_webhook = %sms, "Twilio: set the number's messaging webhook (\"A message comes in\", HTTP POST) to this URL");
+            if !cfg.log_json {
+                eprintln!(
+                    "Twilio: set your number's messaging webhook (\"A message comes in\", HTTP POST) to {sms}\n        calls post keypresses to {base}/api/v1/callbacks/twilio/voice and delivery reports go to {base}/api/v1/callbacks/twilio/status (both sent with each message)"
+                );
+            }
+        }
         app.run_until_stopped(crate::app::shutdown_signal())
             .await
             .map_err(|e| e.to_string())?;
@@ -202,6 +213,43 @@ pub fn schedules_export(dir: PathBuf, db: DbArgs, out: &mut dyn Write) -> Result
 
 /// `vigil doctor`: what an operator should know before trusting this
 /// installation with a page. Exit 1 when something would go wrong.
+/// Whether the public URL is set and answers from here (pages link to it,
+/// and Twilio's signatures are computed over it): the number of problems.
+async fn public_url_check(cfg: &Config, out: &mut dyn Write) -> Result<usize, String> {
+    let url = cfg.public_url.trim_end_matches('/');
+    if url == format!("http://{}", crate::config::DEFAULT_LISTEN) {
+        writeln!(
+            out,
+            "warn  public_url is not set: pages link to {url}, which only this machine reaches; set VIGIL_PUBLIC_URL (or public_url) to the address people and providers use"
+        )
+        .map_err(|e| e.to_string())?;
+        return Ok(0);
+    }
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let answer = match reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+    {
+        Ok(http) => http.get(format!("{url}/healthz")).send().await,
+        Err(e) => return Err(e.to_string()),
+    };
+    let (line, bad) = match answer {
+        Ok(r) if r.status().is_success() => {
+            (format!("ok    public_url {url} answers (/healthz)"), 0)
+        }
+        Ok(r) => (
+            format!("FAIL  public_url {url}: /healthz answered {}", r.status()),
+            1,
+        ),
+        Err(e) => (
+            format!("FAIL  public_url {url} does not answer from here: {e}"),
+            1,
+        ),
+    };
+    writeln!(out, "{line}").map_err(|e| e.to_string())?;
+    Ok(bad)
+}
+
 pub fn doctor(db: DbArgs, now: crate::rota::Instant, out: &mut dyn Write) -> Result<i32, String> {
     let cfg = config(None, None, db)?;
     let w = |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
@@ -217,6 +265,7 @@ pub fn doctor(db: DbArgs, now: crate::rota::Instant, out: &mut dyn Write) -> Res
         )?,
     }
     runtime()?.block_on(async {
+        problems += public_url_check(&cfg, out).await?;
         let s = store(&cfg).await?;
         w(out, format!("ok    database reachable and migrated ({})", redact_url(&cfg.database_url)))?;
         let cache = crate::engine::RotaCache::default();

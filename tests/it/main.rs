@@ -4,6 +4,7 @@ mod architecture;
 mod checks;
 mod cli;
 mod config;
+mod connect;
 mod console;
 mod dispatch;
 mod dst_table;
