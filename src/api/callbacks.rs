@@ -104,15 +104,51 @@ pub async fn twilio_sms(
 ) -> Result<Response, ApiError> {
     let f = twilio_form(&st, &uri, &headers, &body)?;
     let from = field(&f, "From").unwrap_or("");
-    let text = field(&f, "Body").unwrap_or("").trim();
-    let mut words = text.split_whitespace();
-    let (Some(action), Some(code)) = (words.next().and_then(alerts::verb), words.next()) else {
-        return Ok(twiml(
-            "<Message>Reply \"ack CODE\", \"resolve CODE\" or \"escalate CODE\".</Message>",
-        ));
+    use crate::delivery::reply::{self, Reply, Verb};
+    let (verb, code) = match reply::parse(field(&f, "Body").unwrap_or("")) {
+        Reply::Act { verb, code } => (verb, code),
+        // Twilio (and the carriers) block texts to a number that sent STOP
+        // until it sends START; a blocked SMS fails for good and the page
+        // moves to the person's next channel.
+        Reply::Stop => {
+            return Ok(twiml(
+                "<Message>Vigil: you will get no more texts from this number; pages still reach you by your other contact methods. Reply START to get texts again.</Message>",
+            ));
+        }
+        Reply::Start => {
+            return Ok(twiml(
+                "<Message>Vigil: texts are on again. Reply HELP for help.</Message>",
+            ));
+        }
+        Reply::Help | Reply::Unknown => {
+            return Ok(twiml(
+                "<Message>Vigil on-call pages. Reply ACK or RESOLVE with the page's code (\"ack 4821\", \"4821 r\"), or just ACK when one page is open. Reply STOP to stop texts.</Message>",
+            ));
+        }
     };
-    let rows = views::by_code(&st.store, code, from).await?;
+    let (action, word) = match verb {
+        Verb::Ack => (Action::Ack, "acknowledge"),
+        Verb::Resolve => (Action::Resolve, "resolve"),
+        Verb::Escalate => (Action::Escalate, "escalate"),
+    };
+    let rows = match &code {
+        Some(code) => views::by_code(&st.store, code, from).await?,
+        None => match replies::sole_open_message(&st.store, from, &action, st.now()).await? {
+            replies::Sole::One(rows) => rows,
+            replies::Sole::Nothing => {
+                return Ok(twiml(&format!(
+                    "<Message>No open page to {word} was sent to this number.</Message>"
+                )));
+            }
+            replies::Sole::Several(n) => {
+                return Ok(twiml(&format!(
+                    "<Message>You have {n} open pages; reply with the code of one, for example \"ack 4821\".</Message>"
+                )));
+            }
+        },
+    };
     if rows.is_empty() {
+        let code = code.unwrap_or_default();
         tracing::warn!(
             code,
             "refused an SMS reply: no page with that code went to that number"

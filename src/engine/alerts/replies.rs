@@ -34,6 +34,39 @@ pub async fn act_on_message(
     Ok(ids.len())
 }
 
+/// What a reply with no code refers to.
+pub enum Sole {
+    /// No page to this number that the action could still change.
+    Nothing,
+    /// The pages of the one such message.
+    One(Vec<OutboxRow>),
+    /// Several messages: the reply must name a code.
+    Several(usize),
+}
+
+/// The one message sent to `address` in the last 7 days whose alerts
+/// `action` can still change (acknowledge and escalate: triggered ones;
+/// resolve: open ones), for a reply that names no code.
+pub async fn sole_open_message(
+    store: &Store,
+    address: &str,
+    action: &Action,
+    now: Instant,
+) -> Result<Sole> {
+    use crate::store::AlertReads as _;
+    let statuses: &[&str] = match action {
+        Action::Resolve => &["triggered", "acknowledged"],
+        _ => &["triggered"],
+    };
+    let since = now.timestamp_millis() - 7 * 86_400_000;
+    let codes = store.open_codes_to(address, since, statuses).await?;
+    Ok(match codes.as_slice() {
+        [] => Sole::Nothing,
+        [code] => Sole::One(store.outbox_by_code(code, address).await?),
+        many => Sole::Several(many.len()),
+    })
+}
+
 /// "Already acknowledged by Carol Jones at 14:05 EST." when no alert of the
 /// message is left for `action` to change (a second reply, or someone
 /// else was quicker), in the paged person's zone.

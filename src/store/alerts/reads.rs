@@ -145,6 +145,24 @@ pub trait AlertReads: Conn {
             .await?;
         rows.iter().map(|r| s(r, "code")).collect()
     }
+    /// Codes of messages sent to `address` since `since_ms` that carried an
+    /// alert now in one of `statuses` (at most 100).
+    async fn open_codes_to(
+        &self,
+        address: &str,
+        since_ms: i64,
+        statuses: &[&str],
+    ) -> Result<Vec<String>> {
+        let sql = format!(
+            "SELECT DISTINCT o.code FROM outbox o JOIN alerts a ON a.id = o.alert \
+             WHERE o.address = ? AND o.sent_ms > ? AND o.status = 'sent' AND a.status IN ({}) LIMIT 100",
+            marks(statuses.len())
+        );
+        let mut values: Vec<sea_orm::Value> = vec![address.into(), since_ms.into()];
+        values.extend(statuses.iter().map(|s| (*s).into()));
+        let rows = self.all(&sql, values).await?;
+        rows.iter().map(|r| s(r, "code")).collect()
+    }
     /// Every notification one message carried (`bundle` = the message id).
     async fn outbox_by_bundle(&self, bundle: &str) -> Result<Vec<OutboxRow>> {
         let sql = format!("SELECT {OUTBOX_COLS} FROM outbox WHERE bundle = ? AND status = 'sent'");

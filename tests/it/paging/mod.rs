@@ -11,6 +11,7 @@ mod integrations;
 mod nobody;
 mod procs;
 mod replies;
+mod sms_forms;
 mod stories;
 mod throttle;
 

@@ -1,0 +1,125 @@
+//! Every way a responder may answer a page by SMS: the code before or after
+//! the verb, with or without a space, a bare verb when one page is open,
+//! and the carrier keywords.
+
+use super::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+async fn reply(app: &TestApp, body: &str) -> String {
+    let (s, text) = twilio_post(
+        app,
+        "/api/v1/callbacks/twilio/sms",
+        &[("From", &phone("alice")), ("Body", body)],
+        TWILIO_TOKEN,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    text
+}
+
+async fn raise(app: &TestApp, key: &str, fake: &Fake, summary: &str) -> (String, String) {
+    let (s, a) = trigger(
+        app,
+        key,
+        json!({ "service": "checkout", "summary": summary, "priority": "P3" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let sms = fake.to("sms", &phone("alice"));
+    let last = sms.last().expect("a page");
+    assert!(last.text.contains(summary), "{}", last.text);
+    (
+        a["id"].as_str().expect("id").to_string(),
+        code_in(&last.text),
+    )
+}
+
+#[tokio::test]
+async fn every_reply_form_acknowledges_and_carrier_keywords_are_answered() {
+    let fake = Fake::start().await;
+    let notify = notify_for(&fake);
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.notify = notify;
+        c.dispatch.throttle.insert("sms".into(), 100_000);
+    })
+    .await;
+    let (s, v) = app
+        .call(
+            Method::PUT,
+            "/api/v1/people/alice",
+            Some(&app.admin.clone()),
+            Some(json!({ "name": "Alice", "phone": phone("alice"), "rules": { "P3": ["sms"] } })),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let one = json!({ "ladder": { "stages": [{ "timeout": "1h", "targets": ["person:alice"] }] } });
+    let key = service(&app, "checkout", one).await;
+
+    // The one open page: a bare "r" resolves it.
+    let (x, _) = raise(&app, &key, &fake, "only one").await;
+    let text = reply(&app, "r").await;
+    assert!(text.contains("1 alert(s) resolved"), "{text}");
+    assert_eq!(alert(&app, &x).await["status"], "resolved");
+
+    for (i, form) in [
+        "ack {}",
+        "ack{}",
+        "{} a",
+        "{}a",
+        " A  {}. ",
+        "Acknowledge {}",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (id, code) = raise(&app, &key, &fake, &format!("form {i}")).await;
+        let text = reply(&app, &form.replace("{}", &code)).await;
+        assert!(text.contains("1 alert(s) acknowledged"), "{form}: {text}");
+        assert_eq!(alert(&app, &id).await["status"], "acknowledged", "{form}");
+    }
+
+    // A bare verb acts on the one open page sent to this number…
+    let (id, _) = raise(&app, &key, &fake, "bare ack").await;
+    let text = reply(&app, "ack").await;
+    assert!(text.contains("1 alert(s) acknowledged"), "{text}");
+    assert_eq!(alert(&app, &id).await["status"], "acknowledged");
+    // …and asks which one when there are several.
+    let (a, code_a) = raise(&app, &key, &fake, "first of two").await;
+    let (b, _) = raise(&app, &key, &fake, "second of two").await;
+    let text = reply(&app, "ACK").await;
+    assert!(
+        text.contains("2 open pages") && text.contains("ack "),
+        "{text}"
+    );
+    assert_eq!(alert(&app, &a).await["status"], "triggered");
+    assert_eq!(alert(&app, &b).await["status"], "triggered");
+    // Resolve by code after the verb's letter.
+    let text = reply(&app, &format!("{code_a} r")).await;
+    assert!(text.contains("resolved"), "{text}");
+    assert_eq!(alert(&app, &a).await["status"], "resolved");
+    // One unacknowledged page left: a bare "ack" takes it.
+    let text = reply(&app, "ack").await;
+    assert!(text.contains("1 alert(s) acknowledged"), "{text}");
+    assert_eq!(alert(&app, &b).await["status"], "acknowledged");
+    // Nothing left to acknowledge: a bare verb says so.
+    let text = reply(&app, "ack").await;
+    assert!(text.contains("No open page"), "{text}");
+
+    // Carrier keywords.
+    let text = reply(&app, "STOP").await;
+    assert!(
+        text.contains("no more texts") && text.contains("START"),
+        "{text}"
+    );
+    let text = reply(&app, "start").await;
+    assert!(text.contains("on again"), "{text}");
+    let text = reply(&app, "HELP").await;
+    assert!(
+        text.contains("Reply ACK") && text.contains("STOP"),
+        "{text}"
+    );
+    let text = reply(&app, "what is going on").await;
+    assert!(text.contains("Reply"), "{text}");
+    app.stop().await;
+}
