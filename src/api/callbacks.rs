@@ -195,6 +195,9 @@ pub async fn twilio_status(
         "error_code": field(&f, "ErrorCode"),
     });
     alerts::record_delivery(&st.store, &rows, detail, st.now()).await?;
+    // An undelivered page may have moved to the next channel: send it now.
+    st.dispatch.wake();
+    st.console.alerts_changed();
     Ok(StatusCode::NO_CONTENT)
 }
 

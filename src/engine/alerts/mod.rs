@@ -9,7 +9,7 @@ mod policy;
 pub mod replies;
 pub mod views;
 
-pub use paging::{insert_page, person_plan};
+pub use paging::{insert_page, next_channel, person_plan};
 use paging::{page_person, realize};
 pub use policy::*;
 
@@ -355,6 +355,28 @@ pub async fn record_delivery(
     for id in ids {
         tx.log(id, ms(now), "delivery", "provider", detail.clone())
             .await?;
+    }
+    // The provider could not deliver it (an unreachable or opted-out
+    // number, a failed call): page the person's next channel now, as a
+    // failed send does, rather than wait for the stage to time out.
+    let status = detail["status"].as_str().unwrap_or("");
+    if matches!(status, "undelivered" | "failed") {
+        for r in rows {
+            let moved = next_channel(
+                &tx,
+                &r.alert,
+                r.person.as_deref(),
+                r.priority,
+                r.stage,
+                r.round,
+                r.channel,
+                now,
+            )
+            .await?;
+            if moved {
+                tracing::warn!(alert = %r.alert, channel = r.channel.as_str(), status, "a page was not delivered; paging the next channel");
+            }
+        }
     }
     tx.commit().await?;
     Ok(())

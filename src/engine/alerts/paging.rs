@@ -198,6 +198,55 @@ async fn page_fallback(
     Ok(())
 }
 
+/// One page that failed on `from` for good: page its person on their next
+/// channel at once, unless the alert is no longer triggered or this page
+/// already went (or is going) that way. Returns whether it paged.
+#[allow(clippy::too_many_arguments)]
+pub async fn next_channel(
+    tx: &Tx,
+    alert_id: &str,
+    person: Option<&str>,
+    priority: Priority,
+    stage: i64,
+    round: i64,
+    from: Channel,
+    now: Instant,
+) -> Result<bool> {
+    if from == Channel::ChatUpdate {
+        // A message rewrite that failed is not a page to deliver elsewhere.
+        return Ok(false);
+    }
+    let Some(alert) = tx.load_alert(alert_id).await? else {
+        return Ok(false);
+    };
+    if alert.status != State::Triggered {
+        return Ok(false);
+    }
+    let (rules, contact) = match person {
+        Some(p) => person_plan(tx, p, priority).await?,
+        None => (Vec::new(), Contact::default()),
+    };
+    let Some((ch, addr)) = rules::fallback(&rules, &contact, from) else {
+        return Ok(false);
+    };
+    if tx
+        .page_has_channel(alert_id, stage, round, person, ch.as_str())
+        .await?
+    {
+        return Ok(false);
+    }
+    insert_page(tx, &alert, person, ch, &addr, stage, round, now, now).await?;
+    tx.log(
+        alert_id,
+        ms(now),
+        "fallback",
+        "vigil",
+        json!({ "from": from.as_str(), "to": ch.as_str(), "person": person }),
+    )
+    .await?;
+    Ok(true)
+}
+
 /// The person's notification rules and contact details.
 pub async fn person_plan(
     store: &(impl Reads + AlertReads),

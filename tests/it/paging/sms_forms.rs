@@ -123,3 +123,90 @@ async fn every_reply_form_acknowledges_and_carrier_keywords_are_answered() {
     assert!(text.contains("Reply"), "{text}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_undelivered_sms_moves_the_page_to_slack_at_once() {
+    let fake = Fake::start().await;
+    let notify = notify_for(&fake);
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.notify = notify).await;
+    let (s, v) = app
+        .call(
+            Method::PUT,
+            "/api/v1/people/alice",
+            Some(&app.admin.clone()),
+            Some(
+                json!({ "name": "Alice", "phone": phone("alice"), "chat": chat("alice"),
+                         "rules": { "P1": ["sms"] } }),
+            ),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let one =
+        json!({ "ladder": { "stages": [{ "timeout": "30m", "targets": ["person:alice"] }] } });
+    let key = service(&app, "checkout", one).await;
+    let (_, a) = trigger(
+        &app,
+        &key,
+        json!({ "service": "checkout", "summary": "Checkout down", "priority": "P1" }),
+    )
+    .await;
+    let id = a["id"].as_str().expect("id").to_string();
+    let sms = fake.to("sms", &phone("alice"));
+    assert_eq!(sms.len(), 1);
+    assert!(
+        fake.to("chat", &chat("alice")).is_empty(),
+        "SMS only, by her rules"
+    );
+    let callback = sms[0]
+        .body
+        .as_array()
+        .expect("form")
+        .iter()
+        .find(|p| p[0] == "StatusCallback")
+        .and_then(|p| p[1].as_str())
+        .expect("a StatusCallback")
+        .to_string();
+    let path = callback
+        .strip_prefix(&app.base)
+        .expect("our URL")
+        .to_string();
+    // "delivered" changes nothing…
+    let (s, _) = twilio_post(
+        &app,
+        &path,
+        &[("MessageSid", "SM1"), ("MessageStatus", "sent")],
+        TWILIO_TOKEN,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert!(fake.to("chat", &chat("alice")).is_empty());
+    // …"undelivered" pages her on Slack now, not at the 30-minute timeout.
+    let (s, _) = twilio_post(
+        &app,
+        &path,
+        &[
+            ("MessageSid", "SM1"),
+            ("MessageStatus", "undelivered"),
+            ("ErrorCode", "30003"),
+        ],
+        TWILIO_TOKEN,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    app.dispatch.settle().await;
+    let chat_pages = fake.to("chat", &chat("alice"));
+    assert_eq!(chat_pages.len(), 1, "paged on Slack at once");
+    assert!(chat_pages[0].text.contains("Checkout down"));
+    assert!(timeline_kinds(&alert(&app, &id).await).contains(&"fallback".to_string()));
+    // A second report of the same failure pages nobody again.
+    twilio_post(
+        &app,
+        &path,
+        &[("MessageSid", "SM1"), ("MessageStatus", "failed")],
+        TWILIO_TOKEN,
+    )
+    .await;
+    app.dispatch.settle().await;
+    assert_eq!(fake.to("chat", &chat("alice")).len(), 1);
+    app.stop().await;
+}
