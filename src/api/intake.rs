@@ -158,7 +158,13 @@ async fn enqueue_event(
     let actor = format!("integration:{service}");
     let result = match new {
         Some((summary, source, priority, details)) => {
-            let links = v.get("links").cloned().unwrap_or(json!([]));
+            let mut links = v.get("links").cloned().unwrap_or(json!([]));
+            // The sender's own page for the alert (PagerDuty's `client_url`).
+            let s = |p: &str| v.pointer(p).and_then(Value::as_str);
+            if let (Some(list), Some(url)) = (links.as_array_mut(), s("/client_url")) {
+                let text = s("/client").unwrap_or("Source");
+                list.push(json!({ "href": url, "text": text }));
+            }
             let n = NewAlert {
                 service,
                 summary,
@@ -351,10 +357,28 @@ async fn alertmanager_event(st: &AppState, key: &str, body: &[u8]) -> Response {
             "commonLabels": v["commonLabels"], "commonAnnotations": v["commonAnnotations"],
             "alerts": v["alerts"].as_array().map(|a| a.iter().take(50).cloned().collect::<Vec<_>>()),
         });
-        let links = match s("/externalURL") {
-            Some(u) => json!([{ "href": u, "text": "Alertmanager" }]),
-            None => json!([]),
+        // The runbook first (a page links to it), then the rule's own page.
+        let mut links = Vec::new();
+        let annotation = |name: &str| {
+            s(&format!("/commonAnnotations/{name}"))
+                .or_else(|| s(&format!("/alerts/0/annotations/{name}")))
         };
+        if let Some(u) = annotation("runbook_url") {
+            links.push(json!({ "href": u, "text": "Runbook" }));
+        }
+        if let Some(u) = annotation("dashboard_url")
+            .or_else(|| s("/alerts/0/dashboardURL"))
+            .filter(|u| !u.is_empty())
+        {
+            links.push(json!({ "href": u, "text": "Dashboard" }));
+        }
+        if let Some(u) = s("/alerts/0/generatorURL").filter(|u| !u.is_empty()) {
+            links.push(json!({ "href": u, "text": "Source" }));
+        }
+        if let Some(u) = s("/externalURL") {
+            links.push(json!({ "href": u, "text": "Alertmanager" }));
+        }
+        let links = Value::Array(links);
         let n = NewAlert {
             service,
             summary,

@@ -21,6 +21,10 @@ pub struct Item {
     pub service: String,
     pub priority: Priority,
     pub summary: String,
+    /// Where the alert came from (a host, a check), as the sender said.
+    pub source: String,
+    /// The alert's runbook or dashboard link, if it has one.
+    pub link: Option<String>,
     pub channel: Channel,
     pub address: String,
     pub person: Option<String>,
@@ -151,6 +155,92 @@ pub fn fresh_code(
         if !used.contains(&c) {
             return c;
         }
+    }
+}
+
+/// The link a page carries: the first link named a runbook, else the first
+/// web link (from the alert's stored `links`: `[{"href", "text"}]`).
+pub fn first_link(links_json: &str) -> Option<String> {
+    let links: serde_json::Value = serde_json::from_str(links_json).ok()?;
+    let web: Vec<(&str, String)> = links
+        .as_array()?
+        .iter()
+        .filter_map(|l| {
+            let href = l.get("href")?.as_str()?;
+            let ok = (href.starts_with("https://") || href.starts_with("http://"))
+                && href.len() <= 500
+                && !href.chars().any(char::is_whitespace);
+            let text = l.get("text").and_then(|t| t.as_str()).unwrap_or("");
+            ok.then(|| (href, text.to_lowercase()))
+        })
+        .collect();
+    web.iter()
+        .find(|(h, t)| t.contains("runbook") || h.to_lowercase().contains("runbook"))
+        .or(web.first())
+        .map(|(h, _)| h.to_string())
+}
+
+/// An SMS this long still goes as two segments (GSM-7, 153 characters each).
+pub const SMS_MAX: usize = 306;
+
+/// The words of a page on `m.channel`, with the alert's console page
+/// (`console_url`): priority, service, summary and source; on SMS and chat
+/// the console link, the runbook link (on SMS when it still fits in two
+/// segments, the summary shortened first) and the reply code; spoken as
+/// words on a call.
+pub fn page_text(m: &Message, console_url: &str) -> String {
+    let [one] = m.items.as_slice() else {
+        return match m.channel {
+            Channel::Sms | Channel::Chat => format!("{} {console_url}", text(m)),
+            _ => text(m),
+        };
+    };
+    let from = if one.source.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" (from {})", one.source)
+    };
+    let head = |summary: &str| {
+        format!(
+            "[Vigil {}] {}: {summary}{from}",
+            one.priority.as_str(),
+            one.service
+        )
+    };
+    let link = one.link.as_deref().map(|l| format!(" Runbook: {l}"));
+    match m.channel {
+        Channel::Sms => {
+            let tail = format!(
+                " {console_url} Reply \"ack {0}\" or \"resolve {0}\".",
+                m.code
+            );
+            let full = |summary: &str, link: &str| format!("{}{link}{tail}", head(summary));
+            let with_link = full(&one.summary, link.as_deref().unwrap_or(""));
+            if with_link.chars().count() <= SMS_MAX {
+                return with_link;
+            }
+            let plain = full(&one.summary, "");
+            if plain.chars().count() <= SMS_MAX {
+                return plain;
+            }
+            // Shorten the summary (never below 40 characters) to fit.
+            let over = plain.chars().count() - SMS_MAX;
+            let keep = one.summary.chars().count().saturating_sub(over + 1).max(40);
+            let short: String = one.summary.chars().take(keep).collect();
+            full(&format!("{short}…"), "")
+        }
+        Channel::Chat => format!(
+            "{} {console_url}{}",
+            head(&one.summary),
+            link.unwrap_or_default()
+        ),
+        Channel::Voice => format!(
+            "Vigil page. Priority {}, {}: {}",
+            one.priority.as_str().trim_start_matches('P'),
+            one.service,
+            one.summary
+        ),
+        _ => head(&one.summary),
     }
 }
 

@@ -294,11 +294,7 @@ impl Dispatcher {
             [one] => format!("{}/alerts/{}", self.public_url, one.alert),
             _ => format!("{}/alerts", self.public_url),
         };
-        let mut text = plan::text(&m);
-        if matches!(m.channel, Channel::Sms | Channel::Chat) {
-            text.push(' ');
-            text.push_str(&console_url);
-        }
+        let text = plan::page_text(&m, &console_url);
         Outgoing {
             text,
             console_url,
@@ -404,6 +400,8 @@ fn item(r: &OutboxRow, alerts: &HashMap<String, crate::store::AlertRow>) -> Opti
             Channel::ChatUpdate => status_line(a),
             _ => a.summary.clone(),
         },
+        source: a.source.clone(),
+        link: plan::first_link(&a.links),
         channel: r.channel,
         address: r.address.clone(),
         person: r.person.clone(),

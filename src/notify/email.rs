@@ -54,11 +54,15 @@ pub fn body(out: &Outgoing) -> String {
     let mut b = String::new();
     for i in &out.message.items {
         b.push_str(&format!(
-            "[{}] {}: {}\n",
+            "[{}] {}: {} (from {})\n",
             i.priority.as_str(),
             i.service,
-            i.summary
+            i.summary,
+            i.source
         ));
+        if let Some(l) = &i.link {
+            b.push_str(&format!("  Runbook: {l}\n"));
+        }
     }
     b.push_str(&format!(
         "\nOpen in Vigil: {}\nAcknowledge: {}\nResolve: {}\n",

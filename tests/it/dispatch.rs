@@ -65,6 +65,8 @@ fn item(id: &str, p: Priority, channel: Channel, to: &str, due: i64) -> Item {
         service: "checkout".into(),
         priority: p,
         summary: format!("summary {id}"),
+        source: "db-1".into(),
+        link: None,
         channel,
         address: to.into(),
         person: Some("alice".into()),
@@ -105,4 +107,68 @@ fn due_items_for_one_address_are_bundled_highest_priority_first_and_throttled() 
     assert_eq!(go.len(), 2, "webhooks are not throttled");
     assert_eq!(hold.len(), 1);
     assert_eq!(hold[0].1, 61_000);
+}
+
+fn one(channel: Channel, summary: &str, link: Option<&str>) -> vigil::delivery::plan::Message {
+    let mut i = item("7", Priority::P1, channel, "+15550100", 0);
+    i.summary = summary.into();
+    i.link = link.map(str::to_string);
+    vigil::delivery::plan::Message {
+        channel,
+        address: i.address.clone(),
+        person: i.person.clone(),
+        code: "4821".into(),
+        items: vec![i],
+    }
+}
+
+#[test]
+fn a_page_carries_priority_service_source_console_and_runbook_links_within_two_sms_segments() {
+    use vigil::delivery::plan::{SMS_MAX, page_text};
+    let console = "https://vigil.example.com/alerts/alt_7";
+    let runbook = "https://runbooks.example.com/disk";
+    let sms = page_text(
+        &one(Channel::Sms, "Disk full on db-1", Some(runbook)),
+        console,
+    );
+    for part in [
+        "[Vigil P1]",
+        "checkout",
+        "Disk full on db-1",
+        "(from db-1)",
+        console,
+        runbook,
+        "\"ack 4821\"",
+    ] {
+        assert!(sms.contains(part), "{part} in {sms}");
+    }
+    assert!(sms.chars().count() <= SMS_MAX);
+    // A long summary: the runbook link goes first, then the summary is cut.
+    let long = "x".repeat(400);
+    let sms = page_text(&one(Channel::Sms, &long, Some(runbook)), console);
+    assert_eq!(sms.chars().count(), SMS_MAX, "{sms}");
+    assert!(sms.contains(console) && sms.contains("\"ack 4821\"") && sms.contains('…'));
+    assert!(!sms.contains(runbook));
+    // Chat keeps everything; a call speaks the priority and the summary.
+    let chat = page_text(&one(Channel::Chat, &long, Some(runbook)), console);
+    assert!(chat.contains(runbook) && chat.contains(console) && chat.contains(&long));
+    let voice = page_text(&one(Channel::Voice, "Disk full", Some(runbook)), console);
+    assert_eq!(voice, "Vigil page. Priority 1, checkout: Disk full");
+}
+
+#[test]
+fn the_runbook_link_is_preferred_and_only_web_links_count() {
+    use vigil::delivery::plan::first_link;
+    let links = r#"[{"href":"https://grafana.example.com/d/1","text":"Dashboard"},
+                    {"href":"https://wiki.example.com/x","text":"Runbook"}]"#;
+    assert_eq!(
+        first_link(links).as_deref(),
+        Some("https://wiki.example.com/x")
+    );
+    assert_eq!(
+        first_link(r#"[{"href":"javascript:alert(1)"},{"href":"https://a.example/b"}]"#).as_deref(),
+        Some("https://a.example/b")
+    );
+    assert_eq!(first_link("[]"), None);
+    assert_eq!(first_link("not json"), None);
 }

@@ -123,6 +123,8 @@ async fn a_webhook_name_that_resolves_privately_is_refused_at_send_time() {
         service: "web".into(),
         priority: Priority::P1,
         summary: "down".into(),
+        source: "api".into(),
+        link: None,
         channel: Channel::Webhook,
         address: format!("http://{name}:9/hook"),
         person: None,
