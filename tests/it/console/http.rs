@@ -406,6 +406,10 @@ async fn pages_link_to_the_console_and_sms_replies_show_live() {
         text.contains(&format!("{}/alerts/{id}", app.base)),
         "{text}"
     );
+    assert!(
+        text.contains("Runbook: https://runbooks.example/disk") && text.contains("(from db-1)"),
+        "the runbook link and the source: {text}"
+    );
     let first = tokio::time::timeout(std::time::Duration::from_secs(2), events.chunk())
         .await
         .expect("an event within 2 s")
