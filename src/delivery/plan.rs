@@ -25,6 +25,8 @@ pub struct Item {
     pub source: String,
     /// The alert's runbook or dashboard link, if it has one.
     pub link: Option<String>,
+    /// The alert is not resolved (a rewritten chat message keeps Resolve).
+    pub open: bool,
     pub channel: Channel,
     pub address: String,
     pub person: Option<String>,

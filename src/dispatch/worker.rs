@@ -402,6 +402,7 @@ fn item(r: &OutboxRow, alerts: &HashMap<String, crate::store::AlertRow>) -> Opti
         },
         source: a.source.clone(),
         link: plan::first_link(&a.links),
+        open: a.status.is_open(),
         channel: r.channel,
         address: r.address.clone(),
         person: r.person.clone(),

@@ -49,8 +49,21 @@ impl Notifier for Slack {
             Channel::ChatUpdate => {
                 // The address is "CHANNEL:TS", the id chat.postMessage gave.
                 let (channel, ts) = out.message.address.split_once(':').unwrap_or_default();
-                let text =
+                // Acknowledged but not resolved: keep a Resolve button (its
+                // value names this rewrite, whose row names the alert).
+                let mut text =
                     json!([{ "type": "section", "text": { "type": "mrkdwn", "text": out.text } }]);
+                if !out.message.items.is_empty()
+                    && out.message.items.iter().all(|i| i.open)
+                    && let Some(b) = text.as_array_mut()
+                {
+                    b.push(json!({ "type": "actions", "elements": [{
+                        "type": "button",
+                        "text": { "type": "plain_text", "text": "Resolve" },
+                        "action_id": "resolve",
+                        "value": out.idempotency_key,
+                    }]}));
+                }
                 (
                     "chat.update",
                     json!({ "channel": channel, "ts": ts, "text": out.text, "blocks": text }),

@@ -67,6 +67,7 @@ fn item(id: &str, p: Priority, channel: Channel, to: &str, due: i64) -> Item {
         summary: format!("summary {id}"),
         source: "db-1".into(),
         link: None,
+        open: true,
         channel,
         address: to.into(),
         person: Some("alice".into()),

@@ -125,11 +125,29 @@ async fn the_chat_button_acknowledges_and_forged_or_replayed_callbacks_change_no
         update[0].text
     );
     assert_eq!(update[0].body["ts"], "1700000000.000100");
-    assert!(
-        update[0].body["blocks"]
-            .as_array()
-            .is_some_and(|b| b.len() == 1)
+    // Only a Resolve button is left on it, and it works.
+    let buttons = &update[0].body["blocks"][1]["elements"];
+    assert_eq!(
+        buttons.as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        update[0].body
     );
+    assert_eq!(buttons[0]["action_id"], "resolve");
+    let value = buttons[0]["value"].as_str().expect("value").to_string();
+    let body = slack_body(&chat(&primary), "resolve", &value);
+    assert_eq!(
+        slack_post(&app, &body, now, SLACK_SECRET).await,
+        StatusCode::OK
+    );
+    let a = alert(&app, &id).await;
+    assert_eq!(a["status"], "resolved");
+    assert_eq!(a["resolved_by"], primary.as_str());
+    // Resolved: the message says so, with no buttons at all.
+    let update = fake.to("chat_update", &chat(&primary));
+    let last = update.last().expect("a second rewrite");
+    assert!(last.text.contains("resolved"), "{}", last.text);
+    assert!(last.body["blocks"].as_array().is_some_and(|b| b.len() == 1));
     app.stop().await;
 }
 

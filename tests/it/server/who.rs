@@ -125,6 +125,7 @@ async fn a_webhook_name_that_resolves_privately_is_refused_at_send_time() {
         summary: "down".into(),
         source: "api".into(),
         link: None,
+        open: true,
         channel: Channel::Webhook,
         address: format!("http://{name}:9/hook"),
         person: None,
