@@ -130,7 +130,7 @@ fn item(l: &Listed, now_ms: i64, zone: Option<&Zone>) -> AlertItem {
         age: span(now_ms - a.created_ms),
         paging: l.paging.join(", "),
         clocks,
-        acked_by: a.ack_by.clone(),
+        acked_by: l.acked_by.clone(),
     }
 }
 
@@ -229,6 +229,7 @@ pub async fn detail(
     let z = zone.as_ref();
     let d = views::detail(&st.store, &id).await?;
     let listed = views::listed(&st.store, d.alert.clone()).await?;
+    let names = alerts::names(&st.store).await?;
     let now_ms = st.now().timestamp_millis();
     let a = item(&listed, now_ms, z);
     let details: Value = serde_json::from_str(&d.alert.details).unwrap_or(Value::Null);
@@ -284,7 +285,7 @@ pub async fn detail(
             .map(|l| TimelineItem {
                 at: When::at(l.at_ms, z),
                 kind: l.kind.clone(),
-                actor: l.actor.clone(),
+                actor: alerts::shown(&l.actor, &names),
                 text: detail_text(&l.detail),
             })
             .collect(),

@@ -194,7 +194,22 @@ impl Dispatcher {
             .into_iter()
             .map(|a| (a.id.clone(), a))
             .collect();
-        let items: Vec<Item> = rows.iter().filter_map(|r| item(r, &alerts)).collect();
+        // Rewritten chat messages name who acknowledged or resolved.
+        let names = if rows.iter().any(|r| r.channel == Channel::ChatUpdate) {
+            use crate::store::Reads as _;
+            self.store
+                .load_people()
+                .await?
+                .into_iter()
+                .map(|p| (p.handle, p.name))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let items: Vec<Item> = rows
+            .iter()
+            .filter_map(|r| item(r, &alerts, &names))
+            .collect();
         let messages = plan::bundle(items);
         let go = self.throttle(messages, now).await?;
         let go = self.unique_codes(go, now).await?;
@@ -389,7 +404,11 @@ fn ids_of(m: &Message) -> Vec<String> {
     m.items.iter().map(|i| i.id.clone()).collect()
 }
 
-fn item(r: &OutboxRow, alerts: &HashMap<String, crate::store::AlertRow>) -> Option<Item> {
+fn item(
+    r: &OutboxRow,
+    alerts: &HashMap<String, crate::store::AlertRow>,
+    names: &HashMap<String, String>,
+) -> Option<Item> {
     let a = alerts.get(&r.alert)?;
     Some(Item {
         id: r.id.clone(),
@@ -397,7 +416,7 @@ fn item(r: &OutboxRow, alerts: &HashMap<String, crate::store::AlertRow>) -> Opti
         service: a.service.clone(),
         priority: r.priority,
         summary: match r.channel {
-            Channel::ChatUpdate => status_line(a),
+            Channel::ChatUpdate => status_line(a, names),
             _ => a.summary.clone(),
         },
         source: a.source.clone(),
@@ -414,12 +433,14 @@ fn item(r: &OutboxRow, alerts: &HashMap<String, crate::store::AlertRow>) -> Opti
     })
 }
 
-/// "summary — acknowledged by carol (sms)": what an updated chat message says.
-fn status_line(a: &crate::store::AlertRow) -> String {
+/// "summary — acknowledged by Carol Jones (sms)": what an updated chat
+/// message says.
+fn status_line(a: &crate::store::AlertRow, names: &HashMap<String, String>) -> String {
     let who = match a.status {
-        State::Resolved => a.resolved_by.clone(),
-        _ => a.ack_by.clone(),
-    };
+        State::Resolved => a.resolved_by.as_deref(),
+        _ => a.ack_by.as_deref(),
+    }
+    .map(|w| alerts::shown(w, names));
     let via = a
         .ack_via
         .as_deref()

@@ -87,6 +87,8 @@ pub struct Filter {
 /// current stage pages.
 pub struct Listed {
     pub row: AlertRow,
+    /// Who acknowledged it, by name.
+    pub acked_by: Option<String>,
     pub clocks: Vec<crate::escalation::SlaClock>,
     pub paging: Vec<String>,
 }
@@ -129,6 +131,7 @@ pub async fn listed(db: &impl AlertReads, row: AlertRow) -> Result<Listed> {
 async fn annotate(db: &impl AlertReads, rows: Vec<AlertRow>, f: &Filter) -> Result<Vec<Listed>> {
     use crate::escalation::State;
     let services = db.load_services().await?;
+    let names = super::names(db).await?;
     let team_of = |svc: &str| {
         services
             .iter()
@@ -184,8 +187,10 @@ async fn annotate(db: &impl AlertReads, rows: Vec<AlertRow>, f: &Filter) -> Resu
             (Some(s), Some(p)) => crate::escalation::sla_clocks(s, p).to_vec(),
             _ => Vec::new(),
         };
+        let acked_by = row.ack_by.as_deref().map(|a| super::shown(a, &names));
         out.push(Listed {
             row,
+            acked_by,
             clocks,
             paging,
         });

@@ -175,6 +175,16 @@ async fn actions_story(backend: Backend) {
     let (app, fake, key) = console_app(backend).await;
     let id = raise(&app, &key, "Disk full on db-1").await;
     let primary = on_call(&app, "primary").await;
+    let (st, v) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/people/{primary}"),
+            Some(&app.admin.clone()),
+            Some(json!({ "name": "Robin Oncall", "phone": phone(&primary),
+                         "chat": crate::paging::chat(&primary), "timezone": "America/New_York" })),
+        )
+        .await;
+    assert!(st.is_success(), "{v}");
     let token = app.token("responder", &[], Some(&primary)).await;
     let s = with_token(&app, &token).await;
     let list = get(&app, Some(&s), "/alerts").await;
@@ -220,6 +230,13 @@ async fn actions_story(backend: Backend) {
             .as_str()
             .unwrap_or("")
             .starts_with(&primary)
+    );
+    // People see the name, not the handle or the session.
+    let rows = get(&app, Some(&s), "/alerts/rows").await;
+    assert!(
+        rows.body.contains("acknowledged by Robin Oncall"),
+        "{}",
+        rows.body
     );
     // Nobody is paged any more.
     let sent = fake.count();
