@@ -111,6 +111,19 @@ async fn enqueue_inner(st: &AppState, body: &[u8]) -> Response {
             .pointer("/payload/custom_details")
             .cloned()
             .unwrap_or(Value::Null);
+        // Alertmanager's PagerDuty receiver sends `error` unless told
+        // otherwise; a `severity` (or `priority`) it passes in the details
+        // says what the alert really is.
+        let priority = match (priority, sev) {
+            (Some(Priority::P2), "error") => {
+                let label = |k: &str| details.get(k).and_then(Value::as_str);
+                match (label("priority"), label("severity")) {
+                    (None, None) => priority,
+                    (p, s) => Some(label_priority(p, s.or(Some("error")))),
+                }
+            }
+            _ => priority,
+        };
         if let Err(Error::Invalid { field, message, .. }) =
             check_new(summary, &details, dedup.as_deref())
             && !summary.is_empty()

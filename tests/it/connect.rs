@@ -405,3 +405,36 @@ async fn doctor_checks_that_the_public_url_answers() {
     assert!(out.contains("warn  public_url is not set"), "{out}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn alertmanager_default_pagerduty_severity_yields_to_the_label_in_the_details() {
+    let (app, _fake) = paging_app(Backend::Sqlite).await;
+    service(&app, "web", ladder()).await;
+    let events = key(&app, "events").await;
+    for (i, details, want) in [
+        (0, json!({ "severity": "critical", "firing": "…" }), "P1"),
+        (1, json!({ "priority": "P4" }), "P4"),
+        (2, json!({ "num_firing": "1" }), "P2"),
+    ] {
+        let (s, v) = app
+            .call(
+                Method::POST,
+                "/v2/enqueue",
+                None,
+                Some(json!({
+                    "routing_key": events, "event_action": "trigger", "dedup_key": format!("am-{i}"),
+                    "payload": { "summary": format!("rule {i}"), "source": "alertmanager",
+                                 "severity": "error", "custom_details": details },
+                })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+        let a = alerts_of(&app).await;
+        let got = a
+            .iter()
+            .find(|a| a["dedup_key"] == format!("am-{i}"))
+            .expect("the alert");
+        assert_eq!(got["priority"], want, "{i}");
+    }
+    app.stop().await;
+}
