@@ -2,7 +2,7 @@
 //! actions), one alert's whole record, and the actions on alerts.
 
 use super::now::{chrome, viewer_zone};
-use super::session::{Viewer, safe_next, urlencode};
+use super::session::{Posted, Viewer, safe_next, urlencode};
 use super::view::{
     AlertItem, AlertPage, AlertRows, AlertsPage, Filters, LinkItem, NotificationItem, SlaClock,
     TimelineItem, When, span,
@@ -13,9 +13,8 @@ use crate::engine::alerts::views::{self, Filter, Listed};
 use crate::engine::alerts::{self, Action};
 use crate::escalation::{Priority, Sla};
 use crate::tz::Zone;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Value;
@@ -309,14 +308,6 @@ pub async fn detail(
     render(&page)
 }
 
-/// The form fields of a POST, repeated keys kept (`ids`).
-fn fields(body: &Bytes) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body)
-        .take(2000)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
 fn field<'a>(f: &'a [(String, String)], name: &str) -> Option<&'a str> {
     f.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
@@ -346,13 +337,9 @@ fn back(f: &[(String, String)], default: &str) -> Response {
 
 pub async fn act(
     State(st): State<AppState>,
-    v: Viewer,
-    headers: HeaderMap,
     Path((id, action)): Path<(String, String)>,
-    body: Bytes,
+    Posted { v, form: f }: Posted<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let f = fields(&body);
-    v.check_csrf(&headers, field(&f, "csrf"))?;
     let action = action_of(&action, field(&f, "text"))?;
     alerts::act(
         &st.store,
@@ -373,12 +360,9 @@ pub async fn act(
 /// already (resolved elsewhere) are skipped, and the page says how many.
 pub async fn bulk(
     State(st): State<AppState>,
-    v: Viewer,
-    headers: HeaderMap,
-    body: Bytes,
+    Posted { v, form: f }: Posted<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let f = fields(&body);
-    v.check_csrf(&headers, field(&f, "csrf"))?;
+    let f: Vec<(String, String)> = f.into_iter().take(2000).collect();
     let name = field(&f, "action").unwrap_or("");
     if !matches!(name, "ack" | "resolve") {
         return Err(PageError::new(

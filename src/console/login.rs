@@ -1,7 +1,7 @@
 //! Signing in and out: one-time links sent to the person's own contact
 //! methods, API tokens exchanged for a session, and sign-out.
 
-use super::session::{self, Viewer, check_origin, safe_next};
+use super::session::{self, NoFields, Posted, Viewer, check_origin, safe_next};
 use super::view::{LinkPage, LoginPage};
 use super::{PageError, render};
 use crate::api::state::AppState;
@@ -219,18 +219,10 @@ pub async fn with_token(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: Option<String>,
-}
-
 pub async fn logout(
     State(st): State<AppState>,
-    v: Viewer,
-    headers: HeaderMap,
-    Form(f): Form<CsrfForm>,
+    Posted { v, form: _ }: Posted<NoFields>,
 ) -> Result<Response, PageError> {
-    v.check_csrf(&headers, f.csrf.as_deref())?;
     console::revoke_session(&st.store, &v.session.id, None, &v.actor(), st.now()).await?;
     Ok((
         [(header::SET_COOKIE, session::clear_cookie(&st))],

@@ -4,7 +4,7 @@
 
 use super::login::send_notice;
 use super::now::{chrome, viewer_zone};
-use super::session::Viewer;
+use super::session::{NoFields, Posted, Viewer};
 use super::view::{
     AdminPage, AuditItem, ContactItem, FeedItem, MePage, PersonItem, RuleItem, SessionItem, When,
 };
@@ -12,9 +12,8 @@ use super::{PageError, render};
 use crate::api::state::AppState;
 use crate::engine::{console, directory, feeds};
 use crate::notify::Outgoing;
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -162,18 +161,14 @@ async fn refused(
 
 #[derive(Deserialize)]
 pub struct ContactForm {
-    csrf: Option<String>,
     channel: String,
     address: String,
 }
 
 pub async fn add_contact(
     State(st): State<AppState>,
-    v: Viewer,
-    headers: HeaderMap,
-    Form(f): Form<ContactForm>,
+    Posted { v, form: f }: Posted<ContactForm>,
 ) -> Result<Response, PageError> {
-    v.check_csrf(&headers, f.csrf.as_deref())?;
     let me = me_of(&v)?;
     if !st.console.limits.allow(&[format!("code:{me}")]) {
         return me_page(
@@ -208,18 +203,14 @@ pub async fn add_contact(
 
 #[derive(Deserialize)]
 pub struct VerifyForm {
-    csrf: Option<String>,
     channel: String,
     code: String,
 }
 
 pub async fn verify_contact(
     State(st): State<AppState>,
-    v: Viewer,
-    headers: HeaderMap,
-    Form(f): Form<VerifyForm>,
+    Posted { v, form: f }: Posted<VerifyForm>,
 ) -> Result<Response, PageError> {
-    v.check_csrf(&headers, f.csrf.as_deref())?;
     let me = me_of(&v)?;
     match console::verify_contact(&st.store, &me, &f.channel, &f.code, st.now()).await {
         Ok(_) => Ok(done("verified")),
@@ -227,19 +218,11 @@ pub async fn verify_contact(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: Option<String>,
-}
-
 pub async fn test_contact(
     State(st): State<AppState>,
-    v: Viewer,
-    headers: HeaderMap,
     Path(channel): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Posted { v, form: _ }: Posted<NoFields>,
 ) -> Result<Response, PageError> {
-    v.check_csrf(&headers, f.csrf.as_deref())?;
     let me = me_of(&v)?;
     let p = directory::person(&st.store, &me).await?;
     let address = match channel.as_str() {
@@ -274,12 +257,9 @@ pub async fn test_contact(
 
 pub async fn remove_contact(
     State(st): State<AppState>,
-    v: Viewer,
-    headers: HeaderMap,
     Path(channel): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Posted { v, form: _ }: Posted<NoFields>,
 ) -> Result<Response, PageError> {
-    v.check_csrf(&headers, f.csrf.as_deref())?;
     let me = me_of(&v)?;
     match console::remove_contact(&st.store, &me, &channel, st.now()).await {
         Ok(()) => Ok(done("removed")),
@@ -289,11 +269,8 @@ pub async fn remove_contact(
 
 pub async fn save_rules(
     State(st): State<AppState>,
-    v: Viewer,
-    headers: HeaderMap,
-    Form(f): Form<BTreeMap<String, String>>,
+    Posted { v, form: f }: Posted<BTreeMap<String, String>>,
 ) -> Result<Response, PageError> {
-    v.check_csrf(&headers, f.get("csrf").map(String::as_str))?;
     let me = me_of(&v)?;
     let mut spec = BTreeMap::new();
     for p in ["P1", "P2", "P3", "P4"] {
@@ -319,11 +296,8 @@ pub async fn save_rules(
 
 pub async fn create_feed(
     State(st): State<AppState>,
-    v: Viewer,
-    headers: HeaderMap,
-    Form(f): Form<CsrfForm>,
+    Posted { v, form: _ }: Posted<NoFields>,
 ) -> Result<Response, PageError> {
-    v.check_csrf(&headers, f.csrf.as_deref())?;
     let me = me_of(&v)?;
     let (_, secret) = feeds::create(
         &st.store,
@@ -350,12 +324,9 @@ async fn my_feed(st: &AppState, v: &Viewer, id: &str) -> Result<crate::store::Fe
 
 pub async fn rotate_feed(
     State(st): State<AppState>,
-    v: Viewer,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Posted { v, form: _ }: Posted<NoFields>,
 ) -> Result<Response, PageError> {
-    v.check_csrf(&headers, f.csrf.as_deref())?;
     let old = my_feed(&st, &v, &id).await?;
     let (_, secret) = feeds::rotate(&st.store, old, &v.actor(), st.now()).await?;
     let url = format!("{}/ics/{secret}", st.public_url.trim_end_matches('/'));
@@ -364,12 +335,9 @@ pub async fn rotate_feed(
 
 pub async fn revoke_feed(
     State(st): State<AppState>,
-    v: Viewer,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Posted { v, form: _ }: Posted<NoFields>,
 ) -> Result<Response, PageError> {
-    v.check_csrf(&headers, f.csrf.as_deref())?;
     my_feed(&st, &v, &id).await?;
     feeds::revoke(&st.store, &id, &v.actor(), st.now()).await?;
     Ok(done("feed-revoked"))
@@ -377,12 +345,9 @@ pub async fn revoke_feed(
 
 pub async fn revoke_session(
     State(st): State<AppState>,
-    v: Viewer,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Posted { v, form: _ }: Posted<NoFields>,
 ) -> Result<Response, PageError> {
-    v.check_csrf(&headers, f.csrf.as_deref())?;
     let me = me_of(&v)?;
     console::revoke_session(&st.store, &id, Some(&me), &v.actor(), st.now()).await?;
     Ok(done("session-revoked"))
@@ -435,18 +400,14 @@ pub async fn admin(State(st): State<AppState>, v: Viewer) -> Result<Response, Pa
 
 #[derive(Deserialize)]
 pub struct LinkForm {
-    csrf: Option<String>,
     person: String,
 }
 
 /// An admin makes a sign-in link for someone (shown, not sent).
 pub async fn admin_login_link(
     State(st): State<AppState>,
-    v: Viewer,
-    headers: HeaderMap,
-    Form(f): Form<LinkForm>,
+    Posted { v, form: f }: Posted<LinkForm>,
 ) -> Result<Response, PageError> {
-    v.check_csrf(&headers, f.csrf.as_deref())?;
     if !v.is_admin() {
         return Err(PageError::forbidden());
     }

@@ -305,6 +305,54 @@ impl OptionalFromRequestParts<AppState> for Viewer {
     }
 }
 
+/// A form posted by a signed-in viewer, its CSRF token (form field `csrf`
+/// or the `X-CSRF-Token` header) and origin checked before the handler
+/// runs, and its fields read as `T` (`Vec<(String, String)>` keeps repeated
+/// keys).
+pub struct Posted<T> {
+    pub v: Viewer,
+    pub form: T,
+}
+
+/// A form with no fields but its CSRF token.
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    csrf: Option<String>,
+}
+
+impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<AppState> for Posted<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, st: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let v = <Viewer as FromRequestParts<AppState>>::from_request_parts(&mut parts, st)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let bytes = axum::body::to_bytes(body, crate::api::MAX_BODY)
+            .await
+            .map_err(|_| {
+                PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "This form is too large.")
+                    .into_response()
+            })?;
+        let csrf = serde_urlencoded::from_bytes::<CsrfField>(&bytes)
+            .ok()
+            .and_then(|c| c.csrf);
+        v.check_csrf(&parts.headers, csrf.as_deref())
+            .map_err(IntoResponse::into_response)?;
+        let form = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|e| {
+            PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("The form is incomplete or malformed: {e}"),
+            )
+            .into_response()
+        })?;
+        Ok(Posted { v, form })
+    }
+}
+
 pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -197,3 +197,28 @@ pub fn code_in(text: &str) -> String {
     let i = text.find("\"ack ").expect("an ack code in the SMS") + 5;
     text[i..i + 4].to_string()
 }
+
+/// A server with the SMS throttle off whose person alice (`alice` holds her
+/// fields besides her handle) is paged alone by service `svc`, keyed.
+pub async fn alice_app(alice: Value, svc: &str, timeout: &str) -> (TestApp, Fake, String) {
+    let fake = Fake::start().await;
+    let notify = notify_for(&fake);
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.notify = notify;
+        c.dispatch.throttle.insert("sms".into(), 100_000);
+    })
+    .await;
+    let (s, v) = app
+        .call(
+            Method::PUT,
+            "/api/v1/people/alice",
+            Some(&app.admin.clone()),
+            Some(alice),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let one =
+        json!({ "ladder": { "stages": [{ "timeout": timeout, "targets": ["person:alice"] }] } });
+    let key = service(&app, svc, one).await;
+    (app, fake, key)
+}

@@ -2,7 +2,7 @@
 //! codes, bundles and delivery reports.
 
 use super::*;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test]
@@ -215,27 +215,10 @@ async fn press_link_and_expect_ack(app: &TestApp, link: &str, id: &str) {
 /// near certainty, and the reply acknowledged the newer message's alerts.)
 #[tokio::test]
 async fn a_reply_code_acknowledges_only_its_own_message() {
-    let fake = Fake::start().await;
-    let notify = notify_for(&fake);
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
-        c.notify = notify;
-        c.dispatch.throttle.insert("sms".into(), 100_000);
-    })
-    .await;
-    let (s, v) = app
-        .call(
-            Method::PUT,
-            "/api/v1/people/alice",
-            Some(&app.admin.clone()),
-            Some(json!({ "name": "Alice", "phone": phone("alice"), "rules": { "P3": ["sms"] } })),
-        )
-        .await;
-    assert!(s.is_success(), "{v}");
+    let alice = json!({ "name": "Alice", "phone": phone("alice"), "rules": { "P3": ["sms"] } });
+    let (app, fake, checkout) = alice_app(alice, "checkout", "1h").await;
     let one = json!({ "ladder": { "stages": [{ "timeout": "1h", "targets": ["person:alice"] }] } });
-    let keys = [
-        service(&app, "checkout", one.clone()).await,
-        service(&app, "search", one).await,
-    ];
+    let keys = [checkout, service(&app, "search", one).await];
     let mut first = None;
     for i in 0..300 {
         let (svc, key) = if i % 2 == 0 {

@@ -3,7 +3,7 @@
 //! and the carrier keywords.
 
 use super::*;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 async fn reply(app: &TestApp, body: &str) -> String {
@@ -37,24 +37,8 @@ async fn raise(app: &TestApp, key: &str, fake: &Fake, summary: &str) -> (String,
 
 #[tokio::test]
 async fn every_reply_form_acknowledges_and_carrier_keywords_are_answered() {
-    let fake = Fake::start().await;
-    let notify = notify_for(&fake);
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
-        c.notify = notify;
-        c.dispatch.throttle.insert("sms".into(), 100_000);
-    })
-    .await;
-    let (s, v) = app
-        .call(
-            Method::PUT,
-            "/api/v1/people/alice",
-            Some(&app.admin.clone()),
-            Some(json!({ "name": "Alice", "phone": phone("alice"), "rules": { "P3": ["sms"] } })),
-        )
-        .await;
-    assert!(s.is_success(), "{v}");
-    let one = json!({ "ladder": { "stages": [{ "timeout": "1h", "targets": ["person:alice"] }] } });
-    let key = service(&app, "checkout", one).await;
+    let alice = json!({ "name": "Alice", "phone": phone("alice"), "rules": { "P3": ["sms"] } });
+    let (app, fake, key) = alice_app(alice, "checkout", "1h").await;
 
     // The one open page: a bare "r" resolves it.
     let (x, _) = raise(&app, &key, &fake, "only one").await;
@@ -126,24 +110,9 @@ async fn every_reply_form_acknowledges_and_carrier_keywords_are_answered() {
 
 #[tokio::test]
 async fn an_undelivered_sms_moves_the_page_to_slack_at_once() {
-    let fake = Fake::start().await;
-    let notify = notify_for(&fake);
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.notify = notify).await;
-    let (s, v) = app
-        .call(
-            Method::PUT,
-            "/api/v1/people/alice",
-            Some(&app.admin.clone()),
-            Some(
-                json!({ "name": "Alice", "phone": phone("alice"), "chat": chat("alice"),
-                         "rules": { "P1": ["sms"] } }),
-            ),
-        )
-        .await;
-    assert!(s.is_success(), "{v}");
-    let one =
-        json!({ "ladder": { "stages": [{ "timeout": "30m", "targets": ["person:alice"] }] } });
-    let key = service(&app, "checkout", one).await;
+    let alice = json!({ "name": "Alice", "phone": phone("alice"), "chat": chat("alice"),
+                        "rules": { "P1": ["sms"] } });
+    let (app, fake, key) = alice_app(alice, "checkout", "30m").await;
     let (_, a) = trigger(
         &app,
         &key,
