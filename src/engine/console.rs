@@ -307,24 +307,36 @@ pub async fn verify_contact(
         tx.commit().await?;
         return Err(Error::invalid("code", "that code is not the one sent"));
     }
-    let mut p = store
+    let detail = json!({ "channel": channel, "address": pending.address });
+    let address = pending.address;
+    let value = Some(address.clone());
+    write_contact(store, person, channel, value, "contact.verify", detail, now).await?;
+    Ok(address)
+}
+
+/// Sets (or clears) the person's contact on `channel`, read and written in
+/// one transaction with its audit entry; any code waiting for it is gone.
+async fn write_contact(
+    store: &Store,
+    person: &str,
+    channel: &str,
+    value: Option<String>,
+    action: &str,
+    detail: serde_json::Value,
+    now: Instant,
+) -> Result<()> {
+    let tx = store.tx().await?;
+    let mut p = tx
         .load_person(person)
         .await?
         .ok_or_else(|| Error::not_found(format!("person {person}")))?;
-    set_contact(&mut p, channel, Some(pending.address.clone()));
-    let tx = store.tx().await?;
+    set_contact(&mut p, channel, value);
     tx.upsert_person(&p, now.timestamp()).await?;
     tx.delete_contact_code(person, channel).await?;
-    tx.audit(
-        now.timestamp(),
-        person,
-        "contact.verify",
-        person,
-        json!({ "channel": channel, "address": pending.address }),
-    )
-    .await?;
+    tx.audit(now.timestamp(), person, action, person, detail)
+        .await?;
     tx.commit().await?;
-    Ok(pending.address)
+    Ok(())
 }
 
 /// Removes the person's contact on `channel`.
@@ -340,24 +352,8 @@ pub async fn remove_contact(
             format!("\"{channel}\" is not one of email, sms, chat"),
         ));
     }
-    let mut p = store
-        .load_person(person)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("person {person}")))?;
-    set_contact(&mut p, channel, None);
-    let tx = store.tx().await?;
-    tx.upsert_person(&p, now.timestamp()).await?;
-    tx.delete_contact_code(person, channel).await?;
-    tx.audit(
-        now.timestamp(),
-        person,
-        "contact.remove",
-        person,
-        json!({ "channel": channel }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let detail = json!({ "channel": channel });
+    write_contact(store, person, channel, None, "contact.remove", detail, now).await
 }
 
 fn set_contact(p: &mut PersonRow, channel: &str, v: Option<String>) {

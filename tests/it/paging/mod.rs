@@ -222,3 +222,16 @@ pub async fn alice_app(alice: Value, svc: &str, timeout: &str) -> (TestApp, Fake
     let key = service(&app, svc, one).await;
     (app, fake, key)
 }
+
+/// The path of the delivery-report callback Twilio was given with `sms`.
+pub fn status_callback(app: &TestApp, sms: &fake::Received) -> String {
+    let url = sms
+        .body
+        .as_array()
+        .expect("form")
+        .iter()
+        .find(|p| p[0] == "StatusCallback")
+        .and_then(|p| p[1].as_str())
+        .expect("a StatusCallback");
+    url.strip_prefix(&app.base).expect("our URL").to_string()
+}

@@ -362,19 +362,7 @@ async fn twilio_delivery_reports_land_on_the_timeline() {
     let (_, a) = trigger(&app, &key, p1("Payments queue stuck")).await;
     let id = a["id"].as_str().expect("id").to_string();
     let sms = fake.to("sms", &phone(&primary));
-    let callback = sms[0]
-        .body
-        .as_array()
-        .expect("form")
-        .iter()
-        .find(|p| p[0] == "StatusCallback")
-        .and_then(|p| p[1].as_str())
-        .expect("a StatusCallback")
-        .to_string();
-    let path = callback
-        .strip_prefix(&app.base)
-        .expect("our URL")
-        .to_string();
+    let path = status_callback(&app, &sms[0]);
     let report = [("MessageSid", "SM1"), ("MessageStatus", "delivered")];
     let (s, _) = twilio_post(&app, &path, &report, "forged").await;
     assert_eq!(s, StatusCode::FORBIDDEN);

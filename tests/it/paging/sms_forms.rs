@@ -126,19 +126,7 @@ async fn an_undelivered_sms_moves_the_page_to_slack_at_once() {
         fake.to("chat", &chat("alice")).is_empty(),
         "SMS only, by her rules"
     );
-    let callback = sms[0]
-        .body
-        .as_array()
-        .expect("form")
-        .iter()
-        .find(|p| p[0] == "StatusCallback")
-        .and_then(|p| p[1].as_str())
-        .expect("a StatusCallback")
-        .to_string();
-    let path = callback
-        .strip_prefix(&app.base)
-        .expect("our URL")
-        .to_string();
+    let path = status_callback(&app, &sms[0]);
     // "delivered" changes nothing…
     let (s, _) = twilio_post(
         &app,
