@@ -12,6 +12,7 @@ mod m20261127_000005_service_origin;
 mod m20261202_000006_outbox_address;
 mod m20261202_000007_sends;
 mod m20261202_000008_console;
+mod m20261202_000009_handoffs;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_outbox_address::Migration),
             Box::new(m20261202_000007_sends::Migration),
             Box::new(m20261202_000008_console::Migration),
+            Box::new(m20261202_000009_handoffs::Migration),
         ]
     }
 }

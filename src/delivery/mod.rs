@@ -4,6 +4,7 @@
 //! (`links`). The dispatcher (IO) and the providers (`notify`, IO) both
 //! build on these; neither depends on the other through them.
 
+pub mod handoff;
 pub mod links;
 pub mod plan;
 pub mod reply;

@@ -6,6 +6,7 @@
 //! created.
 
 mod fallback;
+mod handoffs;
 pub mod worker;
 
 pub use worker::{DispatchHandle, Dispatcher};

@@ -30,10 +30,10 @@ use tokio::sync::{Notify, watch};
 
 /// Wakes the worker and lets tests wait until it has nothing left to do.
 pub struct Signal {
-    wake: Notify,
+    pub(super) wake: Notify,
     kicks: AtomicU64,
     idle: watch::Sender<u64>,
-    inflight: AtomicUsize,
+    pub(super) inflight: AtomicUsize,
 }
 
 #[derive(Clone)]
@@ -62,7 +62,9 @@ pub struct Dispatcher {
     pub cfg: DispatchConfig,
     pub public_url: String,
     pub link_secret: String,
-    signal: Arc<Signal>,
+    pub(super) signal: Arc<Signal>,
+    /// When handoff notices were last planned (this dispatcher's clock).
+    pub(super) last_plan: std::sync::atomic::AtomicI64,
 }
 
 /// How long signed links in pages stay valid.
@@ -93,6 +95,7 @@ impl Dispatcher {
                 idle,
                 inflight: AtomicUsize::new(0),
             }),
+            last_plan: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
     }
 
@@ -111,9 +114,16 @@ impl Dispatcher {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not release earlier claims"),
         }
+        // The first handoff plan waits a minute (by this clock): a start
+        // does not write while other instances are starting too.
+        self.last_plan
+            .store(self.clock.now().timestamp_millis(), Ordering::SeqCst);
         while !*stop.borrow() {
             let kick = self.signal.kicks.load(Ordering::SeqCst);
             let now = self.clock.now();
+            if self.handoffs(now).await > 0 {
+                continue;
+            }
             // One read says whether anything is due; only then take the
             // write transactions (on SQLite, the one writer's lock).
             let due = match self.store.next_due_ms().await {
@@ -124,6 +134,10 @@ impl Dispatcher {
                 }
             };
             let now_ms = now.timestamp_millis();
+            let due = match self.store.next_handoff_due_ms().await {
+                Ok(Some(h)) => Some(due.map_or(h, |d| d.min(h))),
+                _ => due,
+            };
             if due.is_some_and(|d| d <= now_ms) && self.step(now).await > 0 {
                 continue;
             }

@@ -11,6 +11,7 @@
 
 mod alerts;
 mod console;
+mod handoffs;
 mod reads;
 mod rows;
 mod sends;
@@ -18,6 +19,7 @@ mod writes;
 
 pub use alerts::*;
 pub use console::{ConsoleReads, ContactCodeRow, SessionRow};
+pub use handoffs::HandoffRow;
 pub use reads::Reads;
 pub use rows::*;
 

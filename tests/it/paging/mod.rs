@@ -5,6 +5,7 @@
 mod crash;
 mod fake;
 mod faults;
+mod handoffs;
 mod instances;
 mod intake;
 mod integrations;

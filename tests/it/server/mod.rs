@@ -257,6 +257,20 @@ impl TestApp {
         self.halt().await;
     }
 
+    /// Stops the server and keeps its database (a restart follows); returns
+    /// the folder it used, which the caller then owns.
+    #[allow(dead_code)]
+    pub async fn stop_keeping_data(mut self) -> PathBuf {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.server.take() {
+            let _ = h.await;
+        }
+        self.pg = None;
+        std::mem::take(&mut self.dir)
+    }
+
     async fn halt(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

@@ -1,0 +1,150 @@
+//! Handoff notices (IO): plans them from every rota's coming shifts
+//! (overrides and swaps included, DST-correct as the engine computes
+//! them), checks at send time that the person still holds the shift, and
+//! words them in the rota's zone.
+
+use super::RotaCache;
+use super::error::Result;
+use crate::delivery::handoff::{self, ShiftRef};
+use crate::rota::{Instant, shifts};
+use crate::store::{HandoffRow, Reads, Store};
+
+/// Reminders go out 24 hours and 1 hour before a shift.
+pub const LEADS_MS: [i64; 2] = [24 * 3_600_000, 3_600_000];
+/// A notice whose moment passed longer ago than this is not sent late.
+pub const GRACE_MS: i64 = 10 * 60_000;
+/// Shifts starting this long after the longest lead are planned ahead.
+const HORIZON_MS: i64 = 2 * 3_600_000;
+
+fn ms(t: Instant) -> i64 {
+    t.timestamp_millis()
+}
+
+fn shifts_of(l: &super::Loaded, from: Instant, to: Instant) -> Vec<ShiftRef> {
+    let r = &l.rota;
+    shifts::shifts_between(r, from, to)
+        .iter()
+        .map(|s| ShiftRef {
+            layer: r.layers[s.layer].name.clone(),
+            person: r.people[s.person].id.clone(),
+            name: r.people[s.person].name.clone(),
+            start_ms: ms(s.start),
+            end_ms: ms(s.end),
+        })
+        .collect()
+}
+
+/// Plans the notices of every rota's shifts starting soon; returns how
+/// many were planned (rows already written are left alone).
+pub async fn plan_upcoming(store: &Store, cache: &RotaCache, now: Instant) -> Result<usize> {
+    let longest = LEADS_MS.iter().copied().max().unwrap_or(0);
+    let from = now - chrono::Duration::days(8);
+    let to = now + chrono::Duration::milliseconds(longest + HORIZON_MS + 1);
+    let mut rows = Vec::new();
+    for r in store.load_rotas(None).await? {
+        let Some(l) = cache.load(store, &r.team, &r.name).await? else {
+            continue;
+        };
+        let key = format!("{}/{}", r.team, r.name);
+        for p in handoff::plan(
+            &key,
+            &shifts_of(&l, from, to),
+            &LEADS_MS,
+            ms(now),
+            GRACE_MS,
+            HORIZON_MS,
+        ) {
+            rows.push(HandoffRow {
+                id: p.id,
+                team: r.team.clone(),
+                rota: r.name.clone(),
+                layer: p.layer,
+                person: p.person,
+                kind: p.kind,
+                start_ms: p.start_ms,
+                end_ms: p.end_ms,
+                other: p.other,
+                due_ms: p.due_ms,
+            });
+        }
+    }
+    let n = rows.len();
+    store.plan_handoffs(&rows, ms(now)).await?;
+    Ok(n)
+}
+
+/// Whether the notice still holds: the person still starts (or, for
+/// `end`, still ends) a shift on that layer at that instant. An override
+/// or a swap made after planning makes it false, and the notice is skipped.
+pub async fn still_holds(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<bool> {
+    let Some(l) = cache.load(store, &n.team, &n.rota).await? else {
+        return Ok(false);
+    };
+    let at = |t: i64| chrono::DateTime::from_timestamp_millis(t).unwrap_or_default();
+    let around = shifts_of(
+        &l,
+        at(n.start_ms) - chrono::Duration::days(8),
+        at(n.start_ms) + chrono::Duration::hours(1),
+    );
+    let mine = |s: &&ShiftRef| s.layer == n.layer && s.person == n.person;
+    Ok(if n.kind == "end" {
+        around.iter().filter(mine).any(|s| s.end_ms == n.start_ms)
+    } else {
+        around.iter().filter(mine).any(|s| s.start_ms == n.start_ms)
+    })
+}
+
+/// The words of a notice, times in the rota's zone.
+pub async fn text(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<String> {
+    let zone = match cache.load(store, &n.team, &n.rota).await? {
+        Some(l) => l.rota.zone.clone(),
+        None => crate::tz::Zone::utc(),
+    };
+    let when = |t: i64| {
+        let t = chrono::DateTime::from_timestamp_millis(t).unwrap_or_default();
+        zone.local_time(&t).format("%a %-d %b %H:%M").to_string()
+    };
+    let what = format!("{}/{} ({})", n.team, n.rota, n.layer);
+    let z = zone.name();
+    Ok(match n.kind.as_str() {
+        "start" => format!(
+            "Vigil: you are on call for {what} now, until {} {z}.{}",
+            when(n.end_ms),
+            n.other
+                .as_ref()
+                .map(|o| format!(" Handed over by {o}."))
+                .unwrap_or_default()
+        ),
+        "end" => format!(
+            "Vigil: your on-call shift for {what} ended at {} {z}; handed to {}.",
+            when(n.start_ms),
+            n.other.as_deref().unwrap_or("the next person")
+        ),
+        _ => format!(
+            "Vigil: you are on call for {what} from {} to {} {z}.",
+            when(n.start_ms),
+            when(n.end_ms)
+        ),
+    })
+}
+
+/// Where a notice goes: the person's Slack, else phone (SMS), else email,
+/// else the console.
+pub async fn address_of(
+    store: &Store,
+    person: &str,
+) -> Result<(crate::escalation::rules::Channel, String)> {
+    use crate::escalation::rules::Channel;
+    let Some(p) = store.load_person(person).await? else {
+        return Ok((Channel::Console, String::new()));
+    };
+    Ok(if let Some(c) = p.chat {
+        (Channel::Chat, c)
+    } else if let Some(ph) = p.phone {
+        (Channel::Sms, ph)
+    } else if let Some(e) = p.email {
+        (Channel::Email, e)
+    } else {
+        (Channel::Console, String::new())
+    })
+}

@@ -1,0 +1,170 @@
+//! Handoff notices: planned rows (written once, by id, whoever plans them
+//! first), claimed with a lease, marked sent or skipped.
+
+use super::rows::{collect, i, os, s};
+use super::sealed::Conn;
+use super::{Result, Store};
+use sea_orm::QueryResult;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandoffRow {
+    pub id: String,
+    pub team: String,
+    pub rota: String,
+    pub layer: String,
+    pub person: String,
+    pub kind: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub other: Option<String>,
+    pub due_ms: i64,
+}
+
+const COLS: &str = "id, team, rota, layer, person, kind, start_ms, end_ms, other, due_ms";
+
+fn row(r: &QueryResult) -> Result<HandoffRow> {
+    Ok(HandoffRow {
+        id: s(r, "id")?,
+        team: s(r, "team")?,
+        rota: s(r, "rota")?,
+        layer: s(r, "layer")?,
+        person: s(r, "person")?,
+        kind: s(r, "kind")?,
+        start_ms: i(r, "start_ms")?,
+        end_ms: i(r, "end_ms")?,
+        other: os(r, "other")?,
+        due_ms: i(r, "due_ms")?,
+    })
+}
+
+impl Store {
+    /// Writes the rows not written yet (an existing id is left as it is).
+    /// When every row exists already (the usual case: another pass or
+    /// another instance planned them), it only reads.
+    pub async fn plan_handoffs(&self, rows: &[HandoffRow], now_ms: i64) -> Result<()> {
+        let mut known = std::collections::HashSet::new();
+        for chunk in rows.chunks(200) {
+            let sql = format!(
+                "SELECT id FROM handoff_notices WHERE id IN ({})",
+                vec!["?"; chunk.len()].join(", ")
+            );
+            let ids = chunk.iter().map(|r| r.id.clone().into()).collect();
+            for r in self.all(&sql, ids).await? {
+                known.insert(s(&r, "id")?);
+            }
+        }
+        let new: Vec<&HandoffRow> = rows.iter().filter(|r| !known.contains(&r.id)).collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let tx = self.tx_quiet().await?;
+        for r in new {
+            tx.exec(
+                &format!(
+                    "INSERT INTO handoff_notices ({COLS}, status, created_ms) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (id) DO NOTHING"
+                ),
+                vec![
+                    r.id.clone().into(),
+                    r.team.clone().into(),
+                    r.rota.clone().into(),
+                    r.layer.clone().into(),
+                    r.person.clone().into(),
+                    r.kind.clone().into(),
+                    r.start_ms.into(),
+                    r.end_ms.into(),
+                    r.other.clone().into(),
+                    r.due_ms.into(),
+                    now_ms.into(),
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Claims up to `limit` due notices for `owner` until `lease_until_ms`
+    /// (one statement; PostgreSQL skips rows another worker holds).
+    pub async fn claim_handoffs(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: u64,
+    ) -> Result<Vec<HandoffRow>> {
+        let tx = self.tx_quiet().await?;
+        let skip = if self.is_postgres() {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE handoff_notices SET lease_owner = ?, lease_until_ms = ? \
+             WHERE id IN (SELECT id FROM handoff_notices WHERE status = 'pending' AND due_ms <= ? \
+               AND (lease_until_ms IS NULL OR lease_until_ms <= ?) ORDER BY due_ms LIMIT {limit}{skip}) \
+             RETURNING {COLS}"
+        );
+        let rows = tx
+            .all(
+                &sql,
+                vec![
+                    owner.into(),
+                    lease_until_ms.into(),
+                    now_ms.into(),
+                    now_ms.into(),
+                ],
+            )
+            .await?;
+        tx.commit().await?;
+        collect(rows, row)
+    }
+
+    /// Marks a claimed notice `sent` or `skipped` (only while `owner` holds it).
+    pub async fn finish_handoff(
+        &self,
+        id: &str,
+        owner: &str,
+        status: &str,
+        now_ms: i64,
+    ) -> Result<u64> {
+        let tx = self.tx_quiet().await?;
+        let n = tx
+            .exec(
+                "UPDATE handoff_notices SET status = ?, sent_ms = ?, lease_owner = NULL, lease_until_ms = NULL \
+                 WHERE id = ? AND lease_owner = ? AND status = 'pending'",
+                vec![status.into(), now_ms.into(), id.into(), owner.into()],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The earliest due pending notice (taking leases into account).
+    pub async fn next_handoff_due_ms(&self) -> Result<Option<i64>> {
+        let r = self
+            .one(
+                "SELECT MIN(CASE WHEN lease_until_ms IS NOT NULL AND lease_until_ms > due_ms \
+                   THEN lease_until_ms ELSE due_ms END) AS d FROM handoff_notices WHERE status = 'pending'",
+                vec![],
+            )
+            .await?;
+        Ok(r.map(|r| r.try_get::<Option<i64>>("", "d"))
+            .transpose()?
+            .flatten())
+    }
+
+    /// Notices of one person, newest first (for tests and the console).
+    pub async fn handoffs_of(&self, person: &str) -> Result<Vec<(HandoffRow, String)>> {
+        let rows = self
+            .all(
+                &format!(
+                    "SELECT {COLS}, status FROM handoff_notices WHERE person = ? ORDER BY due_ms DESC LIMIT 200"
+                ),
+                vec![person.into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((row(r)?, s(r, "status")?)))
+            .collect()
+    }
+}

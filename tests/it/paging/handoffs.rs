@@ -1,0 +1,158 @@
+//! Handoff notices on the manual clock: a reminder 24 hours and 1 hour
+//! before a shift, "you are on call now" at its start and "handed to" for
+//! the person going off; each once, across a restart, across a DST change,
+//! and with two instances on one database.
+
+use super::*;
+
+const ROTA: &str = "payments/payments-weekly (primary)";
+
+/// The handoff messages `person` received on Slack.
+fn handoff_msgs(fake: &Fake, person: &str) -> Vec<String> {
+    fake.to("chat", &chat(person))
+        .into_iter()
+        .map(|m| m.text)
+        .filter(|t| t.contains(ROTA))
+        .collect()
+}
+
+/// Moves the clock to `at` (RFC 3339) and lets the dispatcher run.
+async fn clock_to(app: &TestApp, at: &str) {
+    let now = vigil::clock::Clock::now(app.clock.as_ref());
+    let target = crate::server::utc(at);
+    app.clock.advance(target - now);
+    app.dispatch.settle().await;
+}
+
+async fn primary_at(app: &TestApp, at: &str) -> String {
+    let (_, v) = app
+        .get(&format!(
+            "/api/v1/teams/payments/rotas/payments-weekly/oncall?at={at}"
+        ))
+        .await;
+    v["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .find(|l| l["layer"] == "primary")
+        .and_then(|l| l["on_call"][0]["person"].as_str())
+        .expect("someone")
+        .to_string()
+}
+
+#[tokio::test]
+async fn reminders_and_the_handoff_arrive_once_each_across_a_restart() {
+    let (app, fake) = paging_app(Backend::Sqlite).await;
+    // Monday 30 November, 09:00 New York (14:00Z): carol hands to dave.
+    let (from, to) = (
+        primary_at(&app, "2026-11-30T13:59:00Z").await,
+        primary_at(&app, "2026-11-30T14:01:00Z").await,
+    );
+    assert_ne!(from, to);
+    clock_to(&app, "2026-11-29T13:58:00Z").await;
+    assert!(
+        handoff_msgs(&fake, &to).is_empty(),
+        "nothing before its time"
+    );
+    clock_to(&app, "2026-11-29T14:00:30Z").await;
+    let got = handoff_msgs(&fake, &to);
+    assert_eq!(got.len(), 1, "the 24-hour reminder: {got:?}");
+    assert!(
+        got[0].contains("from Mon 30 Nov 09:00 to Mon 7 Dec 09:00 America/New_York"),
+        "{}",
+        got[0]
+    );
+    // A restart on the same database sends nothing again.
+    let db = app.db_url.clone();
+    let notify = notify_for(&fake);
+    let _old = app.stop_keeping_data().await;
+    let dir = std::env::temp_dir().join(format!("vigil-it-restart-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let app = TestApp::spawn_on_with(&db, dir, |c| c.notify = notify).await;
+    clock_to(&app, "2026-11-29T14:02:00Z").await;
+    clock_to(&app, "2026-11-29T14:05:00Z").await;
+    assert_eq!(
+        handoff_msgs(&fake, &to).len(),
+        1,
+        "not again after the restart"
+    );
+    clock_to(&app, "2026-11-30T13:00:30Z").await;
+    let got = handoff_msgs(&fake, &to);
+    assert_eq!(got.len(), 2, "the 1-hour reminder: {got:?}");
+    clock_to(&app, "2026-11-30T14:00:30Z").await;
+    clock_to(&app, "2026-11-30T15:00:00Z").await;
+    let got = handoff_msgs(&fake, &to);
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(
+        got[2]
+            .contains("on call for payments/payments-weekly (primary) now, until Mon 7 Dec 09:00")
+            && got[2].contains(&format!("Handed over by {from}")),
+        "{}",
+        got[2]
+    );
+    let off = handoff_msgs(&fake, &from);
+    assert_eq!(off.len(), 1, "{off:?}");
+    assert!(off[0].contains(&format!("handed to {to}")), "{}", off[0]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_handoff_across_the_start_of_daylight_saving_time_keeps_local_nine() {
+    let (app, fake) = paging_app(Backend::Sqlite).await;
+    // New York moves to EDT on Sunday 14 March 2027; Monday's 09:00 is 13:00Z.
+    let to = primary_at(&app, "2027-03-15T13:01:00Z").await;
+    assert_ne!(primary_at(&app, "2027-03-15T12:59:00Z").await, to);
+    clock_to(&app, "2027-03-14T12:58:00Z").await;
+    assert!(handoff_msgs(&fake, &to).is_empty());
+    clock_to(&app, "2027-03-14T13:00:30Z").await;
+    let got = handoff_msgs(&fake, &to);
+    assert_eq!(
+        got.len(),
+        1,
+        "24 h before 13:00Z, after the change: {got:?}"
+    );
+    assert!(got[0].contains("from Mon 15 Mar 09:00"), "{}", got[0]);
+    clock_to(&app, "2027-03-15T12:59:00Z").await;
+    assert_eq!(
+        handoff_msgs(&fake, &to).len(),
+        2,
+        "the 1-hour reminder at 12:00Z"
+    );
+    clock_to(&app, "2027-03-15T13:00:30Z").await;
+    assert_eq!(handoff_msgs(&fake, &to).len(), 3, "on call at 09:00 EDT");
+    app.stop().await;
+}
+
+async fn two_instances_story(backend: Backend) {
+    let (a, fake) = paging_app(backend).await;
+    let notify = notify_for(&fake);
+    let dir = std::env::temp_dir().join(format!("vigil-it-two-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let b = TestApp::spawn_on_with(&a.db_url, dir, |c| {
+        c.notify = notify;
+        c.dispatch.instance = "second".into();
+    })
+    .await;
+    let to = primary_at(&a, "2026-11-30T14:01:00Z").await;
+    for at in [
+        "2026-11-29T13:58:00Z",
+        "2026-11-29T14:00:30Z",
+        "2026-11-30T13:00:30Z",
+        "2026-11-30T14:00:30Z",
+        "2026-11-30T14:05:00Z",
+    ] {
+        let (x, y) = tokio::join!(clock_to(&a, at), clock_to(&b, at));
+        let _ = (x, y);
+        a.dispatch.settle().await;
+        b.dispatch.settle().await;
+    }
+    let got = handoff_msgs(&fake, &to);
+    assert_eq!(got.len(), 3, "each notice once, from one instance: {got:?}");
+    b.stop().await;
+    a.stop().await;
+}
+crate::both!(
+    two_instances_send_each_handoff_once_on_sqlite,
+    two_instances_send_each_handoff_once_on_postgres,
+    two_instances_story
+);
