@@ -34,6 +34,20 @@ enum HandoffNotices {
     CreatedMs,
 }
 
+/// Notes for the next shift of a layer, written by whoever is handing over.
+#[derive(DeriveIden)]
+enum HandoffNotes {
+    Table,
+    Id,
+    Team,
+    Rota,
+    Layer,
+    StartMs,
+    Author,
+    Text,
+    AtMs,
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -72,10 +86,42 @@ impl MigrationTrait for Migration {
                 .col(HandoffNotices::DueMs)
                 .to_owned(),
         )
+        .await?;
+        let s = |c: HandoffNotes| ColumnDef::new(c).string().not_null().to_owned();
+        m.create_table(
+            Table::create()
+                .table(HandoffNotes::Table)
+                .col(s(HandoffNotes::Id).primary_key())
+                .col(s(HandoffNotes::Team))
+                .col(s(HandoffNotes::Rota))
+                .col(s(HandoffNotes::Layer))
+                .col(
+                    ColumnDef::new(HandoffNotes::StartMs)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(s(HandoffNotes::Author))
+                .col(ColumnDef::new(HandoffNotes::Text).text().not_null())
+                .col(ColumnDef::new(HandoffNotes::AtMs).big_integer().not_null())
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("handoff_notes_shift")
+                .table(HandoffNotes::Table)
+                .col(HandoffNotes::Team)
+                .col(HandoffNotes::Rota)
+                .col(HandoffNotes::Layer)
+                .col(HandoffNotes::StartMs)
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(HandoffNotes::Table).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(HandoffNotices::Table).to_owned())
             .await
     }

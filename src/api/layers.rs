@@ -106,3 +106,47 @@ pub async fn delete(
     )
     .await
 }
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    /// What the next person on the layer should know (1–2000 characters).
+    #[schema(pattern = "\\S", max_length = 2000)]
+    text: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct NoteOut {
+    /// The handoff the note goes with (the next person's "on call now" message).
+    #[schema(format = DateTime)]
+    for_handoff_at: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/teams/{team}/rotas/{rota}/layers/{layer}/handoff-notes", tag = "rotas", request_body = NoteBody, params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("layer" = String, Path)), responses((status = 201, description = "the note, and the handoff it goes with", body = NoteOut), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "not on the layer, not a lead of the team", body = super::ErrorBody), (status = 404, description = "no such rota or layer", body = super::ErrorBody), (status = 422, description = "empty or too long, or no handoff coming", body = super::ErrorBody)), security(("bearer" = [])))]
+pub async fn handoff_note(
+    State(st): State<AppState>,
+    p: Principal,
+    Path((team, name, layer)): Path<(String, String, String)>,
+    ApiJson(b): ApiJson<NoteBody>,
+) -> Result<(axum::http::StatusCode, Json<NoteOut>), ApiError> {
+    let by = crate::engine::handoffs::NoteBy {
+        actor: &p.actor(),
+        person: p.person.as_deref(),
+        lead: p.leads(&team),
+    };
+    let at = crate::engine::handoffs::add_note(
+        &st.store,
+        &st.cache,
+        (&team, &name, &layer),
+        by,
+        &b.text,
+        st.now(),
+    )
+    .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(NoteOut {
+            for_handoff_at: super::time::utc_ms(at.timestamp_millis()),
+        }),
+    ))
+}

@@ -74,6 +74,7 @@ fn routes() -> Routes {
         .get(&rota("/layers/{layer}"), layers::get)
         .put(&rota("/layers/{layer}"), layers::put)
         .delete(&rota("/layers/{layer}"), layers::delete)
+        .post(&rota("/layers/{layer}/handoff-notes"), layers::handoff_note)
         .post("/api/v1/tokens", tokens::create)
         .delete("/api/v1/tokens/{id}", tokens::revoke)
         .get("/api/v1/audit", tokens::audit)

@@ -107,14 +107,26 @@ pub async fn text(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<St
     let what = format!("{}/{} ({})", n.team, n.rota, n.layer);
     let z = zone.name();
     Ok(match n.kind.as_str() {
-        "start" => format!(
-            "Vigil: you are on call for {what} now, until {} {z}.{}",
-            when(n.end_ms),
-            n.other
-                .as_ref()
-                .map(|o| format!(" Handed over by {o}."))
-                .unwrap_or_default()
-        ),
+        "start" => {
+            let notes = store
+                .handoff_notes(&n.team, &n.rota, &n.layer, n.start_ms)
+                .await?;
+            let names = super::alerts::names(store).await?;
+            let notes: String = notes
+                .iter()
+                .map(|(who, text)| {
+                    format!(" Note from {}: {text}", super::alerts::shown(who, &names))
+                })
+                .collect();
+            format!(
+                "Vigil: you are on call for {what} now, until {} {z}.{}{notes}",
+                when(n.end_ms),
+                n.other
+                    .as_ref()
+                    .map(|o| format!(" Handed over by {o}."))
+                    .unwrap_or_default()
+            )
+        }
         "end" => format!(
             "Vigil: your on-call shift for {what} ended at {} {z}; handed to {}.",
             when(n.start_ms),
@@ -147,4 +159,65 @@ pub async fn address_of(
     } else {
         (Channel::Console, String::new())
     })
+}
+
+/// Who writes a handoff note.
+pub struct NoteBy<'a> {
+    /// As the audit log records it.
+    pub actor: &'a str,
+    /// The person writing, if the caller is one.
+    pub person: Option<&'a str>,
+    /// A lead of the team (or an admin) may write on any layer.
+    pub lead: bool,
+}
+
+/// A note for the next person on `layer`: it goes with the "on call now"
+/// message of the layer's next handoff. Someone on the layer (a
+/// participant), a lead of the team or an admin may write one. Returns the
+/// handoff's instant.
+pub async fn add_note(
+    store: &Store,
+    cache: &RotaCache,
+    (team, rota, layer): (&str, &str, &str),
+    by: NoteBy<'_>,
+    text: &str,
+    now: Instant,
+) -> Result<Instant> {
+    use super::error::Error;
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 2000 {
+        return Err(Error::invalid("text", "a note is 1–2000 characters"));
+    }
+    let l = cache
+        .load(store, team, rota)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("rota {team}/{rota}")))?;
+    let Some(li) = l.rota.layer(layer) else {
+        return Err(Error::not_found(format!("layer {layer}")));
+    };
+    let on_layer = by.person.and_then(|p| l.rota.person(p)).is_some_and(|i| {
+        l.rota.layers[li]
+            .rotations
+            .iter()
+            .any(|r| r.cadence.participants().contains(&i))
+    });
+    if !(by.lead || on_layer) {
+        return Err(Error::Forbidden(format!(
+            "only someone on layer {layer}, a lead of team {team} or an admin may write its handoff notes"
+        )));
+    }
+    let coming = shifts_of(&l, now, now + chrono::Duration::days(60));
+    let holder = coming
+        .iter()
+        .find(|s| s.layer == layer && s.start_ms <= ms(now))
+        .map(|s| s.person.clone());
+    let next = coming
+        .iter()
+        .filter(|s| s.layer == layer && s.start_ms > ms(now))
+        .find(|s| Some(&s.person) != holder.as_ref())
+        .ok_or_else(|| Error::invalid("layer", "no handoff on this layer in the next 60 days"))?;
+    store
+        .add_handoff_note(team, rota, layer, next.start_ms, by.actor, text, ms(now))
+        .await?;
+    Ok(chrono::DateTime::from_timestamp_millis(next.start_ms).unwrap_or_default())
 }

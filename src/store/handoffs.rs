@@ -168,3 +168,67 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Adds a note for the shift of `layer` that starts at `start_ms`, with
+    /// its audit entry.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_handoff_note(
+        &self,
+        team: &str,
+        rota: &str,
+        layer: &str,
+        start_ms: i64,
+        author: &str,
+        text: &str,
+        now_ms: i64,
+    ) -> Result<String> {
+        let id = crate::ids::new_id("hn_");
+        let tx = self.tx_quiet().await?;
+        tx.exec(
+            "INSERT INTO handoff_notes (id, team, rota, layer, start_ms, author, text, at_ms) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                id.clone().into(),
+                team.into(),
+                rota.into(),
+                layer.into(),
+                start_ms.into(),
+                author.into(),
+                text.into(),
+                now_ms.into(),
+            ],
+        )
+        .await?;
+        tx.audit(
+            now_ms / 1000,
+            author,
+            "handoff.note",
+            &format!("{team}/{rota}/{layer}"),
+            serde_json::json!({ "for_shift_start_ms": start_ms, "text": text }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The notes for one shift start: (author, text), oldest first.
+    pub async fn handoff_notes(
+        &self,
+        team: &str,
+        rota: &str,
+        layer: &str,
+        start_ms: i64,
+    ) -> Result<Vec<(String, String)>> {
+        let rows = self
+            .all(
+                "SELECT author, text FROM handoff_notes WHERE team = ? AND rota = ? AND layer = ? AND start_ms = ? \
+                 ORDER BY at_ms LIMIT 20",
+                vec![team.into(), rota.into(), layer.into(), start_ms.into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((s(r, "author")?, s(r, "text")?)))
+            .collect()
+    }
+}

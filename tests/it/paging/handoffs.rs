@@ -4,6 +4,8 @@
 //! and with two instances on one database.
 
 use super::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 
 const ROTA: &str = "payments/payments-weekly (primary)";
 
@@ -49,6 +51,30 @@ async fn reminders_and_the_handoff_arrive_once_each_across_a_restart() {
         primary_at(&app, "2026-11-30T14:01:00Z").await,
     );
     assert_ne!(from, to);
+    // The outgoing person leaves a note for the next shift; someone who is
+    // not on the layer may not.
+    let notes = "/api/v1/teams/payments/rotas/payments-weekly/layers/primary/handoff-notes";
+    let theirs = app.token("responder", &[], Some(&from)).await;
+    let (s, v) = app
+        .call(
+            Method::POST,
+            notes,
+            Some(&theirs),
+            Some(json!({ "text": "DB failover drill Tuesday; ticket OPS-12" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["for_handoff_at"], "2026-11-30T14:00:00Z");
+    let stranger = app.token("responder", &[], Some("ananya")).await;
+    let (s, v) = app
+        .call(
+            Method::POST,
+            notes,
+            Some(&stranger),
+            Some(json!({ "text": "hi" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     clock_to(&app, "2026-11-29T13:58:00Z").await;
     assert!(
         handoff_msgs(&fake, &to).is_empty(),
@@ -86,7 +112,10 @@ async fn reminders_and_the_handoff_arrive_once_each_across_a_restart() {
     assert!(
         got[2]
             .contains("on call for payments/payments-weekly (primary) now, until Mon 7 Dec 09:00")
-            && got[2].contains(&format!("Handed over by {from}")),
+            && got[2].contains(&format!("Handed over by {from}"))
+            && got[2].contains(&format!(
+                "Note from {from}: DB failover drill Tuesday; ticket OPS-12"
+            )),
         "{}",
         got[2]
     );
