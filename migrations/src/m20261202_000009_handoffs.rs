@@ -31,6 +31,7 @@ enum HandoffNotices {
     LeaseOwner,
     LeaseUntilMs,
     SentMs,
+    AckedMs,
     CreatedMs,
 }
 
@@ -74,6 +75,7 @@ impl MigrationTrait for Migration {
                         .null(),
                 )
                 .col(ColumnDef::new(HandoffNotices::SentMs).big_integer().null())
+                .col(ColumnDef::new(HandoffNotices::AckedMs).big_integer().null())
                 .col(ms(HandoffNotices::CreatedMs))
                 .to_owned(),
         )

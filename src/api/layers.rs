@@ -150,3 +150,33 @@ pub async fn handoff_note(
         }),
     ))
 }
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct HandoffAck {
+    /// The start of the shift whose handoff was acknowledged.
+    #[schema(format = DateTime)]
+    shift_start: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/teams/{team}/rotas/{rota}/layers/{layer}/handoff-ack", tag = "rotas", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name"), ("layer" = String, Path)), responses((status = 200, description = "acknowledged: the lead is not told", body = HandoffAck), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 403, description = "the token is not a person's", body = super::ErrorBody), (status = 404, description = "no such rota or layer", body = super::ErrorBody), (status = 409, description = "not on call on the layer now, or nothing to acknowledge", body = super::ErrorBody)), security(("bearer" = [])))]
+pub async fn handoff_ack(
+    State(st): State<AppState>,
+    p: Principal,
+    Path((team, name, layer)): Path<(String, String, String)>,
+) -> Result<Json<HandoffAck>, ApiError> {
+    let person = p
+        .person
+        .clone()
+        .ok_or_else(|| ApiError::forbidden("only the person on call acknowledges a handoff"))?;
+    let at = crate::engine::handoffs::ack(
+        &st.store,
+        &st.cache,
+        (&team, &name, &layer),
+        &person,
+        st.now(),
+    )
+    .await?;
+    Ok(Json(HandoffAck {
+        shift_start: super::time::utc_ms(at.timestamp_millis()),
+    }))
+}

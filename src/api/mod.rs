@@ -75,6 +75,7 @@ fn routes() -> Routes {
         .put(&rota("/layers/{layer}"), layers::put)
         .delete(&rota("/layers/{layer}"), layers::delete)
         .post(&rota("/layers/{layer}/handoff-notes"), layers::handoff_note)
+        .post(&rota("/layers/{layer}/handoff-ack"), layers::handoff_ack)
         .post("/api/v1/tokens", tokens::create)
         .delete("/api/v1/tokens/{id}", tokens::revoke)
         .get("/api/v1/audit", tokens::audit)

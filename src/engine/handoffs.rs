@@ -9,6 +9,8 @@ use crate::delivery::handoff::{self, ShiftRef};
 use crate::rota::{Instant, shifts};
 use crate::store::{HandoffRow, Reads, Store};
 
+/// A handoff not acknowledged this long after it tells the team's lead.
+pub const ACK_WITHIN_MS: i64 = 30 * 60_000;
 /// Reminders go out 24 hours and 1 hour before a shift.
 pub const LEADS_MS: [i64; 2] = [24 * 3_600_000, 3_600_000];
 /// A notice whose moment passed longer ago than this is not sent late.
@@ -45,6 +47,7 @@ pub async fn plan_upcoming(store: &Store, cache: &RotaCache, now: Instant) -> Re
         let Some(l) = cache.load(store, &r.team, &r.name).await? else {
             continue;
         };
+        let lead = store.load_team(&r.team).await?.and_then(|t| t.lead);
         let key = format!("{}/{}", r.team, r.name);
         for p in handoff::plan(
             &key,
@@ -54,6 +57,23 @@ pub async fn plan_upcoming(store: &Store, cache: &RotaCache, now: Instant) -> Re
             GRACE_MS,
             HORIZON_MS,
         ) {
+            // The lead hears of a handoff nobody acknowledged.
+            if let (Some(lead), "start") = (&lead, p.kind.as_str())
+                && *lead != p.person
+            {
+                rows.push(HandoffRow {
+                    id: crate::ids::hash(&format!("{}/unacked", p.id)),
+                    team: r.team.clone(),
+                    rota: r.name.clone(),
+                    layer: p.layer.clone(),
+                    person: lead.clone(),
+                    kind: "unacked".into(),
+                    start_ms: p.start_ms,
+                    end_ms: p.end_ms,
+                    other: Some(p.person.clone()),
+                    due_ms: p.start_ms + ACK_WITHIN_MS,
+                });
+            }
             rows.push(HandoffRow {
                 id: p.id,
                 team: r.team.clone(),
@@ -86,6 +106,17 @@ pub async fn still_holds(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Re
         at(n.start_ms) - chrono::Duration::days(8),
         at(n.start_ms) + chrono::Duration::hours(1),
     );
+    if n.kind == "unacked" {
+        // Still due: the handoff happened as planned and nobody acknowledged it.
+        let incoming = n.other.as_deref().unwrap_or("");
+        let happened = around
+            .iter()
+            .any(|s| s.layer == n.layer && s.person == incoming && s.start_ms == n.start_ms);
+        return Ok(happened
+            && !store
+                .handoff_acked(&n.team, &n.rota, &n.layer, n.start_ms)
+                .await?);
+    }
     let mine = |s: &&ShiftRef| s.layer == n.layer && s.person == n.person;
     Ok(if n.kind == "end" {
         around.iter().filter(mine).any(|s| s.end_ms == n.start_ms)
@@ -125,6 +156,16 @@ pub async fn text(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<St
                     .as_ref()
                     .map(|o| format!(" Handed over by {o}."))
                     .unwrap_or_default()
+            )
+        }
+        "unacked" => {
+            let names = super::alerts::names(store).await?;
+            let who = n.other.as_deref().unwrap_or("");
+            format!(
+                "Vigil: {} has not acknowledged taking over {what} at {} {z} ({} minutes ago).",
+                super::alerts::shown(who, &names),
+                when(n.start_ms),
+                ACK_WITHIN_MS / 60_000
             )
         }
         "end" => format!(
@@ -220,4 +261,52 @@ pub async fn add_note(
         .add_handoff_note(team, rota, layer, next.start_ms, by.actor, text, ms(now))
         .await?;
     Ok(chrono::DateTime::from_timestamp_millis(next.start_ms).unwrap_or_default())
+}
+
+/// The person on call on `layer` acknowledges the handoff of the shift they
+/// hold now; returns that shift's start. Nothing to acknowledge is an error.
+pub async fn ack(
+    store: &Store,
+    cache: &RotaCache,
+    (team, rota, layer): (&str, &str, &str),
+    person: &str,
+    now: Instant,
+) -> Result<Instant> {
+    use super::error::Error;
+    let l = cache
+        .load(store, team, rota)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("rota {team}/{rota}")))?;
+    let around = shifts_of(
+        &l,
+        now - chrono::Duration::days(8),
+        now + chrono::Duration::seconds(1),
+    );
+    let mine: Vec<&ShiftRef> = around
+        .iter()
+        .filter(|s| s.layer == layer && s.person == person)
+        .collect();
+    let Some(cur) = mine
+        .iter()
+        .find(|s| s.start_ms <= ms(now) && ms(now) < s.end_ms)
+    else {
+        return Err(Error::Conflict(format!(
+            "{person} is not on call on {layer} now"
+        )));
+    };
+    // Back-to-back pieces are one shift: find where the current run began.
+    let mut start = cur.start_ms;
+    while let Some(prev) = mine.iter().find(|s| s.end_ms == start) {
+        start = prev.start_ms;
+    }
+    if store
+        .ack_handoff((team, rota, layer), person, start, ms(now))
+        .await?
+        == 0
+    {
+        return Err(Error::Conflict(
+            "no handoff notice to acknowledge for this shift".into(),
+        ));
+    }
+    Ok(chrono::DateTime::from_timestamp_millis(start).unwrap_or_default())
 }

@@ -232,3 +232,61 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Marks the "on call now" notice of `person`'s shift starting at
+    /// `start_ms` on the layer as acknowledged; returns whether one was.
+    pub async fn ack_handoff(
+        &self,
+        (team, rota, layer): (&str, &str, &str),
+        person: &str,
+        start_ms: i64,
+        now_ms: i64,
+    ) -> Result<u64> {
+        let tx = self.tx_quiet().await?;
+        let n = tx
+            .exec(
+                "UPDATE handoff_notices SET acked_ms = ? WHERE team = ? AND rota = ? AND layer = ? \
+                 AND person = ? AND start_ms = ? AND kind = 'start' AND acked_ms IS NULL",
+                vec![
+                    now_ms.into(),
+                    team.into(),
+                    rota.into(),
+                    layer.into(),
+                    person.into(),
+                    start_ms.into(),
+                ],
+            )
+            .await?;
+        if n > 0 {
+            tx.audit(
+                now_ms / 1000,
+                person,
+                "handoff.ack",
+                &format!("{team}/{rota}/{layer}"),
+                serde_json::json!({ "shift_start_ms": start_ms }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Whether the handoff at `start_ms` on the layer was acknowledged.
+    pub async fn handoff_acked(
+        &self,
+        team: &str,
+        rota: &str,
+        layer: &str,
+        start_ms: i64,
+    ) -> Result<bool> {
+        let r = self
+            .one(
+                "SELECT COUNT(*) AS n FROM handoff_notices WHERE team = ? AND rota = ? AND layer = ? \
+                 AND start_ms = ? AND kind = 'start' AND acked_ms IS NOT NULL",
+                vec![team.into(), rota.into(), layer.into(), start_ms.into()],
+            )
+            .await?;
+        Ok(r.map(|r| i(&r, "n")).transpose()?.unwrap_or(0) > 0)
+    }
+}

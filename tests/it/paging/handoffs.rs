@@ -185,3 +185,47 @@ crate::both!(
     two_instances_send_each_handoff_once_on_postgres,
     two_instances_story
 );
+
+#[tokio::test]
+async fn an_unacknowledged_handoff_tells_the_lead_after_30_minutes() {
+    let (app, fake) = paging_app(Backend::Sqlite).await;
+    // Two handoffs a week apart: the first is acknowledged, the second is not.
+    let first = primary_at(&app, "2026-11-30T14:01:00Z").await;
+    let second = primary_at(&app, "2026-12-07T14:01:00Z").await;
+    let ack = "/api/v1/teams/payments/rotas/payments-weekly/layers/primary/handoff-ack";
+    let lead_msgs = |fake: &Fake| -> Vec<String> {
+        fake.to("chat", &chat("dana"))
+            .into_iter()
+            .map(|m| m.text)
+            .filter(|t| t.contains("has not acknowledged") && t.contains(ROTA))
+            .collect()
+    };
+    clock_to(&app, "2026-11-30T13:30:00Z").await;
+    clock_to(&app, "2026-11-30T14:05:00Z").await;
+    let token = app.token("responder", &[], Some(&first)).await;
+    let (s, v) = app.call(Method::POST, ack, Some(&token), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["shift_start"], "2026-11-30T14:00:00Z");
+    let (s, _) = app.call(Method::POST, ack, Some(&token), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "once");
+    clock_to(&app, "2026-11-30T14:45:00Z").await;
+    assert!(
+        lead_msgs(&fake).is_empty(),
+        "acknowledged: the lead hears nothing: {:?}",
+        lead_msgs(&fake)
+    );
+    // The next week nobody acknowledges: at 14:30Z the lead is told, once.
+    clock_to(&app, "2026-12-07T13:30:00Z").await;
+    clock_to(&app, "2026-12-07T14:29:00Z").await;
+    assert!(lead_msgs(&fake).is_empty(), "not before 30 minutes");
+    clock_to(&app, "2026-12-07T14:31:00Z").await;
+    clock_to(&app, "2026-12-07T15:00:00Z").await;
+    let got = lead_msgs(&fake);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].contains(&format!("{second} has not acknowledged taking over {ROTA}")),
+        "{}",
+        got[0]
+    );
+    app.stop().await;
+}
