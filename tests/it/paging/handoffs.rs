@@ -75,6 +75,10 @@ async fn reminders_and_the_handoff_arrive_once_each_across_a_restart() {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    // An alert during the outgoing shift, still open at the handoff.
+    let key = service(&app, "payments-api", ladder()).await;
+    let (s, _) = trigger(&app, &key, p1("Card network slow")).await;
+    assert_eq!(s, StatusCode::CREATED);
     clock_to(&app, "2026-11-29T13:58:00Z").await;
     assert!(
         handoff_msgs(&fake, &to).is_empty(),
@@ -115,7 +119,9 @@ async fn reminders_and_the_handoff_arrive_once_each_across_a_restart() {
             && got[2].contains(&format!("Handed over by {from}"))
             && got[2].contains(&format!(
                 "Note from {from}: DB failover drill Tuesday; ticket OPS-12"
-            )),
+            ))
+            && got[2].contains("Last shift: 1 alert(s) (1 P1), 1 still open.")
+            && got[2].contains("Open alerts handed over: 1."),
         "{}",
         got[2]
     );
