@@ -25,6 +25,9 @@ impl Dispatcher {
             if let Err(e) = handoffs::plan_upcoming(&self.store, &self.cache, now).await {
                 tracing::warn!(error = %e, "planning handoff notices failed");
             }
+            if let Err(e) = handoffs::plan_coverage_warnings(&self.store, &self.cache, now).await {
+                tracing::warn!(error = %e, "checking coverage failed");
+            }
         }
         let lease = now_ms + self.cfg.lease.as_millis() as i64;
         let rows = match self

@@ -97,6 +97,10 @@ pub async fn plan_upcoming(store: &Store, cache: &RotaCache, now: Instant) -> Re
 /// `end`, still ends) a shift on that layer at that instant. An override
 /// or a swap made after planning makes it false, and the notice is skipped.
 pub async fn still_holds(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<bool> {
+    if n.kind == "coverage" {
+        // Sent at once: the check that planned it just found the problem.
+        return Ok(true);
+    }
     let Some(l) = cache.load(store, &n.team, &n.rota).await? else {
         return Ok(false);
     };
@@ -158,6 +162,32 @@ pub async fn text(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<St
                     .unwrap_or_default(),
                 summary(store, cache, n).await?
             )
+        }
+        "coverage" => {
+            let (service, problem) = n
+                .other
+                .as_deref()
+                .and_then(|o| o.split_once('|'))
+                .unwrap_or(("a service", ""));
+            let utc = |t: i64| {
+                chrono::DateTime::from_timestamp_millis(t)
+                    .unwrap_or_default()
+                    .format("%a %-d %b %H:%M UTC")
+                    .to_string()
+            };
+            if problem.is_empty() {
+                format!(
+                    "Vigil: service {service} (team {}) would page nobody from {} to {}: fill the rota gap or change its ladder.",
+                    n.team,
+                    utc(n.start_ms),
+                    utc(n.end_ms)
+                )
+            } else {
+                format!(
+                    "Vigil: service {service} (team {}) would page nobody: {problem}.",
+                    n.team
+                )
+            }
         }
         "unacked" => {
             let names = super::alerts::names(store).await?;
@@ -407,4 +437,57 @@ async fn summary(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<Str
         out.push_str(&format!(" Overrides in your shift: {overrides}."));
     }
     Ok(out)
+}
+
+/// How far ahead coverage is checked for warnings to the lead.
+pub const COVERAGE_DAYS: i64 = 14;
+
+/// Plans a warning to the team's lead for each service whose ladder would
+/// reach nobody in the next 14 days: once per problem (a ladder naming
+/// something missing, or a gap, keyed by its start while it is ahead and
+/// by its end once it has begun), not once per check.
+pub async fn plan_coverage_warnings(
+    store: &Store,
+    cache: &RotaCache,
+    now: Instant,
+) -> Result<usize> {
+    let window = crate::rota::Interval::new(now, now + chrono::Duration::days(COVERAGE_DAYS));
+    let found = super::ladders::coverage(store, cache, window).await?;
+    let mut rows = Vec::new();
+    for u in found {
+        let Some(lead) = store.load_team(&u.team).await?.and_then(|t| t.lead) else {
+            tracing::warn!(service = %u.service, team = %u.team, "a service reaches nobody and its team has no lead to warn");
+            continue;
+        };
+        let (key, start, end, what) = match (&u.problem, u.gaps.first()) {
+            (Some(p), _) => (format!("problem/{p}"), ms(now), ms(now), p.clone()),
+            (None, Some(g)) => {
+                let (s, e) = (ms(g.start), ms(g.end));
+                let key = if s > ms(now) {
+                    format!("gap-from/{s}")
+                } else if e < ms(window.end) {
+                    format!("gap-until/{e}")
+                } else {
+                    "gap-all".to_string()
+                };
+                (key, s, e, String::new())
+            }
+            (None, None) => continue,
+        };
+        rows.push(HandoffRow {
+            id: crate::ids::hash(&format!("coverage/{}/{key}", u.service)),
+            team: u.team.clone(),
+            rota: String::new(),
+            layer: String::new(),
+            person: lead,
+            kind: "coverage".into(),
+            start_ms: start,
+            end_ms: end,
+            other: Some(format!("{}|{what}", u.service)),
+            due_ms: ms(now),
+        });
+    }
+    let n = rows.len();
+    store.plan_handoffs(&rows, ms(now)).await?;
+    Ok(n)
 }

@@ -252,7 +252,26 @@ async fn an_empty_ladder_pages_the_lead_and_is_reported_ahead() {
         "{metrics}"
     );
     advance(&app, 600).await;
-    assert_eq!(fake.to("sms", &phone("dana")).len(), 1, "once");
+    let to_dana = |what: &str| -> Vec<String> {
+        fake.to("sms", &phone("dana"))
+            .into_iter()
+            .map(|m| m.text)
+            .filter(|t| t.contains(what))
+            .collect()
+    };
+    assert_eq!(to_dana("Nightly batch failed").len(), 1, "paged once");
+    // The lead was also warned of the gap ahead, once per problem however
+    // often coverage is checked.
+    let warned = to_dana("would page nobody");
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(
+        warned[0].contains("service batch (team payments) would page nobody from Fri 27 Nov 12:10 UTC to Sat 28 Nov 05:00 UTC"),
+        "{}",
+        warned[0]
+    );
+    advance(&app, 600).await;
+    advance(&app, 600).await;
+    assert_eq!(to_dana("would page nobody").len(), 1, "once per problem");
 
     // `vigil doctor` on the same database says the same, and exits 1.
     let out = crate::cli::vigil(&["doctor", "--database-url", &app.db_url]);
