@@ -93,16 +93,13 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<HandoffRow>> {
         let tx = self.tx_quiet().await?;
-        let skip = if self.is_postgres() {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "UPDATE handoff_notices SET lease_owner = ?, lease_until_ms = ? \
-             WHERE id IN (SELECT id FROM handoff_notices WHERE status = 'pending' AND due_ms <= ? \
-               AND (lease_until_ms IS NULL OR lease_until_ms <= ?) ORDER BY due_ms LIMIT {limit}{skip}) \
-             RETURNING {COLS}"
+        let sql = super::rows::claim_sql(
+            "handoff_notices",
+            "",
+            "due_ms",
+            COLS,
+            limit,
+            self.is_postgres(),
         );
         let rows = tx
             .all(

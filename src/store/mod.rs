@@ -1,7 +1,5 @@
 //! Storage (IO): the only module that imports sea_orm. Plain, portable SQL
-//! (the same statements on SQLite and PostgreSQL; `?` placeholders are
-//! rewritten to `$n` for PostgreSQL) returning domain rows.
-//!
+//! (`?` placeholders rewritten to `$n` for PostgreSQL) returning domain rows.
 //! Writes go through `Tx`: one transaction that also bumps the `generation`
 //! counter, so every instance (several may share one PostgreSQL) can tell
 //! cheaply whether anything changed. SQLite allows one writer at a time and a

@@ -199,3 +199,24 @@ pub(super) fn collect<T>(
 pub(super) const ROTA_COLS: &str = "team, name, document, version, origin, updated_at";
 pub(super) const OVERRIDE_COLS: &str =
     "id, team, rota, layer, kind, start_at, end_at, person, replaces, note, created_by, source";
+
+/// The one statement that leases up to `limit` due, pending, unleased rows
+/// of `table` to a worker (`?` = owner, lease end, now, now), returning
+/// `cols`; PostgreSQL skips rows another worker holds, SQLite has one writer.
+pub(super) fn claim_sql(
+    table: &str,
+    also_set: &str,
+    order: &str,
+    cols: &str,
+    limit: u64,
+    pg: bool,
+) -> String {
+    let skip = if pg { " FOR UPDATE SKIP LOCKED" } else { "" };
+    format!(
+        "UPDATE {table} SET lease_owner = ?, lease_until_ms = ?{also_set} \
+         WHERE id IN (SELECT id FROM {table} WHERE status = 'pending' AND due_ms <= ? \
+           AND (lease_until_ms IS NULL OR lease_until_ms <= ?) \
+           ORDER BY {order} LIMIT {limit}{skip}) \
+         RETURNING {cols}"
+    )
+}

@@ -8,6 +8,7 @@ mod paging;
 mod policy;
 pub mod replies;
 pub mod views;
+pub use views::{actor_name, names, shown};
 
 pub use paging::{insert_page, next_channel, person_plan};
 use paging::{page_person, realize};
@@ -306,37 +307,6 @@ pub async fn act(
     }
     tx.commit().await?;
     Ok(row)
-}
-
-/// The name to show for an actor as alerts record it: a person's handle
-/// ("carol", or "carol (tok_…)" for a token acting for them) becomes their
-/// name; integrations and tokens stay as they are.
-/// People's names by handle, to show actors with (one query).
-pub async fn names(db: &impl Reads) -> Result<std::collections::HashMap<String, String>> {
-    Ok(db
-        .load_people()
-        .await?
-        .into_iter()
-        .map(|p| (p.handle, p.name))
-        .collect())
-}
-
-/// An actor as people read it: a person's name for "carol", "carol
-/// (tok_…)" or "carol (console)"; integrations and tokens as recorded.
-pub fn shown(actor: &str, names: &std::collections::HashMap<String, String>) -> String {
-    let handle = actor.split(" (").next().unwrap_or(actor);
-    names
-        .get(handle)
-        .cloned()
-        .unwrap_or_else(|| actor.to_string())
-}
-
-pub async fn actor_name(db: &impl Reads, actor: &str) -> Result<String> {
-    let handle = actor.split(" (").next().unwrap_or(actor);
-    Ok(match db.load_person(handle).await? {
-        Some(p) => p.name,
-        None => actor.to_string(),
-    })
 }
 
 /// `act` on the open alert with this dedup key on `service`, if there is

@@ -212,3 +212,34 @@ pub async fn open_counts(db: &impl AlertReads) -> Result<[usize; 4]> {
 pub async fn stamp(db: &impl AlertReads) -> Result<i64> {
     Ok(db.alerts_stamp().await?)
 }
+
+/// People's names by handle, to show actors with (one query).
+pub async fn names(db: &impl Reads) -> Result<std::collections::HashMap<String, String>> {
+    Ok(db
+        .load_people()
+        .await?
+        .into_iter()
+        .map(|p| (p.handle, p.name))
+        .collect())
+}
+
+/// An actor as people read it: a person's name for "carol", "carol
+/// (tok_…)" or "carol (console)"; integrations and tokens as recorded.
+pub fn shown(actor: &str, names: &std::collections::HashMap<String, String>) -> String {
+    let handle = actor.split(" (").next().unwrap_or(actor);
+    names
+        .get(handle)
+        .cloned()
+        .unwrap_or_else(|| actor.to_string())
+}
+
+/// The name to show for an actor as alerts record it: a person's handle
+/// ("carol", or "carol (tok_…)" for a token acting for them) becomes their
+/// name; integrations and tokens stay as they are.
+pub async fn actor_name(db: &impl Reads, actor: &str) -> Result<String> {
+    let handle = actor.split(" (").next().unwrap_or(actor);
+    Ok(match db.load_person(handle).await? {
+        Some(p) => p.name,
+        None => actor.to_string(),
+    })
+}

@@ -18,17 +18,13 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<OutboxRow>> {
         let tx = self.tx_quiet().await?;
-        let skip = if self.is_postgres() {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "UPDATE outbox SET lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND due_ms <= ? \
-               AND (lease_until_ms IS NULL OR lease_until_ms <= ?) \
-               ORDER BY priority, due_ms LIMIT {limit}{skip}) \
-             RETURNING {OUTBOX_COLS}"
+        let sql = crate::store::rows::claim_sql(
+            "outbox",
+            ", attempts = attempts + 1",
+            "priority, due_ms",
+            OUTBOX_COLS,
+            limit,
+            self.is_postgres(),
         );
         let rows = tx
             .all(
