@@ -180,3 +180,61 @@ pub async fn handoff_ack(
         shift_start: super::time::utc_ms(at.timestamp_millis()),
     }))
 }
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct HandoffNoteOut {
+    author: String,
+    text: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct HandoffOut {
+    layer: String,
+    /// Who went on call.
+    person: String,
+    /// Who handed over (their name), if someone did.
+    from: Option<String>,
+    #[schema(format = DateTime)]
+    start: String,
+    #[schema(format = DateTime)]
+    end: String,
+    /// pending, sent or skipped: the "on call now" message.
+    notice: String,
+    #[schema(format = DateTime)]
+    acknowledged_at: Option<String>,
+    notes: Vec<HandoffNoteOut>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct HandoffLog {
+    handoffs: Vec<HandoffOut>,
+}
+
+#[utoipa::path(get, path = "/api/v1/teams/{team}/rotas/{rota}/handoffs", tag = "rotas", params(("team" = String, Path, description = "team slug"), ("rota" = String, Path, description = "rota name")), responses((status = 200, description = "the latest 100 handoffs, newest first, with acknowledgements and notes", body = HandoffLog), (status = 401, description = "no or bad token", body = super::ErrorBody), (status = 404, description = "no such rota", body = super::ErrorBody)), security(("bearer" = [])))]
+pub async fn handoff_log(
+    State(st): State<AppState>,
+    _p: Principal,
+    Path((team, name)): Path<(String, String)>,
+) -> Result<Json<HandoffLog>, ApiError> {
+    use super::time::utc_ms;
+    let log = crate::engine::handoffs::log(&st.store, &team, &name, 100).await?;
+    Ok(Json(HandoffLog {
+        handoffs: log
+            .into_iter()
+            .map(|e| HandoffOut {
+                layer: e.row.layer,
+                person: e.row.person,
+                from: e.row.from,
+                start: utc_ms(e.row.start_ms),
+                end: utc_ms(e.row.end_ms),
+                notice: e.row.status,
+                acknowledged_at: e.row.acked_ms.map(utc_ms),
+                notes: e
+                    .notes
+                    .into_iter()
+                    .map(|(author, text)| HandoffNoteOut { author, text })
+                    .collect(),
+            })
+            .collect(),
+    }))
+}

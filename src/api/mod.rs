@@ -76,6 +76,7 @@ fn routes() -> Routes {
         .delete(&rota("/layers/{layer}"), layers::delete)
         .post(&rota("/layers/{layer}/handoff-notes"), layers::handoff_note)
         .post(&rota("/layers/{layer}/handoff-ack"), layers::handoff_ack)
+        .get(&rota("/handoffs"), layers::handoff_log)
         .post("/api/v1/tokens", tokens::create)
         .delete("/api/v1/tokens/{id}", tokens::revoke)
         .get("/api/v1/audit", tokens::audit)

@@ -22,7 +22,7 @@ use utoipa::{Modify, OpenApi};
         teams::list_people, teams::get_person, teams::put_person, teams::delete_person,
         calendar::oncall, calendar::shifts, calendar::person_shifts, calendar::person_oncall,
         rotas::list, rotas::get, rotas::put, rotas::delete,
-        layers::get, layers::put, layers::delete, layers::handoff_note, layers::handoff_ack,
+        layers::get, layers::put, layers::delete, layers::handoff_note, layers::handoff_ack, layers::handoff_log,
         overrides::list, overrides::create, overrides::delete,
         swaps::list, swaps::offer, swaps::accept, swaps::approve, swaps::decline, swaps::cancel,
         tokens::create, tokens::revoke, tokens::audit,

@@ -287,3 +287,45 @@ impl Store {
         Ok(r.map(|r| i(&r, "n")).transpose()?.unwrap_or(0) > 0)
     }
 }
+
+/// One handoff of a rota as its log shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandoffLogRow {
+    pub layer: String,
+    pub person: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub from: Option<String>,
+    pub status: String,
+    pub acked_ms: Option<i64>,
+}
+
+impl Store {
+    /// The rota's handoffs (their "on call now" notices), newest first.
+    pub async fn handoff_log(
+        &self,
+        team: &str,
+        rota: &str,
+        limit: u64,
+    ) -> Result<Vec<HandoffLogRow>> {
+        let sql = format!(
+            "SELECT layer, person, start_ms, end_ms, other, status, acked_ms FROM handoff_notices \
+             WHERE team = ? AND rota = ? AND kind = 'start' ORDER BY start_ms DESC, layer LIMIT {}",
+            limit.min(500)
+        );
+        let rows = self.all(&sql, vec![team.into(), rota.into()]).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HandoffLogRow {
+                    layer: s(r, "layer")?,
+                    person: s(r, "person")?,
+                    start_ms: i(r, "start_ms")?,
+                    end_ms: i(r, "end_ms")?,
+                    from: os(r, "other")?,
+                    status: s(r, "status")?,
+                    acked_ms: r.try_get::<Option<i64>>("", "acked_ms")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -17,7 +17,7 @@ mod writes;
 
 pub use alerts::*;
 pub use console::{ConsoleReads, ContactCodeRow, SessionRow};
-pub use handoffs::HandoffRow;
+pub use handoffs::{HandoffLogRow, HandoffRow};
 pub use reads::Reads;
 pub use rows::*;
 

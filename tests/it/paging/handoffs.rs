@@ -233,5 +233,22 @@ async fn an_unacknowledged_handoff_tells_the_lead_after_30_minutes() {
         "{}",
         got[0]
     );
+    // The rota's handoff log shows both, newest first, with who acknowledged.
+    let (s, log) = app
+        .get("/api/v1/teams/payments/rotas/payments-weekly/handoffs")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{log}");
+    let primary: Vec<&serde_json::Value> = log["handoffs"]
+        .as_array()
+        .expect("handoffs")
+        .iter()
+        .filter(|h| h["layer"] == "primary")
+        .collect();
+    assert_eq!(primary[0]["person"], second.as_str());
+    assert_eq!(primary[0]["start"], "2026-12-07T14:00:00Z");
+    assert!(primary[0]["acknowledged_at"].is_null());
+    assert_eq!(primary[1]["person"], first.as_str());
+    assert_eq!(primary[1]["acknowledged_at"], "2026-11-30T14:05:00Z");
+    assert_eq!(primary[1]["notice"], "sent");
     app.stop().await;
 }

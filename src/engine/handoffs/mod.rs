@@ -3,11 +3,14 @@
 //! them), checks at send time that the person still holds the shift, and
 //! words them in the rota's zone.
 
+mod summary;
+
 use super::RotaCache;
 use super::error::Result;
 use crate::delivery::handoff::{self, ShiftRef};
 use crate::rota::{Instant, shifts};
 use crate::store::{HandoffRow, Reads, Store};
+use summary::summary;
 
 /// A handoff not acknowledged this long after it tells the team's lead.
 pub const ACK_WITHIN_MS: i64 = 30 * 60_000;
@@ -342,103 +345,6 @@ pub async fn ack(
     Ok(chrono::DateTime::from_timestamp_millis(start).unwrap_or_default())
 }
 
-/// What the incoming person walks into: the team's alerts during the
-/// shift that ends (by priority, how many are still open, the mean time
-/// to acknowledge), the team's open alerts now, and the overrides in the
-/// coming shift.
-async fn summary(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<String> {
-    use crate::store::AlertReads as _;
-    let Some(l) = cache.load(store, &n.team, &n.rota).await? else {
-        return Ok(String::new());
-    };
-    let at = |t: i64| chrono::DateTime::from_timestamp_millis(t).unwrap_or_default();
-    let before = shifts_of(
-        &l,
-        at(n.start_ms) - chrono::Duration::days(8),
-        at(n.start_ms),
-    );
-    // The outgoing shift: back-to-back pieces of the person ending now.
-    let layer: Vec<&ShiftRef> = before.iter().filter(|s| s.layer == n.layer).collect();
-    let mut from = n.start_ms;
-    if let Some(last) = layer.iter().find(|s| s.end_ms == n.start_ms) {
-        from = last.start_ms;
-        while let Some(p) = layer
-            .iter()
-            .find(|s| s.end_ms == from && s.person == last.person)
-        {
-            from = p.start_ms;
-        }
-    }
-    let services: std::collections::HashSet<String> = store
-        .load_services()
-        .await?
-        .into_iter()
-        .filter(|s| s.team == n.team)
-        .map(|s| s.id)
-        .collect();
-    let during: Vec<crate::store::AlertRow> = store
-        .alerts_created_between(from, n.start_ms)
-        .await?
-        .into_iter()
-        .filter(|a| services.contains(&a.service))
-        .collect();
-    let mut out = String::new();
-    if from < n.start_ms {
-        if during.is_empty() {
-            out.push_str(" Last shift: no alerts.");
-        } else {
-            let mut by = [0usize; 4];
-            for a in &during {
-                by[a.priority.index()] += 1;
-            }
-            let mix: Vec<String> = by
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| **c > 0)
-                .map(|(i, c)| format!("{c} P{}", i + 1))
-                .collect();
-            let acks: Vec<i64> = during
-                .iter()
-                .filter_map(|a| {
-                    let s = super::alerts::parse_state(a).ok()?;
-                    Some((s.acked_at? - s.created_at).num_seconds())
-                })
-                .collect();
-            let mtta = if acks.is_empty() {
-                String::new()
-            } else {
-                let mean = acks.iter().sum::<i64>() / acks.len() as i64;
-                format!(", mean time to acknowledge {} min", (mean + 59) / 60)
-            };
-            let open = during.iter().filter(|a| a.status.is_open()).count();
-            out.push_str(&format!(
-                " Last shift: {} alert(s) ({}), {open} still open{mtta}.",
-                during.len(),
-                mix.join(", ")
-            ));
-        }
-    }
-    let open_now = store
-        .open_alerts(5000)
-        .await?
-        .iter()
-        .filter(|a| services.contains(&a.service))
-        .count();
-    if open_now > 0 {
-        out.push_str(&format!(" Open alerts handed over: {open_now}."));
-    }
-    let overrides = store
-        .load_overrides(&n.team, &n.rota)
-        .await?
-        .iter()
-        .filter(|o| o.layer == n.layer && o.start < n.end_ms / 1000 && o.end > n.start_ms / 1000)
-        .count();
-    if overrides > 0 {
-        out.push_str(&format!(" Overrides in your shift: {overrides}."));
-    }
-    Ok(out)
-}
-
 /// How far ahead coverage is checked for warnings to the lead.
 pub const COVERAGE_DAYS: i64 = 14;
 
@@ -490,4 +396,30 @@ pub async fn plan_coverage_warnings(
     let n = rows.len();
     store.plan_handoffs(&rows, ms(now)).await?;
     Ok(n)
+}
+
+/// One entry of a rota's handoff log, with its notes.
+pub struct LogEntry {
+    pub row: crate::store::HandoffLogRow,
+    pub notes: Vec<(String, String)>,
+}
+
+/// The rota's latest handoffs (at most `limit`), newest first.
+pub async fn log(store: &Store, team: &str, rota: &str, limit: u64) -> Result<Vec<LogEntry>> {
+    store
+        .load_rota(team, rota)
+        .await?
+        .ok_or_else(|| super::error::Error::not_found(format!("rota {team}/{rota}")))?;
+    let names = super::alerts::names(store).await?;
+    let mut out = Vec::new();
+    for row in store.handoff_log(team, rota, limit).await? {
+        let notes = store
+            .handoff_notes(team, rota, &row.layer, row.start_ms)
+            .await?
+            .into_iter()
+            .map(|(who, text)| (super::alerts::shown(&who, &names), text))
+            .collect();
+        out.push(LogEntry { row, notes });
+    }
+    Ok(out)
 }
