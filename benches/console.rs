@@ -17,7 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vigil::app::App;
 use vigil::clock::SystemClock;
-use vigil::config::Config;
+
+mod common;
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -41,26 +42,8 @@ fn report(name: &str, v: &mut [f64]) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let arg = std::env::args().skip(1).find(|a| !a.starts_with("--"));
-    let dir = std::env::temp_dir().join(format!("vigil-console-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let db = match arg.as_deref() {
-        Some(url) if url.starts_with("postgres") => {
-            let name = format!("vigil_cbench_{}", std::process::id());
-            vigil::store::postgres_database(url, &name, true).await?;
-            format!(
-                "{}/{name}",
-                url.rsplit_once('/').map(|x| x.0).unwrap_or(url)
-            )
-        }
-        _ => format!("sqlite://{}/bench.db", dir.display()),
-    };
-    let mut cfg = Config::resolve(Default::default()).map_err(anyhow::Error::msg)?;
-    cfg.listen = "127.0.0.1:0".into();
-    cfg.public_url = "http://127.0.0.1:0".into();
-    cfg.database_url = db;
-    cfg.schedules_dir = Some(concat!(env!("CARGO_MANIFEST_DIR"), "/schedules").into());
-    cfg.admin_token_file = dir.join("admin-token");
+    let (dir, db) = common::database("console_bench").await?;
+    let mut cfg = common::config(&dir, &db)?;
     cfg.dispatch.enabled = false;
     let app = App::build(&cfg, Arc::new(SystemClock)).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -173,6 +156,6 @@ async fn main() -> anyhow::Result<()> {
 
     let _ = stop_tx.send(());
     let _ = server.await;
-    let _ = std::fs::remove_dir_all(&dir);
+    common::cleanup("console_bench", &dir).await;
     Ok(())
 }

@@ -20,7 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use vigil::app::App;
 use vigil::clock::SystemClock;
-use vigil::config::Config;
+
+mod common;
 
 type Seen = Arc<Mutex<HashMap<(String, String), Instant>>>;
 
@@ -46,32 +47,14 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let arg = std::env::args().skip(1).find(|a| !a.starts_with("--"));
-    let dir = std::env::temp_dir().join(format!("vigil-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let db = match arg.as_deref() {
-        Some(url) if url.starts_with("postgres") => {
-            let name = format!("vigil_bench_{}", std::process::id());
-            vigil::store::postgres_database(url, &name, true).await?;
-            format!(
-                "{}/{name}",
-                url.rsplit_once('/').map(|x| x.0).unwrap_or(url)
-            )
-        }
-        _ => format!("sqlite://{}/bench.db", dir.display()),
-    };
+    let (dir, db) = common::database("dispatch_bench").await?;
     let seen: Seen = Default::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let fake = format!("http://{}", listener.local_addr()?);
     let app_fake = Router::new().fallback(receive).with_state(seen.clone());
     tokio::spawn(async move { axum::serve(listener, app_fake).await });
 
-    let mut cfg = Config::resolve(Default::default()).map_err(anyhow::Error::msg)?;
-    cfg.listen = "127.0.0.1:0".into();
-    cfg.public_url = "http://127.0.0.1:0".into();
-    cfg.database_url = db.clone();
-    cfg.schedules_dir = Some(concat!(env!("CARGO_MANIFEST_DIR"), "/schedules").into());
-    cfg.admin_token_file = dir.join("admin-token");
+    let mut cfg = common::config(&dir, &db)?;
     // The fake receiver listens on loopback.
     cfg.notify.allow_private_webhooks = true;
     let app = App::build(&cfg, Arc::new(SystemClock)).await?;
@@ -247,10 +230,6 @@ async fn main() -> anyhow::Result<()> {
     }
     let _ = stop_tx.send(());
     let _ = server.await;
-    if let Some(url) = arg.filter(|a| a.starts_with("postgres")) {
-        let name = format!("vigil_bench_{}", std::process::id());
-        let _ = vigil::store::postgres_database(&url, &name, false).await;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    common::cleanup("dispatch_bench", &dir).await;
     Ok(())
 }
