@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(now::page))
         .route("/login", get(login::page))
+        .route("/handoffs/ack", post(now::ack_handoff))
         .route("/login/link", post(login::request_link))
         .route("/login/token", post(login::with_token))
         .route(

@@ -1,15 +1,15 @@
 //! The landing page: who is on call now and next, my next shifts, open
 //! alerts by priority, and services whose pages would reach nobody.
 
-use super::session::Viewer;
+use super::session::{Posted, Viewer};
 use super::view::{self, Chrome, Holder, LayerNow, MyShift, NowPage, RotaNow, When};
 use super::{PageError, render};
 use crate::api::state::AppState;
-use crate::engine::{alerts::views, calendar, directory, ladders};
+use crate::engine::{alerts::views, calendar, directory, handoffs, ladders};
 use crate::rota::interval::Interval;
 use crate::tz::Zone;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 /// The zone a viewer sees times in: their person's, else None (the browser's).
 pub async fn viewer_zone(st: &AppState, v: &Viewer) -> Option<Zone> {
@@ -62,21 +62,29 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Response, Pag
                 )
             },
         };
+        let mut layers = Vec::new();
+        for b in &board {
+            let name = r.layers[b.layer].name.clone();
+            // The viewer holds this layer now and has a handoff to acknowledge.
+            let ack = match v.person() {
+                Some(p) => handoffs::needs_ack(&st.store, &l, &name, p, now).await?,
+                None => false,
+            };
+            layers.push(LayerNow {
+                role: Some(r.layers[b.layer].role.clone())
+                    .filter(|role| *role != name)
+                    .unwrap_or_default(),
+                layer: name,
+                now: b.now.iter().map(holder).collect(),
+                next: b.next.iter().map(holder).collect(),
+                ack,
+            });
+        }
         rotas.push(RotaNow {
             team: l.row.team.clone(),
             rota: l.row.name.clone(),
             zone: r.zone.name().to_string(),
-            layers: board
-                .iter()
-                .map(|b| LayerNow {
-                    layer: r.layers[b.layer].name.clone(),
-                    role: Some(r.layers[b.layer].role.clone())
-                        .filter(|role| *role != r.layers[b.layer].name)
-                        .unwrap_or_default(),
-                    now: b.now.iter().map(holder).collect(),
-                    next: b.next.iter().map(holder).collect(),
-                })
-                .collect(),
+            layers,
         });
     }
     let mut mine = Vec::new();
@@ -132,4 +140,28 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Response, Pag
         open,
         uncovered,
     })
+}
+
+#[derive(serde::Deserialize)]
+pub struct AckForm {
+    team: String,
+    rota: String,
+    layer: String,
+}
+
+/// "Acknowledge handoff": the viewer takes over the layer they now hold.
+pub async fn ack_handoff(
+    State(st): State<AppState>,
+    Posted { v, form: f }: Posted<AckForm>,
+) -> Result<Response, PageError> {
+    let person = v.person().ok_or_else(PageError::forbidden)?.to_string();
+    handoffs::ack(
+        &st.store,
+        &st.cache,
+        (&f.team, &f.rota, &f.layer),
+        &person,
+        st.now(),
+    )
+    .await?;
+    Ok(axum::response::Redirect::to("/").into_response())
 }

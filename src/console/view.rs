@@ -94,6 +94,8 @@ pub struct LayerNow {
     pub role: String,
     pub now: Vec<Holder>,
     pub next: Vec<Holder>,
+    /// The viewer holds this layer now and has not acknowledged the handoff.
+    pub ack: bool,
 }
 
 pub struct Holder {

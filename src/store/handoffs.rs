@@ -329,3 +329,23 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Whether `person`'s shift starting at `start_ms` on the layer has an
+    /// "on call now" notice still waiting for its acknowledgement.
+    pub async fn handoff_unacked(
+        &self,
+        (team, rota, layer): (&str, &str, &str),
+        person: &str,
+        start_ms: i64,
+    ) -> Result<bool> {
+        let r = self
+            .one(
+                "SELECT COUNT(*) AS n FROM handoff_notices WHERE team = ? AND rota = ? AND layer = ? \
+                 AND person = ? AND start_ms = ? AND kind = 'start' AND acked_ms IS NULL",
+                vec![team.into(), rota.into(), layer.into(), person.into(), start_ms.into()],
+            )
+            .await?;
+        Ok(r.map(|r| i(&r, "n")).transpose()?.unwrap_or(0) > 0)
+    }
+}

@@ -311,28 +311,11 @@ pub async fn ack(
         .load(store, team, rota)
         .await?
         .ok_or_else(|| Error::not_found(format!("rota {team}/{rota}")))?;
-    let around = shifts_of(
-        &l,
-        now - chrono::Duration::days(8),
-        now + chrono::Duration::seconds(1),
-    );
-    let mine: Vec<&ShiftRef> = around
-        .iter()
-        .filter(|s| s.layer == layer && s.person == person)
-        .collect();
-    let Some(cur) = mine
-        .iter()
-        .find(|s| s.start_ms <= ms(now) && ms(now) < s.end_ms)
-    else {
+    let Some(start) = current_start(&l, layer, person, now) else {
         return Err(Error::Conflict(format!(
             "{person} is not on call on {layer} now"
         )));
     };
-    // Back-to-back pieces are one shift: find where the current run began.
-    let mut start = cur.start_ms;
-    while let Some(prev) = mine.iter().find(|s| s.end_ms == start) {
-        start = prev.start_ms;
-    }
     if store
         .ack_handoff((team, rota, layer), person, start, ms(now))
         .await?
@@ -422,4 +405,43 @@ pub async fn log(store: &Store, team: &str, rota: &str, limit: u64) -> Result<Ve
         out.push(LogEntry { row, notes });
     }
     Ok(out)
+}
+
+/// When `person`'s current shift on `layer` began (back-to-back pieces are
+/// one shift), or None if they are not on call there now.
+fn current_start(l: &super::Loaded, layer: &str, person: &str, now: Instant) -> Option<i64> {
+    let around = shifts_of(
+        l,
+        now - chrono::Duration::days(8),
+        now + chrono::Duration::seconds(1),
+    );
+    let mine: Vec<&ShiftRef> = around
+        .iter()
+        .filter(|s| s.layer == layer && s.person == person)
+        .collect();
+    let cur = mine
+        .iter()
+        .find(|s| s.start_ms <= ms(now) && ms(now) < s.end_ms)?;
+    let mut start = cur.start_ms;
+    while let Some(prev) = mine.iter().find(|s| s.end_ms == start) {
+        start = prev.start_ms;
+    }
+    Some(start)
+}
+
+/// Whether `person` is on call on the layer now with a handoff still to
+/// acknowledge (what the console offers a button for).
+pub async fn needs_ack(
+    store: &Store,
+    l: &super::Loaded,
+    layer: &str,
+    person: &str,
+    now: Instant,
+) -> Result<bool> {
+    let Some(start) = current_start(l, layer, person, now) else {
+        return Ok(false);
+    };
+    Ok(store
+        .handoff_unacked((&l.row.team, &l.row.name, layer), person, start)
+        .await?)
 }
