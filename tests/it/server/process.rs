@@ -173,8 +173,17 @@ fn serve_and_capture(env: &[(&str, &str)], work: impl FnOnce(u16, &str)) -> (Str
     let mut child = KillOnDrop(cmd.spawn().expect("vigil serve starts"));
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        // An exit (a port already taken…) fails at once, with what it said;
+        // a slow start under a loaded machine gets a minute.
+        if let Ok(Some(status)) = child.0.try_wait() {
+            let mut err = String::new();
+            if let Some(e) = child.0.stderr.as_mut() {
+                let _ = e.read_to_string(&mut err);
+            }
+            panic!("vigil serve exited ({status}) before listening:\n{err}");
+        }
         assert!(
-            start.elapsed() < Duration::from_secs(20),
+            start.elapsed() < Duration::from_secs(60),
             "vigil serve listens"
         );
         std::thread::sleep(Duration::from_millis(50));
