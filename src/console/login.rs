@@ -36,6 +36,20 @@ pub struct LinkForm {
     next: Option<String>,
 }
 
+const TOO_MANY: &str = "Too many sign-in attempts. Wait a few minutes and try again.";
+
+/// The sign-in page again, saying why, with `status`.
+fn refused(next: String, status: StatusCode, why: &str) -> Result<Response, PageError> {
+    let page = LoginPage {
+        next,
+        notice: None,
+        error: Some(why.to_string()),
+    };
+    let mut res = render(&page)?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
 /// The same answer whether or not the person exists.
 const SENT: &str = "If that is someone Vigil knows, a sign-in link is on its way to their email, phone or Slack. It works once, for 10 minutes.";
 
@@ -63,14 +77,7 @@ pub async fn request_link(
     let ip = client(&headers, addr.map(|c| c.0.0));
     let by_address = st.console.address_limits.allow(&[ip]);
     if !(by_address && st.console.limits.allow(&[format!("who:{who}")])) {
-        let page = LoginPage {
-            next,
-            notice: None,
-            error: Some("Too many sign-in attempts. Wait a few minutes and try again.".into()),
-        };
-        let mut res = render(&page)?;
-        *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        return Ok(res);
+        return refused(next, StatusCode::TOO_MANY_REQUESTS, TOO_MANY);
     }
     if let Some(p) = console::find_person(&st.store, &who).await? {
         let secret = console::issue_login_link(&st.store, &p.handle, st.now()).await?;
@@ -157,16 +164,8 @@ pub async fn with_link(
     match console::sign_in_with_link(&st.store, &secret, &agent(&headers), st.now()).await? {
         Some(s) => Ok(signed_in(&st, &s.secret, "/")),
         None => {
-            let page = LoginPage {
-                next: "/".into(),
-                notice: None,
-                error: Some(
-                    "That sign-in link has expired or was used already. Ask for a new one.".into(),
-                ),
-            };
-            let mut res = render(&page)?;
-            *res.status_mut() = StatusCode::UNAUTHORIZED;
-            Ok(res)
+            let why = "That sign-in link has expired or was used already. Ask for a new one.";
+            refused("/".into(), StatusCode::UNAUTHORIZED, why)
         }
     }
 }
@@ -198,24 +197,8 @@ pub async fn with_token(
     }
     match started {
         Some(s) => Ok(signed_in(&st, &s.secret, &next)),
-        None => {
-            let page = LoginPage {
-                next,
-                notice: None,
-                error: Some(if limited {
-                    "Too many sign-in attempts. Wait a few minutes and try again.".into()
-                } else {
-                    "That token is not valid.".into()
-                }),
-            };
-            let mut res = render(&page)?;
-            *res.status_mut() = if limited {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
-            Ok(res)
-        }
+        None if limited => refused(next, StatusCode::TOO_MANY_REQUESTS, TOO_MANY),
+        None => refused(next, StatusCode::UNAUTHORIZED, "That token is not valid."),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The landing page: who is on call now and next, my next shifts, open
+//! The landing page: who is on call now and next, my shifts now and next, open
 //! alerts by priority, and services whose pages would reach nobody.
 
 use super::session::{Posted, Viewer};
@@ -66,9 +66,12 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Response, Pag
         for b in &board {
             let name = r.layers[b.layer].name.clone();
             // The viewer holds this layer now and has a handoff to acknowledge.
+            // (Asked only where the board already shows the viewer on it.)
             let ack = match v.person() {
-                Some(p) => handoffs::needs_ack(&st.store, &l, &name, p, now).await?,
-                None => false,
+                Some(p) if b.now.iter().any(|s| r.people[s.person].id == p) => {
+                    handoffs::needs_ack(&st.store, &l, &name, p, now).await?
+                }
+                _ => false,
             };
             layers.push(LayerNow {
                 role: Some(r.layers[b.layer].role.clone())

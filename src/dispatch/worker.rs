@@ -134,10 +134,6 @@ impl Dispatcher {
                 }
             };
             let now_ms = now.timestamp_millis();
-            let due = match self.store.next_handoff_due_ms().await {
-                Ok(Some(h)) => Some(due.map_or(h, |d| d.min(h))),
-                _ => due,
-            };
             if due.is_some_and(|d| d <= now_ms) && self.step(now).await > 0 {
                 continue;
             }

@@ -136,20 +136,6 @@ impl Store {
         Ok(n)
     }
 
-    /// The earliest due pending notice (taking leases into account).
-    pub async fn next_handoff_due_ms(&self) -> Result<Option<i64>> {
-        let r = self
-            .one(
-                "SELECT MIN(CASE WHEN lease_until_ms IS NOT NULL AND lease_until_ms > due_ms \
-                   THEN lease_until_ms ELSE due_ms END) AS d FROM handoff_notices WHERE status = 'pending'",
-                vec![],
-            )
-            .await?;
-        Ok(r.map(|r| r.try_get::<Option<i64>>("", "d"))
-            .transpose()?
-            .flatten())
-    }
-
     /// Notices of one person, newest first (for tests and the console).
     pub async fn handoffs_of(&self, person: &str) -> Result<Vec<(HandoffRow, String)>> {
         let rows = self
@@ -164,9 +150,7 @@ impl Store {
             .map(|r| Ok((row(r)?, s(r, "status")?)))
             .collect()
     }
-}
 
-impl Store {
     /// Adds a note for the shift of `layer` that starts at `start_ms`, with
     /// its audit entry.
     #[allow(clippy::too_many_arguments)]
@@ -228,9 +212,7 @@ impl Store {
             .map(|r| Ok((s(r, "author")?, s(r, "text")?)))
             .collect()
     }
-}
 
-impl Store {
     /// Marks the "on call now" notice of `person`'s shift starting at
     /// `start_ms` on the layer as acknowledged; returns whether one was.
     pub async fn ack_handoff(
@@ -267,24 +249,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok(n)
-    }
-
-    /// Whether the handoff at `start_ms` on the layer was acknowledged.
-    pub async fn handoff_acked(
-        &self,
-        team: &str,
-        rota: &str,
-        layer: &str,
-        start_ms: i64,
-    ) -> Result<bool> {
-        let r = self
-            .one(
-                "SELECT COUNT(*) AS n FROM handoff_notices WHERE team = ? AND rota = ? AND layer = ? \
-                 AND start_ms = ? AND kind = 'start' AND acked_ms IS NOT NULL",
-                vec![team.into(), rota.into(), layer.into(), start_ms.into()],
-            )
-            .await?;
-        Ok(r.map(|r| i(&r, "n")).transpose()?.unwrap_or(0) > 0)
     }
 }
 
@@ -328,22 +292,33 @@ impl Store {
             })
             .collect()
     }
-}
 
-impl Store {
-    /// Whether `person`'s shift starting at `start_ms` on the layer has an
-    /// "on call now" notice still waiting for its acknowledgement.
-    pub async fn handoff_unacked(
+    /// Whether the handoff at `start_ms` on the layer has an "on call now"
+    /// notice (of `person`, when given) that is `acked` (or not yet).
+    pub async fn handoff_acked(
         &self,
         (team, rota, layer): (&str, &str, &str),
-        person: &str,
+        person: Option<&str>,
         start_ms: i64,
+        acked: bool,
     ) -> Result<bool> {
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM handoff_notices WHERE team = ? AND rota = ? AND layer = ? \
+             AND start_ms = ? AND kind = 'start' AND (? IS NULL OR person = ?) AND acked_ms IS {}NULL",
+            if acked { "NOT " } else { "" }
+        );
+        let who: sea_orm::Value = person.map(str::to_string).into();
         let r = self
             .one(
-                "SELECT COUNT(*) AS n FROM handoff_notices WHERE team = ? AND rota = ? AND layer = ? \
-                 AND person = ? AND start_ms = ? AND kind = 'start' AND acked_ms IS NULL",
-                vec![team.into(), rota.into(), layer.into(), person.into(), start_ms.into()],
+                &sql,
+                vec![
+                    team.into(),
+                    rota.into(),
+                    layer.into(),
+                    start_ms.into(),
+                    who.clone(),
+                    who,
+                ],
             )
             .await?;
         Ok(r.map(|r| i(&r, "n")).transpose()?.unwrap_or(0) > 0)

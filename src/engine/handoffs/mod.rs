@@ -121,7 +121,7 @@ pub async fn still_holds(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Re
             .any(|s| s.layer == n.layer && s.person == incoming && s.start_ms == n.start_ms);
         return Ok(happened
             && !store
-                .handoff_acked(&n.team, &n.rota, &n.layer, n.start_ms)
+                .handoff_acked((&n.team, &n.rota, &n.layer), None, n.start_ms, true)
                 .await?);
     }
     let mine = |s: &&ShiftRef| s.layer == n.layer && s.person == n.person;
@@ -442,6 +442,11 @@ pub async fn needs_ack(
         return Ok(false);
     };
     Ok(store
-        .handoff_unacked((&l.row.team, &l.row.name, layer), person, start)
+        .handoff_acked(
+            (&l.row.team, &l.row.name, layer),
+            Some(person),
+            start,
+            false,
+        )
         .await?)
 }

@@ -218,7 +218,8 @@ pub trait AlertReads: Conn {
     }
 
     /// The earliest instant at which any work becomes due: an alert timer,
-    /// a claimable notification (due and not leased) or a heartbeat.
+    /// a claimable notification or handoff notice (due and not leased) or a
+    /// heartbeat.
     async fn next_due_ms(&self) -> Result<Option<i64>> {
         let row = self
             .one(
@@ -226,12 +227,14 @@ pub trait AlertReads: Conn {
                    (SELECT MIN(next_due_ms) FROM alerts WHERE next_due_ms IS NOT NULL) AS a, \
                    (SELECT MIN(CASE WHEN lease_until_ms IS NOT NULL AND lease_until_ms > due_ms \
                       THEN lease_until_ms ELSE due_ms END) FROM outbox WHERE status = 'pending') AS o, \
-                   (SELECT MIN(heartbeat_due_ms) FROM services WHERE heartbeat_due_ms IS NOT NULL) AS h",
+                   (SELECT MIN(heartbeat_due_ms) FROM services WHERE heartbeat_due_ms IS NOT NULL) AS h, \
+                   (SELECT MIN(CASE WHEN lease_until_ms IS NOT NULL AND lease_until_ms > due_ms \
+                      THEN lease_until_ms ELSE due_ms END) FROM handoff_notices WHERE status = 'pending') AS n",
                 vec![],
             )
             .await?;
         let Some(r) = row else { return Ok(None) };
-        Ok([oi(&r, "a")?, oi(&r, "o")?, oi(&r, "h")?]
+        Ok([oi(&r, "a")?, oi(&r, "o")?, oi(&r, "h")?, oi(&r, "n")?]
             .into_iter()
             .flatten()
             .min())
