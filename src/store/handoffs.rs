@@ -92,27 +92,14 @@ impl Store {
         lease_until_ms: i64,
         limit: u64,
     ) -> Result<Vec<HandoffRow>> {
-        let tx = self.tx_quiet().await?;
-        let sql = super::rows::claim_sql(
-            "handoff_notices",
-            "",
-            "due_ms",
-            COLS,
+        let c = super::rows::Claim {
+            table: "handoff_notices",
+            also_set: "",
+            order: "due_ms",
+            cols: COLS,
             limit,
-            self.is_postgres(),
-        );
-        let rows = tx
-            .all(
-                &sql,
-                vec![
-                    owner.into(),
-                    lease_until_ms.into(),
-                    now_ms.into(),
-                    now_ms.into(),
-                ],
-            )
-            .await?;
-        tx.commit().await?;
+        };
+        let rows = super::rows::claim(self, c, owner, now_ms, lease_until_ms).await?;
         collect(rows, row)
     }
 

@@ -1,6 +1,7 @@
 //! Rows and the queries that read and write them.
 
 use super::Result;
+use super::sealed::Conn as _;
 use sea_orm::QueryResult;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
@@ -200,23 +201,51 @@ pub(super) const ROTA_COLS: &str = "team, name, document, version, origin, updat
 pub(super) const OVERRIDE_COLS: &str =
     "id, team, rota, layer, kind, start_at, end_at, person, replaces, note, created_by, source";
 
-/// The one statement that leases up to `limit` due, pending, unleased rows
-/// of `table` to a worker (`?` = owner, lease end, now, now), returning
-/// `cols`; PostgreSQL skips rows another worker holds, SQLite has one writer.
-pub(super) fn claim_sql(
-    table: &str,
-    also_set: &str,
-    order: &str,
-    cols: &str,
-    limit: u64,
-    pg: bool,
-) -> String {
-    let skip = if pg { " FOR UPDATE SKIP LOCKED" } else { "" };
-    format!(
-        "UPDATE {table} SET lease_owner = ?, lease_until_ms = ?{also_set} \
-         WHERE id IN (SELECT id FROM {table} WHERE status = 'pending' AND due_ms <= ? \
+/// What to claim: due, pending, unleased rows of `table`, `limit` at most
+/// in `order`, each also getting `also_set`, returned as `cols`.
+pub(super) struct Claim<'a> {
+    pub table: &'a str,
+    pub also_set: &'a str,
+    pub order: &'a str,
+    pub cols: &'a str,
+    pub limit: u64,
+}
+
+/// Leases the rows `c` names to `owner` until `lease_until_ms`, in one
+/// statement and transaction: PostgreSQL skips rows another worker holds,
+/// SQLite has one writer, so two workers never claim the same row.
+pub(super) async fn claim(
+    store: &super::Store,
+    c: Claim<'_>,
+    owner: &str,
+    now_ms: i64,
+    lease_until_ms: i64,
+) -> Result<Vec<QueryResult>> {
+    let skip = if store.is_postgres() {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "UPDATE {t} SET lease_owner = ?, lease_until_ms = ?{set} \
+         WHERE id IN (SELECT id FROM {t} WHERE status = 'pending' AND due_ms <= ? \
            AND (lease_until_ms IS NULL OR lease_until_ms <= ?) \
-           ORDER BY {order} LIMIT {limit}{skip}) \
-         RETURNING {cols}"
-    )
+           ORDER BY {o} LIMIT {l}{skip}) \
+         RETURNING {cols}",
+        t = c.table,
+        set = c.also_set,
+        o = c.order,
+        l = c.limit,
+        cols = c.cols
+    );
+    let values = vec![
+        owner.into(),
+        lease_until_ms.into(),
+        now_ms.into(),
+        now_ms.into(),
+    ];
+    let tx = store.tx_quiet().await?;
+    let rows = tx.all(&sql, values).await?;
+    tx.commit().await?;
+    Ok(rows)
 }

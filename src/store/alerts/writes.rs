@@ -17,27 +17,14 @@ impl Store {
         lease_until_ms: i64,
         limit: u64,
     ) -> Result<Vec<OutboxRow>> {
-        let tx = self.tx_quiet().await?;
-        let sql = crate::store::rows::claim_sql(
-            "outbox",
-            ", attempts = attempts + 1",
-            "priority, due_ms",
-            OUTBOX_COLS,
+        let c = crate::store::rows::Claim {
+            table: "outbox",
+            also_set: ", attempts = attempts + 1",
+            order: "priority, due_ms",
+            cols: OUTBOX_COLS,
             limit,
-            self.is_postgres(),
-        );
-        let rows = tx
-            .all(
-                &sql,
-                vec![
-                    owner.into(),
-                    lease_until_ms.into(),
-                    now_ms.into(),
-                    now_ms.into(),
-                ],
-            )
-            .await?;
-        tx.commit().await?;
+        };
+        let rows = crate::store::rows::claim(self, c, owner, now_ms, lease_until_ms).await?;
         collect(rows, outbox)
     }
 
