@@ -32,14 +32,39 @@ pub async fn person_shifts_between(
     from: Instant,
     to: Instant,
 ) -> Result<Vec<(Arc<Loaded>, Shift)>> {
+    let rotas = person_rotas(store, cache, generation, handle).await?;
+    Ok(shifts_of_person(&rotas, handle, from, to))
+}
+
+/// Every rota `handle` is a participant of, as built at `generation`.
+pub async fn person_rotas(
+    store: &Store,
+    cache: &RotaCache,
+    generation: i64,
+    handle: &str,
+) -> Result<Vec<Arc<Loaded>>> {
     let mut out = Vec::new();
     for row in store.load_rotas(None).await? {
-        let Some(l) = cache
+        if let Some(l) = cache
             .load_at(store, generation, &row.team, &row.name)
             .await?
-        else {
-            continue;
-        };
+            && l.rota.person(handle).is_some()
+        {
+            out.push(l);
+        }
+    }
+    Ok(out)
+}
+
+/// `handle`'s shifts in `rotas` between `from` and `to`, by start (PURE).
+pub fn shifts_of_person(
+    rotas: &[Arc<Loaded>],
+    handle: &str,
+    from: Instant,
+    to: Instant,
+) -> Vec<(Arc<Loaded>, Shift)> {
+    let mut out = Vec::new();
+    for l in rotas {
         let Some(me) = l.rota.person(handle) else {
             continue;
         };
@@ -51,7 +76,7 @@ pub async fn person_shifts_between(
         }
     }
     out.sort_by_key(|(_, s)| s.start);
-    Ok(out)
+    out
 }
 
 /// The change counter now (what a request reads once).

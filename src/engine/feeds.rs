@@ -1,12 +1,13 @@
 //! Calendar feeds as domain operations (IO): feed tokens (made, rotated,
 //! revoked; 256-bit secrets stored hashed) and rendering a feed, 30 days
 //! back to a year ahead, with two caches:
-//! - a rendered feed per (feed, busy), valid for one change counter and one
-//!   hour (the window moves by the hour);
+//! - a rendered feed per (feed, busy), valid for one hour (the window moves
+//!   by the hour) while the change counter stays the same, or while the
+//!   rotas it is made of are the same builds (a change elsewhere);
 //! - rendered events per (built rota, shift), so after an edit only the
 //!   edited rota's events are rendered again.
 
-use super::calendar::{person_shifts_between, rota_at};
+use super::calendar::{person_rotas, rota_at, shifts_of_person};
 use super::error::{Error, Result};
 use super::{Loaded, RotaCache};
 use crate::rota::{Instant, Shift, shifts};
@@ -53,7 +54,29 @@ struct EventKey {
 struct Entry {
     generation: i64,
     hour: i64,
+    /// The builds of the rotas the feed was made of.
+    builds: Vec<u64>,
     feed: Rendered,
+}
+
+/// At most this many rendered feeds are kept; past it the cache starts over.
+const MAX_FEEDS: usize = 20_000;
+
+/// The built rotas a feed is made of (None: the feed's rota is gone).
+async fn sources(
+    store: &Store,
+    cache: &RotaCache,
+    feed: &FeedRow,
+    generation: i64,
+) -> Result<Option<Vec<Arc<Loaded>>>> {
+    Ok(match (&feed.person, &feed.team, &feed.rota) {
+        (Some(person), _, _) => Some(person_rotas(store, cache, generation, person).await?),
+        (None, Some(team), Some(rota)) => rota_at(store, cache, generation, team, rota)
+            .await
+            .ok()
+            .map(|l| vec![l]),
+        _ => None,
+    })
 }
 
 /// The caches (one per process).
@@ -183,24 +206,32 @@ impl FeedCache {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&key)
-            .filter(|e| e.generation == generation && e.hour == hour)
-            .map(|e| e.feed.clone());
-        if let Some(f) = cached {
-            return Ok(Some(f));
+            .filter(|e| e.hour == hour)
+            .cloned();
+        if let Some(e) = &cached
+            && e.generation == generation
+        {
+            return Ok(Some(e.feed.clone()));
         }
-        let Some(rendered) = self
-            .render_fresh(store, cache, &feed, generation, hour, busy)
-            .await?
-        else {
+        let Some(sources) = sources(store, cache, &feed, generation).await? else {
             return Ok(None);
         };
+        let builds: Vec<u64> = sources.iter().map(|l| l.build).collect();
+        let rendered = match cached {
+            // Something changed, but not the rotas this feed is made of.
+            Some(e) if e.builds == builds => e.feed,
+            _ => self.render_fresh(&feed, &sources, hour, busy),
+        };
         let mut feeds = self.feeds.lock().unwrap_or_else(|e| e.into_inner());
-        feeds.retain(|_, old| old.generation == generation && old.hour == hour);
+        if feeds.len() >= MAX_FEEDS {
+            feeds.clear();
+        }
         feeds.insert(
             key,
             Entry {
                 generation,
                 hour,
+                builds,
                 feed: rendered.clone(),
             },
         );
@@ -208,43 +239,43 @@ impl FeedCache {
     }
 
     /// Renders a feed for the window around `hour`: 30 days back, a year ahead.
-    async fn render_fresh(
+    fn render_fresh(
         &self,
-        store: &Store,
-        cache: &RotaCache,
         feed: &FeedRow,
-        generation: i64,
+        sources: &[Arc<Loaded>],
         hour: i64,
         busy: bool,
-    ) -> Result<Option<Rendered>> {
+    ) -> Rendered {
         let now = DateTime::<Utc>::from_timestamp(hour * 3600, 0).unwrap_or_default();
         let (from, to) = (now - Duration::days(30), now + Duration::days(366));
-        let (events, modified, name): (Vec<(Arc<Loaded>, Shift)>, i64, String) =
-            match (&feed.person, &feed.team, &feed.rota) {
-                (Some(person), _, _) => {
-                    let ev =
-                        person_shifts_between(store, cache, generation, person, from, to).await?;
-                    let m = ev.iter().map(|(l, _)| l.row.updated_at).max().unwrap_or(0);
-                    (ev, m, format!("{person} on call"))
-                }
-                (None, Some(team), Some(rota)) => {
-                    let Ok(l) = rota_at(store, cache, generation, team, rota).await else {
-                        return Ok(None);
-                    };
-                    let layer = feed.layer.as_ref().and_then(|n| l.rota.layer(n));
-                    let ev = shifts::shifts_between(&l.rota, from, to)
-                        .into_iter()
-                        .filter(|s| layer.is_none_or(|i| s.layer == i))
-                        .map(|s| (l.clone(), s))
-                        .collect();
-                    let label = match &feed.layer {
-                        Some(layer) => format!("{team}/{rota} {layer} on call"),
-                        None => format!("{team}/{rota} on call"),
-                    };
-                    (ev, l.row.updated_at, label)
-                }
-                _ => return Ok(None),
-            };
+        let (events, name): (Vec<(Arc<Loaded>, Shift)>, String) = match &feed.person {
+            Some(person) => (
+                shifts_of_person(sources, person, from, to),
+                format!("{person} on call"),
+            ),
+            None => {
+                let (team, rota) = (
+                    feed.team.as_deref().unwrap_or(""),
+                    feed.rota.as_deref().unwrap_or(""),
+                );
+                let ev = sources
+                    .iter()
+                    .flat_map(|l| {
+                        let layer = feed.layer.as_ref().and_then(|n| l.rota.layer(n));
+                        shifts::shifts_between(&l.rota, from, to)
+                            .into_iter()
+                            .filter(move |s| layer.is_none_or(|i| s.layer == i))
+                            .map(move |s| (l.clone(), s))
+                    })
+                    .collect();
+                let label = match &feed.layer {
+                    Some(layer) => format!("{team}/{rota} {layer} on call"),
+                    None => format!("{team}/{rota} on call"),
+                };
+                (ev, label)
+            }
+        };
+        let modified = sources.iter().map(|l| l.row.updated_at).max().unwrap_or(0);
         let body = self.calendar(&name, &events, busy);
         let digest: String = Sha256::digest(body.as_bytes())
             .iter()
@@ -252,12 +283,12 @@ impl FeedCache {
             .map(|b| format!("{b:02x}"))
             .collect();
         let stamp = DateTime::<Utc>::from_timestamp(modified, 0).unwrap_or_default();
-        Ok(Some(Rendered {
+        Rendered {
             etag: format!("\"{digest}\""),
             last_modified: stamp.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
             modified,
             body: Arc::new(body),
-        }))
+        }
     }
 
     /// The calendar text, each event rendered once per built rota.

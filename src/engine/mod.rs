@@ -28,12 +28,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// A built rota and what it was built from: the change counter it was last
-/// checked at, the rota's version and the directory counter.
+/// checked at, the rota's version, the directory counter and the rota's
+/// overrides (kept so a directory change rebuilds without reading them).
 #[derive(Clone)]
 struct Entry {
     generation: i64,
     version: i64,
     directory: i64,
+    overrides: Arc<Vec<OverrideRow>>,
     loaded: Arc<Loaded>,
 }
 
@@ -43,6 +45,10 @@ type Entries = HashMap<(String, String), Entry>;
 #[derive(Default)]
 pub struct RotaCache {
     inner: Mutex<Entries>,
+    /// The people every rota reads, labelled with the directory counter
+    /// read before them: after a team or people change the rotas rebuilt
+    /// one after another read them once, not once each.
+    people: Mutex<Option<(i64, Arc<Vec<PersonRow>>)>>,
 }
 
 pub struct Loaded {
@@ -105,41 +111,77 @@ impl RotaCache {
                 .remove(&key);
             return Ok(None);
         };
-        if let Some(e) = cached
+        if let Some(e) = &cached
             && e.version == version
             && e.directory == directory
         {
-            let kept = Entry { generation, ..e };
+            let kept = Entry {
+                generation,
+                ..e.clone()
+            };
             self.inner
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(key, kept.clone());
             return Ok(Some(kept.loaded));
         }
-        let (Some(team_row), Some(row)) = (
-            store.load_team(team).await?,
-            store.load_rota(team, name).await?,
-        ) else {
+        let Some(team_row) = store.load_team(team).await? else {
             return Ok(None);
         };
-        let rota = build_stored(store, &team_row, &row, &[])
-            .await?
-            .map_err(LoadError::Invalid)?;
-        let entry = Entry {
-            generation,
-            version,
-            directory,
-            loaded: Arc::new(Loaded {
+        let people = self.people_at(store, directory).await?;
+        // The rota's own rows change only with its version.
+        let (row, overrides) = match &cached {
+            Some(e) if e.version == version => (e.loaded.row.clone(), e.overrides.clone()),
+            _ => {
+                let Some(row) = store.load_rota(team, name).await? else {
+                    return Ok(None);
+                };
+                let overrides = Arc::new(store.load_overrides(team, name).await?);
+                (row, overrides)
+            }
+        };
+        let rota = build(&team_row, &people, &row, &overrides).map_err(LoadError::Invalid)?;
+        // A change elsewhere in the directory (another team, a person on
+        // no layer here) often leaves this rota as it was: keep the built
+        // one, so what is cached by its build (rendered feed events) stays.
+        let loaded = match cached {
+            Some(e) if e.loaded.rota == rota && e.loaded.row == row => e.loaded,
+            _ => Arc::new(Loaded {
                 rota,
                 row,
                 build: BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             }),
+        };
+        let entry = Entry {
+            generation,
+            version,
+            directory,
+            overrides,
+            loaded,
         };
         self.inner
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(key, entry.clone());
         Ok(Some(entry.loaded))
+    }
+}
+
+impl RotaCache {
+    /// The people as of directory counter `directory` (or newer).
+    async fn people_at(
+        &self,
+        store: &impl Reads,
+        directory: i64,
+    ) -> Result<Arc<Vec<PersonRow>>, StoreError> {
+        if let Some((d, rows)) = &*self.people.lock().unwrap_or_else(|e| e.into_inner())
+            && *d == directory
+        {
+            return Ok(rows.clone());
+        }
+        let rows = Arc::new(store.load_people().await?);
+        *self.people.lock().unwrap_or_else(|e| e.into_inner()) = Some((directory, rows.clone()));
+        Ok(rows)
     }
 }
 

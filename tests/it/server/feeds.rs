@@ -147,6 +147,34 @@ async fn feeds_match_the_shifts_api(b: Backend) {
     );
     let kept = before.iter().filter(|e| after.contains(e)).count();
     assert_eq!(kept, before.len(), "every earlier event keeps its UID");
+    // A change that leaves alice's rotas as they were (another team's
+    // lead) leaves the feed as it was; renaming her changes every event.
+    let (_, h2, _) = fetch(&app, &url, None).await;
+    let tag2 = h2["etag"].to_str().expect("etag").to_string();
+    let (s, v) = app
+        .call(
+            Method::PUT,
+            "/api/v1/teams/sre",
+            Some(&app.admin),
+            Some(json!({ "timezone": "America/New_York", "lead": "ivan" })),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let (s, _, _) = fetch(&app, &url, Some(&tag2)).await;
+    assert_eq!(s, StatusCode::NOT_MODIFIED, "another team's change");
+    let (s, v) = app
+        .call(
+            Method::PUT,
+            "/api/v1/people/alice",
+            Some(&app.admin),
+            Some(json!({ "name": "Alice Renamed" })),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let (s, _, body3) = fetch(&app, &url, Some(&tag2)).await;
+    assert_eq!(s, StatusCode::OK, "a rename shows");
+    assert!(body3.contains("On call: Alice Renamed"), "{body3:.600}");
+    assert!(!body3.contains("On call: Alice Adams"));
     app.stop().await;
 }
 both!(feeds_sqlite, feeds_postgres, feeds_match_the_shifts_api);
