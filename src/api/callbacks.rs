@@ -9,6 +9,7 @@ use super::error::ApiError;
 use super::state::AppState;
 use crate::delivery::links;
 use crate::engine::alerts::{self, Action, replies, views};
+use crate::engine::handoffs;
 use crate::store::OutboxRow;
 use axum::Json;
 use axum::body::Bytes;
@@ -120,9 +121,13 @@ pub async fn twilio_sms(
                 "<Message>Vigil: texts are on again. Reply HELP for help.</Message>",
             ));
         }
+        Reply::Note(text) => {
+            let answer = handoffs::note_by_sms(&st.store, &st.cache, from, &text, st.now()).await?;
+            return Ok(twiml(&format!("<Message>{}</Message>", esc(&answer))));
+        }
         Reply::Help | Reply::Unknown => {
             return Ok(twiml(
-                "<Message>Vigil on-call pages. Reply ACK or RESOLVE with the page's code (\"ack 4821\", \"4821 r\"), or just ACK when one page is open. Reply STOP to stop texts.</Message>",
+                "<Message>Vigil on-call pages. Reply ACK or RESOLVE with the page's code (\"ack 4821\", \"4821 r\"), or just ACK when one page is open. NOTE and your notes leaves them for the next shift. Reply STOP to stop texts.</Message>",
             ));
         }
     };
@@ -136,6 +141,13 @@ pub async fn twilio_sms(
         None => match replies::sole_open_message(&st.store, from, &action, st.now()).await? {
             replies::Sole::One(rows) => rows,
             replies::Sole::Nothing => {
+                // No page: "ack" may take over a shift (acknowledge its handoff).
+                if verb == Verb::Ack
+                    && let Some(done) =
+                        handoffs::ack_by_sms(&st.store, &st.cache, from, st.now()).await?
+                {
+                    return Ok(twiml(&format!("<Message>{}</Message>", esc(&done))));
+                }
                 return Ok(twiml(&format!(
                     "<Message>No open page to {word} was sent to this number.</Message>"
                 )));

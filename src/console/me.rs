@@ -11,6 +11,7 @@ use super::view::{
 use super::{PageError, render};
 use crate::api::state::AppState;
 use crate::engine::{console, directory, feeds};
+use crate::escalation::rules::HANDOFF;
 use crate::notify::Outgoing;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -86,11 +87,15 @@ async fn me_page(
         },
     ];
     let spec = console::rules_of(&st.store, &handle).await?;
-    let rules = ["P1", "P2", "P3", "P4"]
+    let rules = ["P1", "P2", "P3", "P4", HANDOFF]
         .iter()
         .map(|pr| RuleItem {
             priority: pr.to_string(),
-            rules: spec.get(*pr).map(|v| v.join(", ")).unwrap_or_default(),
+            rules: match spec.get(*pr) {
+                Some(v) if v.is_empty() => "none".into(),
+                Some(v) => v.join(", "),
+                None => String::new(),
+            },
         })
         .collect();
     let feeds = console::feeds_of(&st.store, &handle)
@@ -273,7 +278,15 @@ pub async fn save_rules(
 ) -> Result<Response, PageError> {
     let me = me_of(&v)?;
     let mut spec = BTreeMap::new();
-    for p in ["P1", "P2", "P3", "P4"] {
+    for p in ["P1", "P2", "P3", "P4", HANDOFF] {
+        // "none" for handoff reminders: no reminders at all.
+        if p == HANDOFF
+            && f.get(p)
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("none"))
+        {
+            spec.insert(p.to_string(), Vec::new());
+            continue;
+        }
         let list: Vec<String> = f
             .get(p)
             .map(|s| {

@@ -8,6 +8,7 @@
 mod alerts;
 mod assets;
 mod events;
+mod handoffs;
 mod login;
 mod me;
 mod now;
@@ -26,7 +27,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(now::page))
         .route("/login", get(login::page))
+        .route("/handoffs", get(handoffs::page))
         .route("/handoffs/ack", post(now::ack_handoff))
+        .route("/handoffs/note", post(handoffs::note))
         .route("/login/link", post(login::request_link))
         .route("/login/token", post(login::with_token))
         .route(

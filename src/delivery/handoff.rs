@@ -20,7 +20,7 @@ pub struct Planned {
     pub id: String,
     pub layer: String,
     pub person: String,
-    /// `remind-MINUTES`, `start` or `end`.
+    /// `remind-MINUTES`, `start`, `ending` or `end`.
     pub kind: String,
     pub start_ms: i64,
     pub end_ms: i64,
@@ -30,11 +30,12 @@ pub struct Planned {
 }
 
 /// Notices due after `now_ms - grace_ms` for shifts starting before
-/// `now_ms + max(leads) + horizon_ms`. `shifts` may come in any order.
+/// `now_ms + max(leads) + horizon_ms`, where `leads_of(person)` gives the
+/// person's reminder lead times. `shifts` may come in any order.
 pub fn plan(
     rota_key: &str,
     shifts: &[ShiftRef],
-    leads_ms: &[i64],
+    leads_of: &dyn Fn(&str) -> Vec<i64>,
     now_ms: i64,
     grace_ms: i64,
     horizon_ms: i64,
@@ -51,11 +52,11 @@ pub fn plan(
             _ => merged.push(s),
         }
     }
-    let until = now_ms + leads_ms.iter().copied().max().unwrap_or(0) + horizon_ms;
     let fresh = |due: i64| due > now_ms - grace_ms;
     let mut out = Vec::new();
     for (i, s) in merged.iter().enumerate() {
-        if s.start_ms > until {
+        let leads_ms = leads_of(&s.person);
+        if s.start_ms > now_ms + leads_ms.iter().copied().max().unwrap_or(0) + horizon_ms {
             continue;
         }
         let before = i
@@ -80,7 +81,7 @@ pub fn plan(
                 });
             }
         };
-        for lead in leads_ms {
+        for lead in &leads_ms {
             push(
                 &s.person,
                 format!("remind-{}", lead / 60_000),
@@ -91,6 +92,12 @@ pub fn plan(
         let from = before.map(|p| p.name.clone());
         push(&s.person, "start".into(), from, s.start_ms);
         if let Some(p) = before {
+            // The outgoing person hears, at their own shortest lead time,
+            // who takes over (and may answer with notes for them).
+            if let Some(lead) = leads_of(&p.person).into_iter().min() {
+                let due = s.start_ms - lead;
+                push(&p.person, "ending".into(), Some(s.name.clone()), due);
+            }
             push(&p.person, "end".into(), Some(s.name.clone()), s.start_ms);
         }
     }
@@ -102,6 +109,10 @@ mod tests {
     use super::*;
 
     const H: i64 = 3_600_000;
+
+    fn leads(l: &'static [i64]) -> impl Fn(&str) -> Vec<i64> {
+        move |_| l.to_vec()
+    }
 
     fn shift(layer: &str, person: &str, start: i64, end: i64) -> ShiftRef {
         ShiftRef {
@@ -121,8 +132,8 @@ mod tests {
         ];
         let now = 75 * H + H / 2;
         // Too early: bob's shift starts more than 24 h + 1 h from now.
-        assert!(plan("t/r", &shifts, &[24 * H, H], 70 * H, 10 * 60_000, H).is_empty());
-        let p = plan("t/r", &shifts, &[24 * H, H], now, 10 * 60_000, H);
+        assert!(plan("t/r", &shifts, &leads(&[24 * H, H]), 70 * H, 10 * 60_000, H).is_empty());
+        let p = plan("t/r", &shifts, &leads(&[24 * H, H]), now, 10 * 60_000, H);
         let got: Vec<(&str, &str, i64)> = p
             .iter()
             .map(|n| (n.person.as_str(), n.kind.as_str(), n.due_ms))
@@ -133,17 +144,22 @@ mod tests {
                 ("bob", "remind-1440", 76 * H),
                 ("bob", "remind-60", 99 * H),
                 ("bob", "start", 100 * H),
+                ("ann", "ending", 99 * H),
                 ("ann", "end", 100 * H),
             ]
         );
         assert_eq!(p[2].other.as_deref(), Some("ANN"));
         assert_eq!(p[3].other.as_deref(), Some("BOB"));
+        assert_eq!(p[4].other.as_deref(), Some("BOB"));
         // The same plan again gives the same ids; stale notices are left out.
-        assert_eq!(plan("t/r", &shifts, &[24 * H, H], now, 10 * 60_000, H), p);
+        assert_eq!(
+            plan("t/r", &shifts, &leads(&[24 * H, H]), now, 10 * 60_000, H),
+            p
+        );
         let later = plan(
             "t/r",
             &shifts,
-            &[24 * H, H],
+            &leads(&[24 * H, H]),
             99 * H + 30 * 60_000,
             10 * 60_000,
             H,
@@ -155,20 +171,57 @@ mod tests {
     }
 
     #[test]
+    fn each_person_has_their_own_reminders() {
+        let shifts = [
+            shift("primary", "ann", 0, 10 * H),
+            shift("primary", "bob", 10 * H, 20 * H),
+            shift("primary", "cat", 20 * H, 30 * H),
+        ];
+        let own = |p: &str| match p {
+            "bob" => vec![2 * H, H / 4],
+            "cat" => vec![],
+            _ => vec![H],
+        };
+        let p = plan("t/r", &shifts, &own, 5 * H, 0, 100 * H);
+        let got: Vec<(&str, &str, i64)> = p
+            .iter()
+            .map(|n| (n.person.as_str(), n.kind.as_str(), n.due_ms))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("bob", "remind-120", 8 * H),
+                ("bob", "remind-15", 10 * H - H / 4),
+                ("bob", "start", 10 * H),
+                ("ann", "ending", 9 * H),
+                ("ann", "end", 10 * H),
+                ("cat", "start", 20 * H),
+                ("bob", "ending", 20 * H - H / 4),
+                ("bob", "end", 20 * H),
+            ]
+        );
+    }
+
+    #[test]
     fn back_to_back_pieces_of_one_person_are_one_shift() {
         let shifts = [
             shift("biz", "cat", 0, 10 * H),
             shift("biz", "cat", 10 * H, 20 * H),
             shift("biz", "dan", 20 * H, 30 * H),
         ];
-        let p = plan("t/r", &shifts, &[H], 5 * H, 0, 100 * H);
+        let p = plan("t/r", &shifts, &leads(&[H]), 5 * H, 0, 100 * H);
         let kinds: Vec<(&str, &str)> = p
             .iter()
             .map(|n| (n.person.as_str(), n.kind.as_str()))
             .collect();
         assert_eq!(
             kinds,
-            [("dan", "remind-60"), ("dan", "start"), ("cat", "end")]
+            [
+                ("dan", "remind-60"),
+                ("dan", "start"),
+                ("cat", "ending"),
+                ("cat", "end")
+            ]
         );
     }
 }

@@ -1,7 +1,8 @@
 //! What an SMS reply asks for (PURE): `ack`, `ack 4821`, `ack4821`,
 //! `4821 a`, `A 4821.`, the same for resolve (`r`) and escalate (`e`), and
 //! the carrier keywords STOP, START and HELP. Case, spacing and trailing
-//! punctuation do not matter; anything else is `Unknown`.
+//! punctuation do not matter; anything else is `Unknown`. "NOTE …" is a
+//! handoff note, kept as written.
 
 /// The action a reply names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +25,14 @@ pub enum Reply {
     Start,
     /// HELP, INFO.
     Help,
+    /// "NOTE text" (or "note: text"): a handoff note, trimmed, at most
+    /// `MAX_NOTE` characters.
+    Note(String),
     Unknown,
 }
+
+/// The longest handoff note taken from an SMS (an SMS is 1,600 at most).
+pub const MAX_NOTE: usize = 1600;
 
 /// Longest reply read; the rest is ignored (an SMS is 1,600 characters at most).
 const MAX_LEN: usize = 200;
@@ -65,6 +72,24 @@ fn is_code(t: &str) -> bool {
 }
 
 pub fn parse(text: &str) -> Reply {
+    let trimmed = text.trim_start();
+    let head: String = trimmed.chars().take(4).collect();
+    if head.eq_ignore_ascii_case("note") {
+        let rest = &trimmed[head.len()..];
+        if rest.is_empty() || rest.starts_with([' ', ':', '\n', '\t']) {
+            let note: String = rest
+                .trim_start_matches([' ', ':', '\n', '\t'])
+                .chars()
+                .take(MAX_NOTE)
+                .collect();
+            let note = note.trim();
+            return if note.is_empty() {
+                Reply::Help
+            } else {
+                Reply::Note(note.to_string())
+            };
+        }
+    }
     let cut: String = text.chars().take(MAX_LEN).collect();
     let clean: String = cut
         .to_lowercase()
@@ -129,6 +154,16 @@ mod tests {
             ("4821", Reply::Unknown),
             ("ack 123456789", Reply::Unknown),
             ("", Reply::Unknown),
+            (
+                "Note: DB failover drill Tue",
+                Reply::Note("DB failover drill Tue".into()),
+            ),
+            (
+                "note watch disk on db-3",
+                Reply::Note("watch disk on db-3".into()),
+            ),
+            ("NOTE", Reply::Help),
+            ("notes", Reply::Unknown),
         ] {
             assert_eq!(parse(text), want, "{text:?}");
         }
@@ -138,6 +173,10 @@ mod tests {
     fn long_and_strange_input_is_bounded() {
         let long = "a".repeat(100_000);
         assert_eq!(parse(&long), Reply::Unknown);
+        match parse(&format!("note {long}")) {
+            Reply::Note(n) => assert_eq!(n.chars().count(), MAX_NOTE),
+            other => panic!("{other:?}"),
+        }
         assert_eq!(parse("ack \u{202e}4821"), act(Verb::Ack, Some("4821")));
         assert_eq!(
             parse("ack ٤٨٢١"),

@@ -56,16 +56,18 @@ impl Dispatcher {
 
     async fn send_handoff(&self, r: HandoffRow) {
         let now_ms = self.clock.now().timestamp_millis();
-        let late = if r.kind.starts_with("remind") {
+        let late = if r.kind.starts_with("remind") || r.kind == "ending" {
             now_ms >= r.start_ms
         } else {
-            now_ms - r.due_ms > LATE_MS
+            // A user group is set to who is on call when it is sent: never late.
+            r.kind != "usergroup" && now_ms - r.due_ms > LATE_MS
         };
         let status = match handoffs::still_holds(&self.store, &self.cache, &r).await {
             Ok(false) => "skipped",
             Ok(true) if late => "skipped",
             Ok(true) => match self.deliver_handoff(&r, now_ms).await {
-                Ok(()) => "sent",
+                Ok(true) => "sent",
+                Ok(false) => "skipped",
                 Err(why) => {
                     // The lease runs out and the notice is tried again.
                     tracing::warn!(notice = %r.id, person = %r.person, why, "a handoff notice was not sent");
@@ -86,19 +88,22 @@ impl Dispatcher {
         }
     }
 
-    async fn deliver_handoff(&self, r: &HandoffRow, now_ms: i64) -> Result<(), String> {
-        let text = handoffs::text(&self.store, &self.cache, r)
+    /// Sends the notice; false when there was nothing to send.
+    async fn deliver_handoff(&self, r: &HandoffRow, now_ms: i64) -> Result<bool, String> {
+        let now = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
+        let Some((channel, address, text)) = handoffs::message(&self.store, &self.cache, r, now)
             .await
-            .map_err(|e| e.to_string())?;
-        let (channel, address) = handoffs::address_of(&self.store, &r.person)
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut out = Outgoing::notice(channel, &address, Some(&r.person), text, now_ms);
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(false);
+        };
+        let person = (!r.person.is_empty() && r.kind != "channel").then_some(r.person.as_str());
+        let mut out = Outgoing::notice(channel, &address, person, text, now_ms);
         // Providers that honour it drop a resend after a crash.
         out.idempotency_key = format!("handoff-{}", &r.id[..r.id.len().min(32)]);
         let notifier = self.notifiers.get(channel);
         match tokio::time::timeout(self.cfg.send_timeout, notifier.send(&out)).await {
-            Ok(Ok(_)) => Ok(()),
+            Ok(Ok(_)) => Ok(true),
             Ok(Err(e)) => Err(format!("{e:?}")),
             Err(_) => Err("no answer in time".into()),
         }

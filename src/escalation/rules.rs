@@ -24,6 +24,9 @@ pub enum Channel {
     /// Rewrites a chat message already sent (the alert changed); its
     /// address is the provider's message id.
     ChatUpdate,
+    /// Sets the members of a chat user group (the address) to the user ids
+    /// in the text, comma-separated.
+    ChatGroup,
 }
 
 impl Channel {
@@ -36,6 +39,7 @@ impl Channel {
             "webhook" => Channel::Webhook,
             "console" => Channel::Console,
             "chat_update" => Channel::ChatUpdate,
+            "chat_group" => Channel::ChatGroup,
             _ => return None,
         })
     }
@@ -48,6 +52,7 @@ impl Channel {
             Channel::Webhook => "webhook",
             Channel::Console => "console",
             Channel::ChatUpdate => "chat_update",
+            Channel::ChatGroup => "chat_group",
         }
     }
 }
@@ -101,7 +106,7 @@ impl Contact {
             Channel::Sms | Channel::Voice => self.phone.as_deref(),
             Channel::Chat => self.chat.as_deref(),
             Channel::Email => self.email.as_deref(),
-            Channel::Webhook | Channel::Console | Channel::ChatUpdate => None,
+            Channel::Webhook | Channel::Console | Channel::ChatUpdate | Channel::ChatGroup => None,
         }
     }
 }
@@ -113,7 +118,12 @@ fn parse_rule(field: &str, s: &str) -> Result<Rule, super::Invalid> {
     };
     let (name, after) = s.split_once('@').unwrap_or((s, "0s"));
     let channel = Channel::parse(name.trim())
-        .filter(|c| !matches!(c, Channel::Webhook | Channel::Console | Channel::ChatUpdate))
+        .filter(|c| {
+            !matches!(
+                c,
+                Channel::Webhook | Channel::Console | Channel::ChatUpdate | Channel::ChatGroup
+            )
+        })
         .ok_or_else(|| {
             super::Invalid::new(
                 field,
@@ -132,13 +142,43 @@ fn parse_rule(field: &str, s: &str) -> Result<Rule, super::Invalid> {
     })
 }
 
+/// The key of a person's own handoff reminder lead times in their rules
+/// (`"handoff": ["12h", "15m"]`; an empty list: no reminders).
+pub const HANDOFF: &str = "handoff";
+
+/// At most this many handoff reminders.
+pub const MAX_REMINDERS: usize = 4;
+
+/// A person's own handoff reminder lead times, if they set them.
+pub fn handoff_leads(spec: &RulesSpec) -> Option<Vec<Duration>> {
+    let list = spec.get(HANDOFF)?;
+    Some(
+        list.iter()
+            .filter_map(|r| parse_duration(HANDOFF, r).ok())
+            .take(MAX_REMINDERS)
+            .collect(),
+    )
+}
+
 /// Checks rules as written; errors name the field (`rules.P1[2]`).
 pub fn validate(spec: &RulesSpec) -> Result<(), super::Invalid> {
     for (k, list) in spec {
+        if k == HANDOFF {
+            if list.len() > MAX_REMINDERS {
+                return Err(super::Invalid::new(
+                    format!("rules.{k}"),
+                    format!("at most {MAX_REMINDERS} handoff reminders"),
+                ));
+            }
+            for (i, r) in list.iter().enumerate() {
+                parse_duration(&format!("rules.{k}[{i}]"), r)?;
+            }
+            continue;
+        }
         if Priority::parse(k).is_none() {
             return Err(super::Invalid::new(
                 format!("rules.{k}"),
-                format!("\"{k}\" is not a priority (P1–P4)"),
+                format!("\"{k}\" is not a priority (P1–P4) or \"{HANDOFF}\""),
             ));
         }
         if list.len() > 10 {

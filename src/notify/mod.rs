@@ -130,7 +130,8 @@ impl Registry {
                 token: token.clone(),
             });
             by_channel.insert(Channel::Chat, slack.clone());
-            by_channel.insert(Channel::ChatUpdate, slack);
+            by_channel.insert(Channel::ChatUpdate, slack.clone());
+            by_channel.insert(Channel::ChatGroup, slack);
         }
         if let (Some(host), Some(from)) = (&cfg.smtp_host, &cfg.smtp_from) {
             let credentials = cfg.smtp_username.clone().zip(cfg.smtp_password.clone());

@@ -3,7 +3,8 @@
 //! channel target posts in the channel). When the alert is acknowledged or
 //! resolved, `chat.update` rewrites the message without its buttons.
 //! https://api.slack.com/methods/chat.update Slack answers 200 with `ok: false`
-//! on errors; `ratelimited` (or HTTP 429) is a rate limit.
+//! on errors; `ratelimited` (or HTTP 429) is a rate limit. A user group
+//! kept to who is on call is set with `usergroups.users.update`.
 //! https://api.slack.com/methods/chat.postMessage
 
 use super::{Notifier, Outgoing, answer};
@@ -46,6 +47,11 @@ pub fn blocks(text: &str, message_id: &str) -> serde_json::Value {
 impl Notifier for Slack {
     async fn send(&self, out: &Outgoing) -> Result<String, SendError> {
         let (method, body) = match out.message.channel {
+            // https://api.slack.com/methods/usergroups.users.update
+            Channel::ChatGroup => (
+                "usergroups.users.update",
+                json!({ "usergroup": out.message.address, "users": out.text }),
+            ),
             Channel::ChatUpdate => {
                 // The address is "CHANNEL:TS", the id chat.postMessage gave.
                 let (channel, ts) = out.message.address.split_once(':').unwrap_or_default();

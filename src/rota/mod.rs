@@ -37,6 +37,32 @@ pub struct Rota {
     pub layers: Vec<Layer>,
     pub checks: checks::CheckConfig,
     pub fairness: fairness::FairnessConfig,
+    pub handoffs: HandoffSettings,
+}
+
+/// What is sent at the rota's shift changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandoffSettings {
+    /// Reminders and handoff messages to the people.
+    pub notices: bool,
+    /// Reminder lead times (a person's own rule takes their place).
+    pub remind_before: Vec<chrono::Duration>,
+    /// How long before the lead hears of an unacknowledged handoff (None: never).
+    pub ack_within: Option<chrono::Duration>,
+    pub slack_channel: Option<String>,
+    pub slack_usergroup: Option<String>,
+}
+
+impl Default for HandoffSettings {
+    fn default() -> Self {
+        HandoffSettings {
+            notices: true,
+            remind_before: vec![chrono::Duration::hours(24), chrono::Duration::hours(1)],
+            ack_within: Some(chrono::Duration::minutes(30)),
+            slack_channel: None,
+            slack_usergroup: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -200,6 +200,32 @@ impl Store {
             .collect()
     }
 
+    /// The rota's notes for handoffs after `after_ms`, soonest first:
+    /// (layer, handoff start, author, text).
+    pub async fn upcoming_handoff_notes(
+        &self,
+        team: &str,
+        rota: &str,
+        after_ms: i64,
+    ) -> Result<Vec<(String, i64, String, String)>> {
+        let rows = self
+            .all(
+                "SELECT layer, start_ms, author, text FROM handoff_notes WHERE team = ? AND rota = ?                  AND start_ms > ? ORDER BY start_ms, layer, at_ms LIMIT 100",
+                vec![team.into(), rota.into(), after_ms.into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    s(r, "layer")?,
+                    i(r, "start_ms")?,
+                    s(r, "author")?,
+                    s(r, "text")?,
+                ))
+            })
+            .collect()
+    }
+
     /// Marks the "on call now" notice of `person`'s shift starting at
     /// `start_ms` on the layer as acknowledged; returns whether one was.
     pub async fn ack_handoff(
@@ -252,6 +278,19 @@ pub struct HandoffLogRow {
 }
 
 impl Store {
+    /// The (team, rota, layer) of the latest handoff notice sent to
+    /// `person` about their own shifts, if any.
+    pub async fn latest_handoff_layer(
+        &self,
+        person: &str,
+    ) -> Result<Option<(String, String, String)>> {
+        let sql = "SELECT team, rota, layer FROM handoff_notices WHERE person = ? AND status = 'sent'                    AND kind NOT IN ('unacked', 'coverage', 'channel', 'usergroup')                    ORDER BY due_ms DESC LIMIT 1";
+        self.one(sql, vec![person.into()])
+            .await?
+            .map(|r| Ok((s(&r, "team")?, s(&r, "rota")?, s(&r, "layer")?)))
+            .transpose()
+    }
+
     /// The rota's handoffs (their "on call now" notices), newest first.
     pub async fn handoff_log(
         &self,

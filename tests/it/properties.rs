@@ -227,6 +227,7 @@ fn spec() -> impl Strategy<Value = Spec> {
             layers: ls,
             checks: Default::default(),
             fairness: Default::default(),
+            handoffs: Default::default(),
         };
         Spec {
             rota,

@@ -3,23 +3,19 @@
 //! them), checks at send time that the person still holds the shift, and
 //! words them in the rota's zone.
 
+mod plan;
+mod replies;
 mod summary;
+
+pub use plan::{COVERAGE_DAYS, plan_coverage_warnings, plan_upcoming};
+pub use replies::{ack_by_sms, note_by_sms};
 
 use super::RotaCache;
 use super::error::Result;
-use crate::delivery::handoff::{self, ShiftRef};
+use crate::delivery::handoff::ShiftRef;
 use crate::rota::{Instant, shifts};
 use crate::store::{HandoffRow, Reads, Store};
 use summary::summary;
-
-/// A handoff not acknowledged this long after it tells the team's lead.
-pub const ACK_WITHIN_MS: i64 = 30 * 60_000;
-/// Reminders go out 24 hours and 1 hour before a shift.
-pub const LEADS_MS: [i64; 2] = [24 * 3_600_000, 3_600_000];
-/// A notice whose moment passed longer ago than this is not sent late.
-pub const GRACE_MS: i64 = 10 * 60_000;
-/// Shifts starting this long after the longest lead are planned ahead.
-const HORIZON_MS: i64 = 2 * 3_600_000;
 
 fn ms(t: Instant) -> i64 {
     t.timestamp_millis()
@@ -39,69 +35,13 @@ fn shifts_of(l: &super::Loaded, from: Instant, to: Instant) -> Vec<ShiftRef> {
         .collect()
 }
 
-/// Plans the notices of every rota's shifts starting soon; returns how
-/// many were planned (rows already written are left alone).
-pub async fn plan_upcoming(store: &Store, cache: &RotaCache, now: Instant) -> Result<usize> {
-    let longest = LEADS_MS.iter().copied().max().unwrap_or(0);
-    let from = now - chrono::Duration::days(8);
-    let to = now + chrono::Duration::milliseconds(longest + HORIZON_MS + 1);
-    let mut rows = Vec::new();
-    for r in store.load_rotas(None).await? {
-        let Some(l) = cache.load(store, &r.team, &r.name).await? else {
-            continue;
-        };
-        let lead = store.load_team(&r.team).await?.and_then(|t| t.lead);
-        let key = format!("{}/{}", r.team, r.name);
-        for p in handoff::plan(
-            &key,
-            &shifts_of(&l, from, to),
-            &LEADS_MS,
-            ms(now),
-            GRACE_MS,
-            HORIZON_MS,
-        ) {
-            // The lead hears of a handoff nobody acknowledged.
-            if let (Some(lead), "start") = (&lead, p.kind.as_str())
-                && *lead != p.person
-            {
-                rows.push(HandoffRow {
-                    id: crate::ids::hash(&format!("{}/unacked", p.id)),
-                    team: r.team.clone(),
-                    rota: r.name.clone(),
-                    layer: p.layer.clone(),
-                    person: lead.clone(),
-                    kind: "unacked".into(),
-                    start_ms: p.start_ms,
-                    end_ms: p.end_ms,
-                    other: Some(p.person.clone()),
-                    due_ms: p.start_ms + ACK_WITHIN_MS,
-                });
-            }
-            rows.push(HandoffRow {
-                id: p.id,
-                team: r.team.clone(),
-                rota: r.name.clone(),
-                layer: p.layer,
-                person: p.person,
-                kind: p.kind,
-                start_ms: p.start_ms,
-                end_ms: p.end_ms,
-                other: p.other,
-                due_ms: p.due_ms,
-            });
-        }
-    }
-    let n = rows.len();
-    store.plan_handoffs(&rows, ms(now)).await?;
-    Ok(n)
-}
-
 /// Whether the notice still holds: the person still starts (or, for
 /// `end`, still ends) a shift on that layer at that instant. An override
 /// or a swap made after planning makes it false, and the notice is skipped.
 pub async fn still_holds(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<bool> {
-    if n.kind == "coverage" {
-        // Sent at once: the check that planned it just found the problem.
+    if n.kind == "coverage" || n.kind == "usergroup" {
+        // Sent at once: the check that planned it just found the problem;
+        // a user group is set to whoever is on call when it is sent.
         return Ok(true);
     }
     let Some(l) = cache.load(store, &n.team, &n.rota).await? else {
@@ -125,7 +65,7 @@ pub async fn still_holds(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Re
                 .await?);
     }
     let mine = |s: &&ShiftRef| s.layer == n.layer && s.person == n.person;
-    Ok(if n.kind == "end" {
+    Ok(if n.kind == "end" || n.kind == "ending" {
         around.iter().filter(mine).any(|s| s.end_ms == n.start_ms)
     } else {
         around.iter().filter(mine).any(|s| s.start_ms == n.start_ms)
@@ -166,6 +106,18 @@ pub async fn text(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<St
                 summary(store, cache, n).await?
             )
         }
+        "channel" => {
+            let names = super::alerts::names(store).await?;
+            format!(
+                "{} is now on call for {what} until {} {z}.{}",
+                super::alerts::shown(&n.person, &names),
+                when(n.end_ms),
+                n.other
+                    .as_ref()
+                    .map(|o| format!(" Handed over by {o}."))
+                    .unwrap_or_default(),
+            )
+        }
         "coverage" => {
             let (service, problem) = n
                 .other
@@ -199,9 +151,14 @@ pub async fn text(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<St
                 "Vigil: {} has not acknowledged taking over {what} at {} {z} ({} minutes ago).",
                 super::alerts::shown(who, &names),
                 when(n.start_ms),
-                ACK_WITHIN_MS / 60_000
+                (n.due_ms - n.start_ms) / 60_000
             )
         }
+        "ending" => format!(
+            "Vigil: your on-call shift for {what} ends at {} {z}; {} takes over.",
+            when(n.start_ms),
+            n.other.as_deref().unwrap_or("the next person")
+        ),
         "end" => format!(
             "Vigil: your on-call shift for {what} ended at {} {z}; handed to {}.",
             when(n.start_ms),
@@ -213,6 +170,72 @@ pub async fn text(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<St
             when(n.end_ms)
         ),
     })
+}
+
+/// What a notice sends, where: the rota's Slack channel for a channel
+/// post, its Slack user group (set to the Slack ids of the people on call
+/// `now`) for an update, else the person's address (`address_of`) and the
+/// words (`text`). None: nothing to send (the rota no longer names the
+/// channel or group, or nobody on call has a Slack id).
+pub async fn message(
+    store: &Store,
+    cache: &RotaCache,
+    n: &HandoffRow,
+    now: Instant,
+) -> Result<Option<(crate::escalation::rules::Channel, String, String)>> {
+    use crate::escalation::rules::Channel;
+    let settings = |l: Option<std::sync::Arc<super::Loaded>>| l.map(|l| l.rota.handoffs.clone());
+    match n.kind.as_str() {
+        "channel" => {
+            let set = settings(cache.load(store, &n.team, &n.rota).await?);
+            let Some(channel) = set.and_then(|s| s.slack_channel) else {
+                return Ok(None);
+            };
+            Ok(Some((Channel::Chat, channel, text(store, cache, n).await?)))
+        }
+        "usergroup" => {
+            let Some(l) = cache.load(store, &n.team, &n.rota).await? else {
+                return Ok(None);
+            };
+            let Some(group) = l.rota.handoffs.slack_usergroup.clone() else {
+                return Ok(None);
+            };
+            let around = shifts_of(
+                &l,
+                now - chrono::Duration::days(8),
+                now + chrono::Duration::seconds(1),
+            );
+            let mut ids: Vec<String> = Vec::new();
+            for s in around
+                .iter()
+                .filter(|s| s.start_ms <= ms(now) && ms(now) < s.end_ms)
+            {
+                if let Some(chat) = store.load_person(&s.person).await?.and_then(|p| p.chat)
+                    && !ids.contains(&chat)
+                {
+                    ids.push(chat);
+                }
+            }
+            if ids.is_empty() {
+                tracing::warn!(rota = %format!("{}/{}", n.team, n.rota), group, "nobody on call has a Slack id: the user group is left as it is");
+                return Ok(None);
+            }
+            Ok(Some((Channel::ChatGroup, group, ids.join(","))))
+        }
+        _ => {
+            let (channel, address) = address_of(store, &n.person).await?;
+            let mut words = text(store, cache, n).await?;
+            let sms = channel == Channel::Sms;
+            match n.kind.as_str() {
+                "ending" if sms => words.push_str(" Reply NOTE and your notes to pass them on."),
+                "ending" => words.push_str(" Leave notes for them on Vigil's Now page."),
+                "start" if sms => words.push_str(" Reply ACK to acknowledge the handoff."),
+                "start" => words.push_str(" Acknowledge the handoff on Vigil's Now page."),
+                _ => {}
+            }
+            Ok(Some((channel, address, words)))
+        }
+    }
 }
 
 /// Where a notice goes: the person's Slack, else phone (SMS), else email,
@@ -328,59 +351,6 @@ pub async fn ack(
     Ok(chrono::DateTime::from_timestamp_millis(start).unwrap_or_default())
 }
 
-/// How far ahead coverage is checked for warnings to the lead.
-pub const COVERAGE_DAYS: i64 = 14;
-
-/// Plans a warning to the team's lead for each service whose ladder would
-/// reach nobody in the next 14 days: once per problem (a ladder naming
-/// something missing, or a gap, keyed by its start while it is ahead and
-/// by its end once it has begun), not once per check.
-pub async fn plan_coverage_warnings(
-    store: &Store,
-    cache: &RotaCache,
-    now: Instant,
-) -> Result<usize> {
-    let window = crate::rota::Interval::new(now, now + chrono::Duration::days(COVERAGE_DAYS));
-    let found = super::ladders::coverage(store, cache, window).await?;
-    let mut rows = Vec::new();
-    for u in found {
-        let Some(lead) = store.load_team(&u.team).await?.and_then(|t| t.lead) else {
-            tracing::warn!(service = %u.service, team = %u.team, "a service reaches nobody and its team has no lead to warn");
-            continue;
-        };
-        let (key, start, end, what) = match (&u.problem, u.gaps.first()) {
-            (Some(p), _) => (format!("problem/{p}"), ms(now), ms(now), p.clone()),
-            (None, Some(g)) => {
-                let (s, e) = (ms(g.start), ms(g.end));
-                let key = if s > ms(now) {
-                    format!("gap-from/{s}")
-                } else if e < ms(window.end) {
-                    format!("gap-until/{e}")
-                } else {
-                    "gap-all".to_string()
-                };
-                (key, s, e, String::new())
-            }
-            (None, None) => continue,
-        };
-        rows.push(HandoffRow {
-            id: crate::ids::hash(&format!("coverage/{}/{key}", u.service)),
-            team: u.team.clone(),
-            rota: String::new(),
-            layer: String::new(),
-            person: lead,
-            kind: "coverage".into(),
-            start_ms: start,
-            end_ms: end,
-            other: Some(format!("{}|{what}", u.service)),
-            due_ms: ms(now),
-        });
-    }
-    let n = rows.len();
-    store.plan_handoffs(&rows, ms(now)).await?;
-    Ok(n)
-}
-
 /// One entry of a rota's handoff log, with its notes.
 pub struct LogEntry {
     pub row: crate::store::HandoffLogRow,
@@ -407,9 +377,44 @@ pub async fn log(store: &Store, team: &str, rota: &str, limit: u64) -> Result<Ve
     Ok(out)
 }
 
+/// A note left for a handoff still to come.
+pub struct ComingNote {
+    pub layer: String,
+    pub start_ms: i64,
+    /// The author's name.
+    pub by: String,
+    pub text: String,
+}
+
+/// The rota's notes for handoffs after `now`, soonest first.
+pub async fn coming_notes(
+    store: &Store,
+    team: &str,
+    rota: &str,
+    now: Instant,
+) -> Result<Vec<ComingNote>> {
+    let names = super::alerts::names(store).await?;
+    Ok(store
+        .upcoming_handoff_notes(team, rota, ms(now))
+        .await?
+        .into_iter()
+        .map(|(layer, start_ms, who, text)| ComingNote {
+            layer,
+            start_ms,
+            by: super::alerts::shown(&who, &names),
+            text,
+        })
+        .collect())
+}
+
 /// When `person`'s current shift on `layer` began (back-to-back pieces are
 /// one shift), or None if they are not on call there now.
-fn current_start(l: &super::Loaded, layer: &str, person: &str, now: Instant) -> Option<i64> {
+pub(super) fn current_start(
+    l: &super::Loaded,
+    layer: &str,
+    person: &str,
+    now: Instant,
+) -> Option<i64> {
     let around = shifts_of(
         l,
         now - chrono::Duration::days(8),

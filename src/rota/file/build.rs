@@ -199,6 +199,7 @@ pub fn build(
     }
     let checks = checks(cx, &def.checks, &zone);
     let fairness = fairness(cx, &def.fairness, &zone, include);
+    let handoffs = handoffs(cx, &def.handoffs);
     if cx.has_errors() {
         return None;
     }
@@ -210,6 +211,7 @@ pub fn build(
         layers,
         checks,
         fairness,
+        handoffs,
     };
     rota.checks.coverage_optional = coverage_optional;
     apply_overrides(cx, &mut rota, &def.overrides, &def.swaps, &lookup);
@@ -398,4 +400,49 @@ fn fairness(cx: &mut Cx, d: &FairnessDef, zone: &Zone, include: Include<'_>) -> 
         night_to: night_to.unwrap_or(base.night_to),
         holidays,
     }
+}
+
+/// At most this many reminders before a shift.
+pub const MAX_REMINDERS: usize = 4;
+
+fn handoffs(cx: &mut Cx, d: &HandoffsDef) -> crate::rota::HandoffSettings {
+    let mut out = crate::rota::HandoffSettings::default();
+    if let Some(n) = d.notices {
+        out.notices = n;
+    }
+    if let Some(list) = &d.remind_before {
+        if list.len() > MAX_REMINDERS {
+            cx.err(
+                "handoffs.remind_before",
+                format!("at most {MAX_REMINDERS} reminders"),
+            );
+        }
+        out.remind_before = list
+            .iter()
+            .take(MAX_REMINDERS)
+            .enumerate()
+            .filter_map(|(i, v)| values::duration(cx, v, &format!("handoffs.remind_before[{i}]")))
+            .collect();
+    }
+    if let Some(a) = &d.ack_within {
+        out.ack_within = if a.trim() == "off" {
+            None
+        } else {
+            values::duration(cx, a, "handoffs.ack_within")
+        };
+    }
+    let slack = |cx: &mut Cx, v: &Option<String>, field: &str| {
+        let v = v.as_ref()?.trim().to_string();
+        if v.is_empty() || v.chars().count() > 80 || v.contains(char::is_whitespace) {
+            cx.err(
+                field,
+                "a Slack id or #name of 1–80 characters without spaces",
+            );
+            return None;
+        }
+        Some(v)
+    };
+    out.slack_channel = slack(cx, &d.slack_channel, "handoffs.slack_channel");
+    out.slack_usergroup = slack(cx, &d.slack_usergroup, "handoffs.slack_usergroup");
+    out
 }

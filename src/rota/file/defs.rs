@@ -26,6 +26,8 @@ pub struct RotaFile {
     pub checks: ChecksDef,
     #[serde(default, skip_serializing_if = "FairnessDef::is_default")]
     pub fairness: FairnessDef,
+    #[serde(default, skip_serializing_if = "HandoffsDef::is_default")]
+    pub handoffs: HandoffsDef,
     /// Alerting services of the team; `vigil schedules apply` reads them
     /// (the rota engine does not).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -42,6 +44,7 @@ impl RotaFile {
             swaps: self.swaps,
             checks: self.checks,
             fairness: self.fairness,
+            handoffs: self.handoffs,
         };
         (self.team, self.people, doc, self.services)
     }
@@ -57,6 +60,7 @@ impl RotaFile {
             swaps: doc.swaps,
             checks: doc.checks,
             fairness: doc.fairness,
+            handoffs: doc.handoffs,
             services: Vec::new(),
         }
     }
@@ -81,6 +85,38 @@ pub struct RotaDoc {
     pub checks: ChecksDef,
     #[serde(default, skip_serializing_if = "FairnessDef::is_default")]
     pub fairness: FairnessDef,
+    #[serde(default, skip_serializing_if = "HandoffsDef::is_default")]
+    pub handoffs: HandoffsDef,
+}
+
+/// What Vigil sends at the rota's shift changes (`[handoffs]`); every
+/// field is optional, the defaults are in `crate::rota::HandoffSettings`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffsDef {
+    /// Reminders and handoff messages to the people on the rota.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notices: Option<bool>,
+    /// Reminder lead times, e.g. ["24h", "1h"]; a person's own
+    /// `handoff` rule takes their place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remind_before: Option<Vec<S<String>>>,
+    /// How long an incoming person has to acknowledge before the lead is
+    /// told, e.g. "30m"; "off" tells nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack_within: Option<S<String>>,
+    /// A Slack channel (id or #name) told "NAME is now on call" at each handoff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_channel: Option<S<String>>,
+    /// A Slack user group (id, S…) kept to the people on call on the rota.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_usergroup: Option<S<String>>,
+}
+
+impl HandoffsDef {
+    pub fn is_default(&self) -> bool {
+        *self == HandoffsDef::default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

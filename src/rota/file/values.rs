@@ -90,3 +90,23 @@ fn years_message(text: &str) -> String {
         y.end()
     )
 }
+
+/// A duration such as "1h" or "24h 30m", whole minutes from 1 minute to 7 days.
+pub fn duration(cx: &mut Cx, v: &str, field: &str) -> Option<chrono::Duration> {
+    match humantime::parse_duration(v.trim()) {
+        Ok(d)
+            if d.as_secs() % 60 == 0
+                && d.subsec_nanos() == 0
+                && (60..=7 * 86_400).contains(&d.as_secs()) =>
+        {
+            Some(chrono::Duration::seconds(d.as_secs() as i64))
+        }
+        _ => {
+            cx.err(
+                field,
+                format!("\"{v}\" is not a duration of whole minutes from 1m to 7d (such as 30m, 1h or 24h)"),
+            );
+            None
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! Handoffs in the console: the person taking over acknowledges from the
-//! Now page.
+//! Now page; the Handoffs page shows the log and takes notes.
 
 use super::*;
 
@@ -53,5 +53,40 @@ async fn the_person_taking_over_acknowledges_the_handoff_from_the_now_page() {
         .find(|h| h["layer"] == "primary" && h["person"] == to.as_str())
         .expect("the handoff");
     assert_eq!(mine["acknowledged_at"], "2026-11-30T14:05:00Z");
+    // The Handoffs page shows it, acknowledged, and takes a note for the
+    // layer's next handoff (only from someone on the layer).
+    let page = get(&app, Some(&s), "/handoffs").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("payments / payments-weekly")
+            && page.body.contains("2026-11-30T14:05:00Z")
+            && page.body.contains(&format!("<strong>{to}</strong>")),
+        "{}",
+        page.body
+    );
+    let note = [
+        ("csrf", s.csrf.as_str()),
+        ("team", "payments"),
+        ("rota", "payments-weekly"),
+        ("layer", "primary"),
+        ("text", "Card network flaky since Tuesday; see OPS-9"),
+    ];
+    let p = post(&app, Some(&s), "/handoffs/note", &note, &[]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let page = get(&app, Some(&s), "/handoffs?noted=payments%2Fpayments-weekly").await;
+    assert!(
+        page.body.contains("Notes for the coming handoffs")
+            && page
+                .body
+                .contains("Card network flaky since Tuesday; see OPS-9"),
+        "{}",
+        page.body
+    );
+    let other = app.token("responder", &[], Some("ananya")).await;
+    let o = with_token(&app, &other).await;
+    let mut theirs = note;
+    theirs[0].1 = o.csrf.as_str();
+    let p = post(&app, Some(&o), "/handoffs/note", &theirs, &[]).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "{}", p.body);
     app.stop().await;
 }

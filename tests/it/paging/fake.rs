@@ -1,5 +1,6 @@
 //! Fake providers on loopback: a Twilio-compatible API (Messages.json,
-//! Calls.json), Slack's chat.postMessage and a webhook receiver, in one
+//! Calls.json), Slack's chat.postMessage, chat.update and
+//! usergroups.users.update, and a webhook receiver, in one
 //! server that records what it receives and can be told to fail (503) or
 //! hang on a share of requests.
 
@@ -13,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone)]
 pub struct Received {
-    /// sms, voice, chat or webhook
+    /// sms, voice, chat, chat_update, usergroup or webhook
     pub kind: String,
     /// The phone number, Slack channel or webhook path.
     pub to: String,
@@ -114,6 +115,11 @@ async fn record(State(f): State<Fake>, uri: Uri, headers: HeaderMap, body: Bytes
         let text = json_body["text"].as_str().unwrap_or("").to_string();
         let answer = json!({ "ok": true, "channel": ch, "ts": json_body["ts"] });
         ("chat_update", ch, text, answer)
+    } else if path.ends_with("/usergroups.users.update") {
+        let group = json_body["usergroup"].as_str().unwrap_or("").to_string();
+        let users = json_body["users"].as_str().unwrap_or("").to_string();
+        let answer = json!({ "ok": true, "usergroup": { "id": group, "users": users.split(',').collect::<Vec<_>>() } });
+        ("usergroup", group, users, answer)
     } else if path.ends_with("/chat.postMessage") {
         let ch = json_body["channel"].as_str().unwrap_or("").to_string();
         let text = json_body["text"].as_str().unwrap_or("").to_string();
