@@ -16,6 +16,7 @@ pub mod removal;
 mod reports;
 mod rotas;
 mod services;
+mod slack_events;
 pub mod state;
 mod swaps;
 mod teams;
@@ -106,6 +107,7 @@ fn routes() -> Routes {
         .post("/api/v1/callbacks/twilio/voice", callbacks::twilio_voice)
         .post("/api/v1/callbacks/twilio/status", callbacks::twilio_status)
         .post("/api/v1/callbacks/slack", callbacks::slack)
+        .post("/api/v1/callbacks/slack/events", slack_events::events)
         .get("/ack/{token}", callbacks::link_get)
         .post("/ack/{token}", callbacks::link_post)
 }

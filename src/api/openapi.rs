@@ -32,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         alerts::create, alerts::list, alerts::get, alerts::action, reports::report, reports::coverage,
         intake::enqueue, intake::alertmanager,
         callbacks::twilio_sms, callbacks::twilio_voice, callbacks::twilio_status, callbacks::slack,
+        super::slack_events::events,
         callbacks::link_get, callbacks::link_post,
         super::healthz, super::readyz, reports::metrics,
     ),

@@ -166,6 +166,23 @@ pub struct SlackForm {
     payload: String,
 }
 
+/// An Events API request: the URL check, or a message event.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SlackEvent {
+    /// url_verification or event_callback
+    r#type: String,
+    challenge: Option<String>,
+    /// For a message: type, channel_type ("im"), user, channel, text.
+    event: Option<serde_json::Value>,
+}
+
+/// The URL check's answer.
+#[derive(ToSchema, Serialize)]
+pub struct SlackChallenge {
+    challenge: Option<String>,
+}
+
 /// Slack's answer shown to the person who pressed.
 #[derive(ToSchema, Serialize)]
 pub struct SlackReply {

@@ -328,10 +328,22 @@ fn the_slack_manifest_names_the_interactivity_url_vigil_serves() {
         "Vigil serves POST {path}"
     );
     assert_eq!(m["settings"]["interactivity"]["is_enabled"], true);
+    let events = m["settings"]["event_subscriptions"]["request_url"]
+        .as_str()
+        .and_then(|u| u.strip_prefix("https://vigil.example.com"))
+        .expect("an events URL on the documented host");
+    assert!(
+        vigil::api::route_table()
+            .iter()
+            .any(|(method, p)| *method == "post" && p == events),
+        "Vigil serves POST {events}"
+    );
     let scopes = m["oauth_config"]["scopes"]["bot"]
         .as_array()
         .expect("bot scopes");
-    assert!(scopes.contains(&json!("chat:write")), "{scopes:?}");
+    for scope in ["chat:write", "im:history", "usergroups:write"] {
+        assert!(scopes.contains(&json!(scope)), "{scope}: {scopes:?}");
+    }
     assert!(DOC.contains("contrib/slack-app-manifest.json"));
 }
 

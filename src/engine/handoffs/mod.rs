@@ -8,7 +8,7 @@ mod replies;
 mod summary;
 
 pub use plan::{COVERAGE_DAYS, plan_coverage_warnings, plan_upcoming};
-pub use replies::{ack_by_sms, note_by_sms};
+pub use replies::{ack_by, ack_by_sms, note_by, note_by_sms};
 
 use super::RotaCache;
 use super::error::Result;
@@ -225,11 +225,14 @@ pub async fn message(
         _ => {
             let (channel, address) = address_of(store, &n.person).await?;
             let mut words = text(store, cache, n).await?;
-            let sms = channel == Channel::Sms;
+            // SMS and Slack direct messages take replies (NOTE …, ACK).
+            let replies = matches!(channel, Channel::Sms | Channel::Chat);
             match n.kind.as_str() {
-                "ending" if sms => words.push_str(" Reply NOTE and your notes to pass them on."),
-                "ending" => words.push_str(" Leave notes for them on Vigil's Now page."),
-                "start" if sms => words.push_str(" Reply ACK to acknowledge the handoff."),
+                "ending" if replies => {
+                    words.push_str(" Reply NOTE and your notes to pass them on.")
+                }
+                "ending" => words.push_str(" Leave notes for them on Vigil's Handoffs page."),
+                "start" if replies => words.push_str(" Reply ACK to acknowledge the handoff."),
                 "start" => words.push_str(" Acknowledge the handoff on Vigil's Now page."),
                 _ => {}
             }

@@ -1,7 +1,8 @@
-//! Handoffs by SMS reply (IO): "NOTE …" from a person leaves a note for
-//! the next handoff of the layer they are on call on now (or, off call, of
-//! the layer of the last handoff notice they were sent); a bare "ACK" with
-//! no open page acknowledges the handoff of the shift they hold now.
+//! Handoffs by reply, by SMS or in a Slack direct message (IO): "NOTE …"
+//! from a person leaves a note for the next handoff of the layer they are
+//! on call on now (or, off call, of the layer of the last handoff notice
+//! they were sent); a bare "ACK" with no open page acknowledges the
+//! handoff of the shift they hold now.
 
 use super::{NoteBy, add_note, current_start};
 use crate::engine::RotaCache;
@@ -48,9 +49,21 @@ pub async fn note_by_sms(
     text: &str,
     now: Instant,
 ) -> Result<String> {
-    let Some(person) = person_by_phone(store, phone).await? else {
-        return Ok("Vigil does not know this number.".into());
-    };
+    match person_by_phone(store, phone).await? {
+        Some(person) => note_by(store, cache, &person, text, now).await,
+        None => Ok("Vigil does not know this number.".into()),
+    }
+}
+
+/// A "NOTE …" reply from `person`; returns the answer to send back.
+pub async fn note_by(
+    store: &Store,
+    cache: &RotaCache,
+    person: &str,
+    text: &str,
+    now: Instant,
+) -> Result<String> {
+    let person = person.to_string();
     let layer = match holding(store, cache, &person, now)
         .await?
         .into_iter()
@@ -95,15 +108,25 @@ pub async fn ack_by_sms(
     phone: &str,
     now: Instant,
 ) -> Result<Option<String>> {
-    let Some(person) = person_by_phone(store, phone).await? else {
-        return Ok(None);
-    };
+    match person_by_phone(store, phone).await? {
+        Some(person) => ack_by(store, cache, &person, now).await,
+        None => Ok(None),
+    }
+}
+
+/// As `ack_by_sms`, for `person`.
+pub async fn ack_by(
+    store: &Store,
+    cache: &RotaCache,
+    person: &str,
+    now: Instant,
+) -> Result<Option<String>> {
     let mut done = Vec::new();
-    for ((team, rota, layer), start) in holding(store, cache, &person, now).await? {
+    for ((team, rota, layer), start) in holding(store, cache, person, now).await? {
         let n = store
             .ack_handoff(
                 (&team, &rota, &layer),
-                &person,
+                person,
                 start,
                 now.timestamp_millis(),
             )
