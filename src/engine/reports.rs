@@ -22,10 +22,17 @@ pub struct PriorityStats {
     pub median_tta_secs: Option<f64>,
     pub mttr_secs: Option<f64>,
     pub median_ttr_secs: Option<f64>,
-    /// Acknowledged within the acknowledge target, of all alerts.
+    /// Acknowledged within the acknowledge target, of the alerts whose
+    /// acknowledge target is decided (acknowledged, or past the target);
+    /// an open alert still inside its target counts neither way.
     pub ack_sla_attainment: Option<f64>,
-    /// Alerts that breached any target, of all alerts.
+    /// How many alerts `ack_sla_attainment` counts.
+    pub ack_sla_counted: usize,
+    /// Alerts that breached any target, of the alerts that are decided
+    /// (breached one, or resolved within all of them).
     pub breach_rate: Option<f64>,
+    /// How many alerts `breach_rate` counts.
+    pub breach_counted: usize,
 }
 
 /// Pages per person: `total`, `business`, `off` and `sleep`.
@@ -70,6 +77,7 @@ pub fn hours_kind(ms: i64, tz: crate::tz::Zone) -> &'static str {
 fn stats(list: &[&AlertRow]) -> PriorityStats {
     let (mut tta, mut ttr) = (Vec::new(), Vec::new());
     let (mut met, mut breached) = (0usize, 0usize);
+    let (mut ack_decided, mut breach_decided) = (0usize, 0usize);
     for a in list {
         let s = match parse_state(a) {
             Ok(s) => s,
@@ -81,13 +89,17 @@ fn stats(list: &[&AlertRow]) -> PriorityStats {
         let created = a.created_ms;
         let ack = s.acked_at.or(s.resolved_at).map(|x| x.timestamp_millis());
         // The state machine records a breach of the service's own ack
-        // target (a late acknowledgement catches up first), so "met" is
-        // acknowledged without an ack breach.
+        // target when it passes (a late acknowledgement catches up
+        // first), so "met" is acknowledged without an ack breach, and an
+        // alert neither acknowledged nor breached is still undecided.
         if let Some(x) = ack {
             tta.push((x - created) as f64 / 1000.0);
             if !s.breached.contains(&Sla::Ack) {
                 met += 1;
             }
+        }
+        if ack.is_some() || s.breached.contains(&Sla::Ack) {
+            ack_decided += 1;
         }
         if let Some(r) = s.resolved_at {
             ttr.push((r.timestamp_millis() - created) as f64 / 1000.0);
@@ -95,19 +107,23 @@ fn stats(list: &[&AlertRow]) -> PriorityStats {
         if !s.breached.is_empty() {
             breached += 1;
         }
+        if !s.breached.is_empty() || s.resolved_at.is_some() {
+            breach_decided += 1;
+        }
     }
-    let n = list.len();
-    let share = |k: usize| (n > 0).then(|| k as f64 / n as f64);
+    let share = |k: usize, of: usize| (of > 0).then(|| k as f64 / of as f64);
     PriorityStats {
-        alerts: n,
+        alerts: list.len(),
         acknowledged: tta.len(),
         resolved: ttr.len(),
         mtta_secs: mean(&tta),
         median_tta_secs: median(&mut tta),
         mttr_secs: mean(&ttr),
         median_ttr_secs: median(&mut ttr),
-        ack_sla_attainment: share(met),
-        breach_rate: share(breached),
+        ack_sla_attainment: share(met, ack_decided),
+        ack_sla_counted: ack_decided,
+        breach_rate: share(breached, breach_decided),
+        breach_counted: breach_decided,
     }
 }
 

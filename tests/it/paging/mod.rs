@@ -12,6 +12,7 @@ mod integrations;
 mod nobody;
 mod procs;
 mod replies;
+mod reports;
 mod slack_dm;
 mod sms_forms;
 mod stories;
