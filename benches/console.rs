@@ -10,6 +10,10 @@
 //!    through the API and the time from the change's answer to the event's
 //!    arrival is measured.
 //!
+//! 3. A rota's month calendar: a 3-layer rota (one with restricted hours)
+//!    with 500 overrides inside the month, `GET /rotas/{team}/{rota}?view=month`
+//!    200 times in a row: latency percentiles.
+//!
 //! The dispatcher is off (no sends), so the figures are the console's own.
 
 use serde_json::{Value, json};
@@ -152,6 +156,64 @@ async fn main() -> anyhow::Result<()> {
     report(
         "acknowledgement answered → SSE event received (100 changes)",
         &mut sse,
+    );
+
+    // 3. A month calendar of a 3-layer rota with 500 overrides in the month.
+    let month = vigil::clock::Clock::now(&SystemClock).date_naive();
+    let first = chrono::Datelike::with_day(&month, 1).unwrap_or(month);
+    let people = ["alice", "bob", "carol", "dave", "erin"];
+    let overrides: Vec<Value> = (0..500)
+        .map(|i| {
+            let start = first.and_hms_opt(0, 0, 0).unwrap_or_default()
+                + chrono::Duration::minutes(90 * i as i64);
+            let end = start + chrono::Duration::hours(1);
+            let layer = ["primary", "secondary", "nights"][i % 3];
+            json!({ "layer": layer, "kind": "add",
+                    "person": people[i % 5],
+                    "start": start.format("%Y-%m-%dT%H:%M").to_string(),
+                    "end": end.format("%Y-%m-%dT%H:%M").to_string() })
+        })
+        .collect();
+    let weekly = |order: [&str; 4]| {
+        json!([{ "cadence": "weekly", "handoff_day": "monday", "handoff_time": "09:00",
+                 "start": "2026-01-05", "participants": order }])
+    };
+    let doc = json!({ "layers": [
+        { "name": "primary", "rotations": weekly(["alice", "bob", "carol", "dave"]) },
+        { "name": "secondary", "rotations": weekly(["carol", "dave", "alice", "bob"]) },
+        { "name": "nights", "rotations": [{ "cadence": "daily", "handoff_time": "18:00",
+            "start": "2026-01-05", "participants": ["erin", "bob"] }],
+          "restrictions": [{ "from": "18:00", "to": "08:00" }] } ],
+        "overrides": overrides });
+    let r = http
+        .put(format!("{base}/api/v1/teams/payments/rotas/bench-calendar"))
+        .bearer_auth(&admin)
+        .json(&json!({ "document": doc, "accept_violations": true }))
+        .send()
+        .await?;
+    anyhow::ensure!(r.status().is_success(), "rota: {}", r.text().await?);
+    let mut cal = Vec::new();
+    let mut size = 0;
+    for i in 0..220 {
+        let t = Instant::now();
+        let r = http
+            .get(format!(
+                "{base}/rotas/payments/bench-calendar?view=month&start={first}"
+            ))
+            .header("cookie", &cookie)
+            .send()
+            .await?;
+        anyhow::ensure!(r.status().is_success(), "calendar: {}", r.status());
+        let body = r.bytes().await?;
+        if i >= 20 {
+            cal.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        size = body.len();
+    }
+    println!("calendar page: {size} bytes");
+    report(
+        "GET a month calendar, 3 layers, 500 overrides in the month (200 runs after 20 warm-up)",
+        &mut cal,
     );
 
     let _ = stop_tx.send(());

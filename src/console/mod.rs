@@ -12,6 +12,7 @@ mod handoffs;
 mod login;
 mod me;
 mod now;
+mod rotas;
 mod session;
 mod view;
 
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(now::page))
         .route("/login", get(login::page))
         .route("/handoffs", get(handoffs::page))
+        .route("/rotas/{team}/{rota}", get(rotas::calendar))
         .route("/handoffs/ack", post(now::ack_handoff))
         .route("/handoffs/note", post(handoffs::note))
         .route("/login/link", post(login::request_link))

@@ -12,6 +12,7 @@ pub mod directory;
 pub mod documents;
 pub mod error;
 pub mod feeds;
+pub mod grid;
 pub mod handoffs;
 pub mod ladders;
 pub mod overrides;

@@ -10,7 +10,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Driver {
+pub(super) struct Driver {
     child: Child,
     url: String,
 }
@@ -37,7 +37,7 @@ fn find_binary(names: &[&str]) -> Option<String> {
 }
 
 /// chromedriver on a free port, or None (and why) when there is no browser.
-async fn driver() -> Option<Driver> {
+pub(super) async fn driver() -> Option<Driver> {
     let (Some(driver), Some(_)) = (
         find_binary(&["chromedriver"]),
         find_binary(&["chromium", "chromium-browser", "google-chrome"]),
@@ -73,7 +73,7 @@ async fn driver() -> Option<Driver> {
     panic!("chromedriver did not listen");
 }
 
-async fn browser(d: &Driver) -> Client {
+pub(super) async fn browser(d: &Driver) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("chrome"));
     let mut args = vec![
@@ -105,7 +105,7 @@ fn screenshot_dir() -> std::path::PathBuf {
     d
 }
 
-async fn shot(c: &Client, name: &str) {
+pub(super) async fn shot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("screenshot");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("saved");
 }
@@ -119,7 +119,7 @@ async fn css(c: &Client, sel: &str) -> fantoccini::elements::Element {
 }
 
 /// Waits (without reloading) until `sel`'s text contains `want`.
-async fn until_text(c: &Client, sel: &str, want: &str, within: Duration) {
+pub(super) async fn until_text(c: &Client, sel: &str, want: &str, within: Duration) {
     let start = std::time::Instant::now();
     loop {
         if let Ok(el) = c.find(Locator::Css(sel)).await

@@ -3,6 +3,7 @@
 //! headers. The browser tests (`browser`) drive the same pages in Chromium.
 
 mod browser;
+mod calendar;
 mod handoffs;
 mod http;
 

@@ -1,0 +1,169 @@
+//! The rota calendar in the console: layers and the paged rows, overrides,
+//! swaps, gaps and fatigue flags as a team lead sees them, navigation
+//! within a year, and a screenshot of the month in a desktop browser.
+
+use super::browser::{browser, driver, shot, until_text};
+use super::*;
+use std::time::Duration;
+
+const CAL: &str = "/rotas/payments/payments-weekly";
+
+async fn holder(app: &TestApp, layer: usize, at: &str) -> String {
+    let (_, v) = app
+        .get(&format!(
+            "/api/v1/teams/payments/rotas/payments-weekly/oncall?at={at}"
+        ))
+        .await;
+    v["layers"][layer]["on_call"][0]["person"]
+        .as_str()
+        .expect("someone")
+        .to_string()
+}
+
+async fn overrides(app: &TestApp, body: serde_json::Value) {
+    let (s, v) = app
+        .call(
+            Method::POST,
+            "/api/v1/teams/payments/rotas/payments-weekly/overrides",
+            Some(&app.admin.clone()),
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+}
+
+#[tokio::test]
+async fn a_lead_reads_the_month_with_overrides_swaps_gaps_and_flags() {
+    let (app, _fake, _) = console_app(Backend::Sqlite).await;
+    // A one-day cover mid-week leaves the week's holder 24 h of rest
+    // between two stretches (the rota asks for 48): a fatigue flag.
+    let x = holder(&app, 0, "2026-12-08T12:00:00Z").await;
+    let y = ["alice", "bob", "carol", "dave"]
+        .into_iter()
+        .find(|p| *p != x)
+        .expect("another");
+    overrides(&app, json!({ "layer": "primary", "kind": "replace", "person": y, "replaces": x,
+        "start": "2026-12-09T14:00:00Z", "end": "2026-12-10T14:00:00Z", "accept_violations": true }))
+    .await;
+    // Nobody on primary for an afternoon: a gap in who is paged.
+    overrides(&app, json!({ "layer": "primary", "kind": "remove",
+        "start": "2026-12-16T18:00:00Z", "end": "2026-12-16T22:00:00Z", "accept_violations": true }))
+    .await;
+    let token = app.token("lead", &["payments"], Some("dana")).await;
+    let s = with_token(&app, &token).await;
+    let page = get(
+        &app,
+        Some(&s),
+        &format!("{CAL}?view=month&start=2026-12-01"),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let b = &page.body;
+    assert!(b.contains("December 2026"), "heading");
+    assert_eq!(
+        b.matches("class=\"cal-week\"").count(),
+        5,
+        "Mon 30 Nov to Sun 3 Jan"
+    );
+    for row in [
+        "primary",
+        "secondary",
+        "Paged (primary)",
+        "Paged (secondary)",
+    ] {
+        assert!(b.contains(&format!("aria-label=\"{row}\"")), "row {row}");
+    }
+    // Bob's Christmas cover (from the rota file) and the one-day cover.
+    let classes: std::collections::BTreeSet<&str> = b
+        .split("class=\"bar ")
+        .skip(1)
+        .filter_map(|r| r.split('"').next())
+        .collect();
+    assert!(
+        classes.iter().any(|c| c.starts_with("override")),
+        "overrides marked: {classes:?}"
+    );
+    assert!(b.contains("Carol is travelling") || b.contains("(override)"));
+    // The gap, in red, with its times in the viewer's zone.
+    assert!(classes.contains("gap"), "the gap: {classes:?}");
+    assert!(
+        b.contains("Nobody is paged: Wed 16 Dec 13:00 – Wed 16 Dec 17:00"),
+        "gap times in New York"
+    );
+    // The holder's shifts around the cover break min_rest_hours.
+    assert!(
+        classes.contains("rotation flagged"),
+        "a flagged shift: {classes:?}"
+    );
+    let rule = b.split("⚠ ").nth(1).map(|r| &r[..r.len().min(80)]);
+    assert!(b.contains("⚠ min_rest"), "the rule named: {rule:?}");
+    assert!(b.contains("Times in America/New_York"));
+    // January: the swap from the rota file.
+    let jan = get(
+        &app,
+        Some(&s),
+        &format!("{CAL}?view=month&start=2027-01-01"),
+    )
+    .await;
+    assert!(jan.body.contains("class=\"bar swap"), "the swap");
+    // The current fortnight has "now" drawn; a week view has one week.
+    let two = get(&app, Some(&s), CAL).await;
+    assert_eq!(two.body.matches("class=\"cal-week\"").count(), 2);
+    assert!(two.body.contains("class=\"now\""), "now is drawn");
+    let week = get(&app, Some(&s), &format!("{CAL}?view=week&start=2026-12-09")).await;
+    assert_eq!(week.body.matches("class=\"cal-week\"").count(), 1);
+    assert!(week.body.contains("Mon 7 Dec 2026 – Sun 13 Dec 2026"));
+    let earlier = week
+        .body
+        .split("id=\"cal-prev\" href=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("an earlier link");
+    assert!(earlier.ends_with("start=2026-11-30"), "{earlier}");
+    // Bad or far requests are refused, naming the field; unknown rotas 404.
+    for (q, want) in [
+        ("?start=2026-13-01", StatusCode::BAD_REQUEST),
+        ("?start=2029-01-01", StatusCode::BAD_REQUEST),
+        ("?view=year", StatusCode::BAD_REQUEST),
+    ] {
+        let p = get(&app, Some(&s), &format!("{CAL}{q}")).await;
+        assert_eq!(p.status, want, "{q}: {}", p.body);
+    }
+    let p = get(&app, Some(&s), "/rotas/payments/nope").await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    // Signed out: to the sign-in page.
+    let p = get(&app, None, CAL).await;
+    assert_ne!(p.status, StatusCode::OK);
+
+    // The month in a desktop browser, for the README.
+    if let Some(d) = driver().await {
+        let c = browser(&d).await;
+        c.set_window_size(1280, 1000).await.expect("size");
+        c.goto(&format!("{}/login", app.base)).await.expect("open");
+        c.find(fantoccini::Locator::Css("details.card summary"))
+            .await
+            .expect("the token sign-in")
+            .click()
+            .await
+            .expect("open it");
+        let t = c
+            .find(fantoccini::Locator::Css("#token"))
+            .await
+            .expect("token field");
+        t.send_keys(&token).await.expect("type");
+        c.find(fantoccini::Locator::Css("#token-sign-in"))
+            .await
+            .expect("button")
+            .click()
+            .await
+            .expect("sign in");
+        until_text(&c, "h1", "On call now", Duration::from_secs(5)).await;
+        c.goto(&format!("{}{CAL}?view=month&start=2026-12-01", app.base))
+            .await
+            .expect("open");
+        until_text(&c, "#cal-heading", "December 2026", Duration::from_secs(5)).await;
+        shot(&c, "calendar").await;
+        c.close().await.expect("close");
+    }
+    app.stop().await;
+}
