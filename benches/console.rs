@@ -14,6 +14,10 @@
 //!    with 500 overrides inside the month, `GET /rotas/{team}/{rota}?view=month`
 //!    200 times in a row: latency percentiles.
 //!
+//! 4. The Reports page over 10,000 alerts (the 1,000 above and 9,000 more,
+//!    a fifth of them acknowledged and resolved), 100 times after 20
+//!    warm-up: latency percentiles.
+//!
 //! The dispatcher is off (no sends), so the figures are the console's own.
 
 use serde_json::{Value, json};
@@ -214,6 +218,53 @@ async fn main() -> anyhow::Result<()> {
     report(
         "GET a month calendar, 3 layers, 500 overrides in the month (200 runs after 20 warm-up)",
         &mut cal,
+    );
+
+    // 4. The Reports page over 10,000 alerts.
+    for i in 1000..10_000 {
+        let v: Value = http
+            .post(format!("{base}/api/v1/alerts"))
+            .bearer_auth(&admin)
+            .json(
+                &json!({ "service": "bench", "summary": format!("report alert {i}"),
+                           "priority": format!("P{}", i % 4 + 1), "dedup_key": format!("r{i}") }),
+            )
+            .send()
+            .await?
+            .json()
+            .await?;
+        if i % 5 == 0 {
+            let id = v["id"].as_str().unwrap_or("");
+            for action in ["ack", "resolve"] {
+                http.post(format!("{base}/api/v1/alerts/{id}/{action}"))
+                    .bearer_auth(&admin)
+                    .send()
+                    .await?;
+            }
+        }
+    }
+    let today = vigil::clock::Clock::now(&SystemClock).date_naive();
+    let from = today - chrono::Duration::days(27);
+    let mut rep = Vec::new();
+    let mut size = 0;
+    for i in 0..120 {
+        let t = Instant::now();
+        let r = http
+            .get(format!("{base}/reports?from={from}&to={today}"))
+            .header("cookie", &cookie)
+            .send()
+            .await?;
+        anyhow::ensure!(r.status().is_success(), "reports: {}", r.status());
+        let body = r.bytes().await?;
+        if i >= 20 {
+            rep.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        size = body.len();
+    }
+    println!("reports page: {size} bytes");
+    report(
+        "GET /reports over 10,000 alerts, 4 weeks (100 runs after 20 warm-up)",
+        &mut rep,
     );
 
     let _ = stop_tx.send(());

@@ -53,7 +53,7 @@ pub async fn report(
     if to <= from {
         return Err(ApiError::bad_request("to must be after from").field("to"));
     }
-    let r = reports::report(&st.store, from, to).await?;
+    let r = reports::report(&st.store, from, to, None, None).await?;
     Ok(Json(ReportOut {
         from: utc(from),
         to: utc(to),

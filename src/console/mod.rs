@@ -7,11 +7,13 @@
 
 mod alerts;
 mod assets;
+mod chart;
 mod events;
 mod handoffs;
 mod login;
 mod me;
 mod now;
+mod reports;
 mod rotas;
 mod session;
 mod view;
@@ -29,6 +31,8 @@ pub fn router() -> Router<AppState> {
         .route("/", get(now::page))
         .route("/login", get(login::page))
         .route("/handoffs", get(handoffs::page))
+        .route("/reports", get(reports::page))
+        .route("/reports/{file}", get(reports::csv))
         .route("/rotas/{team}/{rota}", get(rotas::calendar))
         .route("/handoffs/ack", post(now::ack_handoff))
         .route("/handoffs/note", post(handoffs::note))

@@ -127,18 +127,99 @@ fn stats(list: &[&AlertRow]) -> PriorityStats {
     }
 }
 
-/// The report for alerts created in `[from, to)`.
-pub async fn report(db: &(impl Reads + AlertReads), from: Instant, to: Instant) -> Result<Report> {
+/// The alerts created in `[from, to)`, of `team`'s services when given.
+async fn alerts_of(
+    db: &(impl Reads + AlertReads),
+    from: Instant,
+    to: Instant,
+    team: Option<&str>,
+) -> Result<Vec<AlertRow>> {
     let (f, t) = (from.timestamp_millis(), to.timestamp_millis());
-    let alerts = db.alerts_created_between(f, t).await?;
+    let mut alerts = db.alerts_created_between(f, t).await?;
+    if let Some(team) = team {
+        let mine: std::collections::HashSet<String> = db
+            .load_services()
+            .await?
+            .into_iter()
+            .filter(|s| s.team == team)
+            .map(|s| s.id)
+            .collect();
+        alerts.retain(|a| mine.contains(&a.service));
+    }
+    Ok(alerts)
+}
+
+fn by_priority(alerts: &[&AlertRow]) -> BTreeMap<&'static str, PriorityStats> {
     let mut per: BTreeMap<Priority, Vec<&AlertRow>> = BTreeMap::new();
-    for a in &alerts {
+    for a in alerts {
         per.entry(a.priority).or_default().push(a);
     }
-    let by_priority = per
-        .into_iter()
+    per.into_iter()
         .map(|(p, list)| (p.as_str(), stats(&list)))
-        .collect();
+        .collect()
+}
+
+/// One week's figures (weeks start on Monday 00:00 UTC).
+pub struct WeekStats {
+    pub start: Instant,
+    pub by_priority: BTreeMap<&'static str, PriorityStats>,
+}
+
+/// The figures week by week, and the alert volume per service.
+pub struct Trends {
+    pub weeks: Vec<WeekStats>,
+    pub by_service: BTreeMap<String, usize>,
+}
+
+/// Weekly figures over `[from, to)` (the first week starts on the Monday
+/// on or before `from`), of `team`'s services when given.
+pub async fn trends(
+    db: &(impl Reads + AlertReads),
+    from: Instant,
+    to: Instant,
+    team: Option<&str>,
+) -> Result<Trends> {
+    let day = from.date_naive();
+    let monday = day - chrono::Duration::days(day.weekday().num_days_from_monday() as i64);
+    let first = monday.and_time(chrono::NaiveTime::MIN).and_utc();
+    let alerts = alerts_of(db, first, to, team).await?;
+    let mut by_service: BTreeMap<String, usize> = BTreeMap::new();
+    for a in alerts
+        .iter()
+        .filter(|a| a.created_ms >= from.timestamp_millis())
+    {
+        *by_service.entry(a.service.clone()).or_default() += 1;
+    }
+    let mut weeks = Vec::new();
+    let mut start = first;
+    while start < to && weeks.len() < 60 {
+        let end = start + chrono::Duration::weeks(1);
+        let (a, b) = (start.timestamp_millis(), end.timestamp_millis());
+        let list: Vec<&AlertRow> = alerts
+            .iter()
+            .filter(|x| x.created_ms >= a && x.created_ms < b)
+            .collect();
+        weeks.push(WeekStats {
+            start,
+            by_priority: by_priority(&list),
+        });
+        start = end;
+    }
+    Ok(Trends { weeks, by_service })
+}
+
+/// The report for alerts created in `[from, to)`, of `team`'s services
+/// when given (pages per person then count the people on the team's rotas).
+pub async fn report(
+    db: &(impl Reads + AlertReads),
+    from: Instant,
+    to: Instant,
+    team: Option<&str>,
+    people: Option<&[String]>,
+) -> Result<Report> {
+    let (f, t) = (from.timestamp_millis(), to.timestamp_millis());
+    let alerts = alerts_of(db, from, to, team).await?;
+    let by_priority = by_priority(&alerts.iter().collect::<Vec<_>>());
     let zones: BTreeMap<String, Option<String>> = db
         .load_people()
         .await?
@@ -148,6 +229,9 @@ pub async fn report(db: &(impl Reads + AlertReads), from: Instant, to: Instant) 
     let mut pages: PagesPerPerson = BTreeMap::new();
     for o in db.outbox_sent_between(f, t).await? {
         let Some(person) = o.person else { continue };
+        if people.is_some_and(|p| !p.contains(&person)) {
+            continue;
+        }
         let tz = zones
             .get(&person)
             .cloned()
@@ -193,6 +277,25 @@ pub async fn metrics_text(db: &impl AlertReads) -> Result<String> {
         out.push_str(&format!(
             "vigil_pages_to_nobody_total{{kind=\"{kind}\"}} {n}\n"
         ));
+    }
+    Ok(out)
+}
+
+/// The people on `team`'s rotas (whose pages a team's report counts).
+pub async fn team_people(
+    store: &crate::store::Store,
+    cache: &super::RotaCache,
+    team: &str,
+) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for r in store.load_rotas(Some(team)).await? {
+        if let Some(l) = cache.load(store, &r.team, &r.name).await? {
+            for p in &l.rota.people {
+                if !out.contains(&p.id) {
+                    out.push(p.id.clone());
+                }
+            }
+        }
     }
     Ok(out)
 }

@@ -6,6 +6,7 @@ mod browser;
 mod calendar;
 mod handoffs;
 mod http;
+mod reports;
 
 use crate::paging::{Fake, ladder, paging_app, service};
 use crate::server::{Backend, TestApp};
