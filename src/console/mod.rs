@@ -9,6 +9,7 @@ mod alerts;
 mod assets;
 mod chart;
 mod events;
+mod fairness;
 mod handoffs;
 mod login;
 mod me;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/reports", get(reports::page))
         .route("/reports/{file}", get(reports::csv))
         .route("/rotas/{team}/{rota}", get(rotas::calendar))
+        .route("/rotas/{team}/{rota}/fairness", get(fairness::page))
         .route("/handoffs/ack", post(now::ack_handoff))
         .route("/handoffs/note", post(handoffs::note))
         .route("/login/link", post(login::request_link))

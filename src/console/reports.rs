@@ -142,8 +142,7 @@ async fn build(st: &AppState, v: &Viewer, q: &Window) -> Result<ReportsPage, Pag
         Some(t) => Some(reports::team_people(&st.store, &st.cache, t).await?),
         None => None,
     };
-    let r = reports::report(&st.store, start, end, team, people.as_deref()).await?;
-    let t = reports::trends(&st.store, start, end, team).await?;
+    let (r, t) = reports::overview(&st.store, start, end, team, people.as_deref()).await?;
     let priorities = r
         .by_priority
         .iter()

@@ -3,11 +3,10 @@
 //! person's zone); and the database's part of `/metrics`, so every
 //! instance reports the same totals.
 
-use super::alerts::parse_state;
 use super::error::Result;
 use crate::escalation::{Priority, Sla};
 use crate::rota::Instant;
-use crate::store::{AlertReads, AlertRow, Reads};
+use crate::store::{AlertReads, Reads};
 use chrono::{Datelike, Timelike};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -73,20 +72,22 @@ pub fn hours_kind(ms: i64, tz: crate::tz::Zone) -> &'static str {
     }
 }
 
+/// An alert as the report reads it: its service, priority, creation and
+/// parsed state (parsed once, however many figures use it).
+struct Fact {
+    service: String,
+    priority: Priority,
+    created_ms: i64,
+    state: crate::escalation::Alert,
+}
+
 /// One priority's figures from its alerts.
-fn stats(list: &[&AlertRow]) -> PriorityStats {
+fn stats(list: &[&Fact]) -> PriorityStats {
     let (mut tta, mut ttr) = (Vec::new(), Vec::new());
     let (mut met, mut breached) = (0usize, 0usize);
     let (mut ack_decided, mut breach_decided) = (0usize, 0usize);
-    for a in list {
-        let s = match parse_state(a) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(alert = %a.id, error = %e, "an alert's stored state does not read: left out of the report");
-                continue;
-            }
-        };
-        let created = a.created_ms;
+    for f in list {
+        let (s, created) = (&f.state, f.created_ms);
         let ack = s.acked_at.or(s.resolved_at).map(|x| x.timestamp_millis());
         // The state machine records a breach of the service's own ack
         // target when it passes (a late acknowledgement catches up
@@ -127,15 +128,16 @@ fn stats(list: &[&AlertRow]) -> PriorityStats {
     }
 }
 
-/// The alerts created in `[from, to)`, of `team`'s services when given.
-async fn alerts_of(
+/// The alerts created in `[from, to)`, of `team`'s services when given;
+/// one whose stored state does not read is left out, with a log line.
+async fn facts_of(
     db: &(impl Reads + AlertReads),
     from: Instant,
     to: Instant,
     team: Option<&str>,
-) -> Result<Vec<AlertRow>> {
+) -> Result<Vec<Fact>> {
     let (f, t) = (from.timestamp_millis(), to.timestamp_millis());
-    let mut alerts = db.alerts_created_between(f, t).await?;
+    let mut rows = db.alert_facts_between(f, t).await?;
     if let Some(team) = team {
         let mine: std::collections::HashSet<String> = db
             .load_services()
@@ -144,13 +146,27 @@ async fn alerts_of(
             .filter(|s| s.team == team)
             .map(|s| s.id)
             .collect();
-        alerts.retain(|a| mine.contains(&a.service));
+        rows.retain(|a| mine.contains(&a.service));
     }
-    Ok(alerts)
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| match serde_json::from_str(&r.state) {
+            Ok(state) => Some(Fact {
+                service: r.service,
+                priority: r.priority,
+                created_ms: r.created_ms,
+                state,
+            }),
+            Err(e) => {
+                tracing::warn!(alert = %r.id, error = %e, "an alert's stored state does not read: left out of the report");
+                None
+            }
+        })
+        .collect())
 }
 
-fn by_priority(alerts: &[&AlertRow]) -> BTreeMap<&'static str, PriorityStats> {
-    let mut per: BTreeMap<Priority, Vec<&AlertRow>> = BTreeMap::new();
+fn by_priority(alerts: &[&Fact]) -> BTreeMap<&'static str, PriorityStats> {
+    let mut per: BTreeMap<Priority, Vec<&Fact>> = BTreeMap::new();
     for a in alerts {
         per.entry(a.priority).or_default().push(a);
     }
@@ -172,19 +188,10 @@ pub struct Trends {
 }
 
 /// Weekly figures over `[from, to)` (the first week starts on the Monday
-/// on or before `from`), of `team`'s services when given.
-pub async fn trends(
-    db: &(impl Reads + AlertReads),
-    from: Instant,
-    to: Instant,
-    team: Option<&str>,
-) -> Result<Trends> {
-    let day = from.date_naive();
-    let monday = day - chrono::Duration::days(day.weekday().num_days_from_monday() as i64);
-    let first = monday.and_time(chrono::NaiveTime::MIN).and_utc();
-    let alerts = alerts_of(db, first, to, team).await?;
+/// on or before `from`) from `facts` (created from that Monday on).
+fn trends_of(facts: &[Fact], from: Instant, to: Instant, first: Instant) -> Trends {
     let mut by_service: BTreeMap<String, usize> = BTreeMap::new();
-    for a in alerts
+    for a in facts
         .iter()
         .filter(|a| a.created_ms >= from.timestamp_millis())
     {
@@ -195,7 +202,7 @@ pub async fn trends(
     while start < to && weeks.len() < 60 {
         let end = start + chrono::Duration::weeks(1);
         let (a, b) = (start.timestamp_millis(), end.timestamp_millis());
-        let list: Vec<&AlertRow> = alerts
+        let list: Vec<&Fact> = facts
             .iter()
             .filter(|x| x.created_ms >= a && x.created_ms < b)
             .collect();
@@ -205,11 +212,34 @@ pub async fn trends(
         });
         start = end;
     }
-    Ok(Trends { weeks, by_service })
+    Trends { weeks, by_service }
+}
+
+/// The report and the weekly trends for alerts created in `[from, to)`,
+/// of `team`'s services when given (pages per person then count only
+/// `people`), reading the alerts once.
+pub async fn overview(
+    db: &(impl Reads + AlertReads),
+    from: Instant,
+    to: Instant,
+    team: Option<&str>,
+    people: Option<&[String]>,
+) -> Result<(Report, Trends)> {
+    let day = from.date_naive();
+    let monday = day - chrono::Duration::days(day.weekday().num_days_from_monday() as i64);
+    let first = monday.and_time(chrono::NaiveTime::MIN).and_utc();
+    let facts = facts_of(db, first, to, team).await?;
+    let trends = trends_of(&facts, from, to, first);
+    let inside: Vec<&Fact> = facts
+        .iter()
+        .filter(|a| a.created_ms >= from.timestamp_millis())
+        .collect();
+    let report = finish(db, from, to, by_priority(&inside), people).await?;
+    Ok((report, trends))
 }
 
 /// The report for alerts created in `[from, to)`, of `team`'s services
-/// when given (pages per person then count the people on the team's rotas).
+/// when given (pages per person then count only `people`).
 pub async fn report(
     db: &(impl Reads + AlertReads),
     from: Instant,
@@ -217,9 +247,20 @@ pub async fn report(
     team: Option<&str>,
     people: Option<&[String]>,
 ) -> Result<Report> {
+    let facts = facts_of(db, from, to, team).await?;
+    let by_priority = by_priority(&facts.iter().collect::<Vec<_>>());
+    finish(db, from, to, by_priority, people).await
+}
+
+/// The report from its per-priority figures and the pages sent in the window.
+async fn finish(
+    db: &(impl Reads + AlertReads),
+    from: Instant,
+    to: Instant,
+    by_priority: BTreeMap<&'static str, PriorityStats>,
+    people: Option<&[String]>,
+) -> Result<Report> {
     let (f, t) = (from.timestamp_millis(), to.timestamp_millis());
-    let alerts = alerts_of(db, from, to, team).await?;
-    let by_priority = by_priority(&alerts.iter().collect::<Vec<_>>());
     let zones: BTreeMap<String, Option<String>> = db
         .load_people()
         .await?

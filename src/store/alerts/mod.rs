@@ -69,6 +69,17 @@ impl OutboxStatus {
     }
 }
 
+/// What a report reads of an alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertFacts {
+    pub id: String,
+    pub service: String,
+    pub priority: Priority,
+    /// The state machine's `Alert`, as JSON.
+    pub state: String,
+    pub created_ms: i64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertRow {
     pub id: String,
@@ -161,6 +172,16 @@ fn service(r: &QueryResult) -> Result<ServiceRow> {
         heartbeat_due_ms: oi(r, "heartbeat_due_ms")?,
         maintenance: s(r, "maintenance")?,
         origin: os(r, "origin")?,
+    })
+}
+
+fn facts(r: &QueryResult) -> Result<AlertFacts> {
+    Ok(AlertFacts {
+        id: s(r, "id")?,
+        service: s(r, "service")?,
+        priority: priority(r)?,
+        state: s(r, "state")?,
+        created_ms: i(r, "created_ms")?,
     })
 }
 

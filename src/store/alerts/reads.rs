@@ -87,6 +87,15 @@ pub trait AlertReads: Conn {
             alert,
         )
     }
+    /// What reports read of the alerts created in `[from_ms, to_ms)`.
+    async fn alert_facts_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<AlertFacts>> {
+        let sql = "SELECT id, service, priority, state, created_ms FROM alerts \
+                   WHERE created_ms >= ? AND created_ms < ? ORDER BY created_ms";
+        collect(
+            self.all(sql, vec![from_ms.into(), to_ms.into()]).await?,
+            facts,
+        )
+    }
     /// The id of the open alert with this dedup key on `service`.
     async fn open_alert_id(&self, service: &str, dedup: &str) -> Result<Option<String>> {
         let r = self

@@ -167,3 +167,62 @@ async fn a_lead_reads_the_month_with_overrides_swaps_gaps_and_flags() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_fairness_page_matches_the_engine() {
+    let (app, _fake, _) = console_app(Backend::Sqlite).await;
+    let token = app.token("lead", &["payments"], Some("dana")).await;
+    let s = with_token(&app, &token).await;
+    let page = get(
+        &app,
+        Some(&s),
+        &format!("{CAL}/fairness?from=2026-12-01&to=2027-02-01"),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let rota = vigil::cli::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schedules/payments-weekly.toml"
+    )))
+    .expect("the example");
+    let zone: vigil::tz::Zone = "America/New_York".parse().expect("zone");
+    let day = |d: &str| {
+        vigil::rota::civil::start_of_day(
+            &zone,
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date"),
+        )
+    };
+    let want = vigil::rota::fairness::fairness_between(&rota, day("2026-12-01"), day("2027-02-01"));
+    assert!(want.len() >= 5);
+    for r in &want {
+        let row = page
+            .body
+            .split(&format!("<tr data-person=\"{}\">", r.person))
+            .nth(1)
+            .and_then(|x| x.split("</tr>").next())
+            .unwrap_or_else(|| panic!("a row for {}", r.person));
+        let cells: Vec<&str> = row
+            .split("<td>")
+            .skip(1)
+            .filter_map(|c| c.split("</td>").next())
+            .collect();
+        let expect = vec![
+            r.shifts.to_string(),
+            format!("{:.1}", r.total_hours),
+            format!("{:.1}", r.night_hours),
+            format!("{:.1}", r.weekend_hours),
+            format!("{:.1}", r.holiday_hours),
+        ];
+        assert_eq!(cells, expect, "{}", r.person);
+    }
+    assert!(page.body.contains("id=\"spread\""));
+    assert!(page.body.contains("<svg class=\"chart\""));
+    let bad = get(
+        &app,
+        Some(&s),
+        &format!("{CAL}/fairness?from=2027-02-01&to=2026-12-01"),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    app.stop().await;
+}
