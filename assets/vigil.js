@@ -68,3 +68,30 @@
     setInterval(tick, 1000);
   });
 })();
+// Rota calendar: picking a shift fills the override form with its layer,
+// person and times, and moves to the form.
+(function () {
+  "use strict";
+  function pick(bar) {
+    var form = document.getElementById("override");
+    if (!form || !bar.dataset.start) return;
+    var set = function (id, v) { var el = document.getElementById(id); if (el && v !== undefined) el.value = v; };
+    set("ov-layer", bar.dataset.layer);
+    set("ov-replaces", bar.dataset.person);
+    set("ov-start", bar.dataset.start);
+    set("ov-end", bar.dataset.end);
+    document.querySelectorAll("svg.bar.picked").forEach(function (b) { b.classList.remove("picked"); });
+    bar.classList.add("picked");
+    form.scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("click", function (e) {
+    var bar = e.target.closest && e.target.closest("svg.bar[data-start]");
+    if (bar) pick(bar);
+  });
+  document.addEventListener("keydown", function (e) {
+    if ((e.key === "Enter" || e.key === " ") && e.target.matches && e.target.matches("svg.bar[data-start]")) {
+      e.preventDefault();
+      pick(e.target);
+    }
+  });
+})();

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/reports", get(reports::page))
         .route("/reports/{file}", get(reports::csv))
         .route("/rotas/{team}/{rota}", get(rotas::calendar))
+        .route("/rotas/{team}/{rota}/override", post(rotas::override_post))
         .route("/rotas/{team}/{rota}/fairness", get(fairness::page))
         .route("/handoffs/ack", post(now::ack_handoff))
         .route("/handoffs/note", post(handoffs::note))
@@ -107,6 +108,9 @@ impl PageError {
             status,
             message: message.into(),
         }
+    }
+    pub fn message(&self) -> &str {
+        &self.message
     }
     pub fn forbidden() -> Self {
         Self::new(StatusCode::FORBIDDEN, "You may not see or do this.")

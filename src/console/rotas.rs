@@ -5,25 +5,66 @@
 //! and forward up to a year from today.
 
 use super::now::{chrome, viewer_zone};
-use super::session::Viewer;
+use super::session::{Posted, Viewer};
 use super::view::Chrome;
 use super::{PageError, render};
 use crate::api::state::AppState;
-use crate::engine::{calendar, grid};
+use crate::engine::{calendar, grid, overrides};
 use crate::rota::civil;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
 /// How far from today the calendar goes, either way.
 const REACH_DAYS: i64 = 366;
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
 pub struct CalendarQuery {
     view: Option<String>,
     start: Option<String>,
+    done: Option<String>,
+}
+
+/// The override form, as posted and as shown again.
+#[derive(serde::Deserialize, Default, Clone)]
+pub struct OverrideForm {
+    #[serde(default)]
+    pub layer: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub person: String,
+    #[serde(default)]
+    pub replaces: String,
+    #[serde(default)]
+    pub start: String,
+    #[serde(default)]
+    pub end: String,
+    #[serde(default)]
+    pub note: String,
+    /// "preview" or "publish".
+    #[serde(default)]
+    pub action: String,
+    /// "on" when the lead accepts hard-rule violations.
+    pub accept: Option<String>,
+}
+
+/// What the preview says.
+pub struct PreviewView {
+    /// The check results the override brings in.
+    pub new: Vec<String>,
+    pub hard: bool,
+}
+
+/// What the page shows besides the calendar.
+#[derive(Default)]
+struct Extras {
+    form: OverrideForm,
+    preview: Option<PreviewView>,
+    error: Option<String>,
+    after: Option<crate::rota::Rota>,
 }
 
 pub struct Nav {
@@ -49,6 +90,15 @@ pub struct CalendarPage {
     pub next: Option<Nav>,
     pub today: String,
     pub views: Vec<Nav>,
+    /// The viewer may add overrides (a lead of the team, or an admin).
+    pub can_override: bool,
+    pub layers: Vec<String>,
+    /// (id, name) of the rota's people.
+    pub people: Vec<(String, String)>,
+    pub form: OverrideForm,
+    pub preview: Option<PreviewView>,
+    pub error: Option<String>,
+    pub flash: Option<String>,
 }
 
 fn monday(d: NaiveDate) -> NaiveDate {
@@ -61,9 +111,90 @@ pub async fn calendar(
     Path((team, rota)): Path<(String, String)>,
     Query(q): Query<CalendarQuery>,
 ) -> Result<Response, PageError> {
+    show(&st, &v, &team, &rota, q, Extras::default()).await
+}
+
+/// Previews an override on the calendar, or publishes it.
+pub async fn override_post(
+    State(st): State<AppState>,
+    Path((team, rota)): Path<(String, String)>,
+    Posted { v, form: f }: Posted<OverrideForm>,
+) -> Result<Response, PageError> {
+    if !v.principal.leads(&team) {
+        return Err(PageError::forbidden());
+    }
+    let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    let o = overrides::NewOverride {
+        team: team.clone(),
+        rota: rota.clone(),
+        layer: f.layer.clone(),
+        kind: f.kind.clone(),
+        start: f.start.clone(),
+        end: f.end.clone(),
+        person: some(&f.person),
+        replaces: some(&f.replaces),
+        note: some(&f.note),
+        accept_violations: f.accept.as_deref() == Some("on"),
+        expected: None,
+        actor: v.actor(),
+    };
+    let q = CalendarQuery {
+        view: Some("2week".into()),
+        start: f.start.get(..10).map(str::to_string),
+        done: None,
+    };
+    if f.action == "publish" {
+        match overrides::add(&st.store, &st.cache, o, st.now()).await {
+            Ok(_) => {
+                let day = f.start.get(..10).unwrap_or("");
+                let to = format!("/rotas/{team}/{rota}?view=2week&start={day}&done=override");
+                return Ok(Redirect::to(&to).into_response());
+            }
+            Err(e) => {
+                let extras = Extras {
+                    form: f,
+                    error: Some(PageError::from(e).message().to_string()),
+                    ..Extras::default()
+                };
+                return show(&st, &v, &team, &rota, q, extras).await;
+            }
+        }
+    }
+    let extras = match overrides::preview(&st.store, &st.cache, &o, st.now()).await {
+        Ok(p) => Extras {
+            preview: Some(PreviewView {
+                new: p
+                    .new
+                    .iter()
+                    .map(|x| format!("{}: {}", x.rule.as_str(), x.message))
+                    .collect(),
+                hard: p.hard,
+            }),
+            after: Some(p.after),
+            form: f,
+            error: None,
+        },
+        Err(e) => Extras {
+            error: Some(PageError::from(e).message().to_string()),
+            form: f,
+            ..Extras::default()
+        },
+    };
+    show(&st, &v, &team, &rota, q, extras).await
+}
+
+async fn show(
+    st: &AppState,
+    v: &Viewer,
+    team: &str,
+    rota: &str,
+    q: CalendarQuery,
+    extras: Extras,
+) -> Result<Response, PageError> {
+    let (team, rota) = (team.to_string(), rota.to_string());
     let now = st.now();
     let l = calendar::rota_at(&st.store, &st.cache, v.principal.generation, &team, &rota).await?;
-    let mine = viewer_zone(&st, &v).await;
+    let mine = viewer_zone(st, v).await;
     let zone = mine.clone().unwrap_or_else(|| l.rota.zone.clone());
     let today = civil::local(&zone, now).date();
     let view: &'static str = match q.view.as_deref().unwrap_or("2week") {
@@ -127,18 +258,36 @@ pub async fn calendar(
         })
         .collect();
     render(&CalendarPage {
-        c: chrome(&st, &v, &format!("{team}/{rota}"), "now", mine.as_ref()),
+        c: chrome(st, v, &format!("{team}/{rota}"), "now", mine.as_ref()),
         team: team.clone(),
         rota: rota.clone(),
         heading,
         view,
         zone: zone.name().to_string(),
         rota_zone: l.rota.zone.name().to_string(),
-        weeks: grid::layout(&l.rota, &zone, first, weeks, now),
+        weeks: grid::layout(
+            extras.after.as_ref().unwrap_or(&l.rota),
+            &zone,
+            first,
+            weeks,
+            now,
+        ),
         lines: (1..7).map(|i| i as f64 * 100.0 / 7.0).collect(),
         prev: link(back, "← Earlier"),
         next: link(forward, "Later →"),
         today: format!("{base}?view={view}"),
         views,
+        can_override: v.principal.leads(&team),
+        layers: l.rota.layers.iter().map(|x| x.name.clone()).collect(),
+        people: l
+            .rota
+            .people
+            .iter()
+            .map(|p| (p.id.clone(), p.name.clone()))
+            .collect(),
+        form: extras.form,
+        preview: extras.preview,
+        error: extras.error,
+        flash: (q.done.as_deref() == Some("override")).then(|| "Override published.".to_string()),
     })
 }

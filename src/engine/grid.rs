@@ -33,6 +33,16 @@ pub struct Bar {
     pub class: String,
     /// The whole story, for the tooltip.
     pub title: String,
+    /// For a shift: its layer, person id, and start and end as local
+    /// times in the rota's zone (what an override form takes).
+    pub shift: Option<ShiftRef>,
+}
+
+pub struct ShiftRef {
+    pub layer: String,
+    pub person: String,
+    pub start: String,
+    pub end: String,
 }
 
 pub struct Row {
@@ -69,6 +79,11 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
         .filter(|v| v.interval.end > from && v.interval.start < to)
         .collect();
     let when = |t: Instant| civil::local(zone, t).format("%a %-d %b %H:%M").to_string();
+    let rota_local = |t: Instant| {
+        civil::local(&rota.zone, t)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
     // Every row's items over the whole window: (start, end, text, class, title).
     let mut rows: Vec<(String, String, bool, Vec<Item>)> = Vec::new();
     for (i, layer) in rota.layers.iter().enumerate() {
@@ -107,6 +122,7 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
                 text: p.name.clone(),
                 class,
                 title,
+                shift: Some((layer.name.clone(), p.id.clone())),
             });
         }
         if !layer.restrictions.is_empty() {
@@ -123,6 +139,7 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
                         when(off.start),
                         when(off.end)
                     ),
+                    shift: None,
                 });
             }
         }
@@ -153,6 +170,7 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
                         when(s.start),
                         when(s.end)
                     ),
+                    shift: None,
                 }
             })
             .collect();
@@ -188,6 +206,7 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
                 text: if red { "nobody".into() } else { String::new() },
                 class: if red { "gap" } else { "gap-optional" }.into(),
                 title: format!("Nobody is paged: {} – {}{why}", when(g.start), when(g.end)),
+                shift: None,
             });
         }
         let label = if several {
@@ -240,6 +259,12 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
                                 text: i.text.clone(),
                                 class: i.class.clone(),
                                 title: i.title.clone(),
+                                shift: i.shift.as_ref().map(|(layer, person)| ShiftRef {
+                                    layer: layer.clone(),
+                                    person: person.clone(),
+                                    start: rota_local(i.start),
+                                    end: rota_local(i.end),
+                                }),
                             }
                         })
                         .collect(),
@@ -257,6 +282,8 @@ struct Item {
     text: String,
     class: String,
     title: String,
+    /// (layer, person) of a shift.
+    shift: Option<(String, String)>,
 }
 
 #[cfg(test)]

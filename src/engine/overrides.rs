@@ -39,12 +39,6 @@ pub struct Added {
 }
 
 pub async fn add(store: &Store, cache: &RotaCache, o: NewOverride, now: Instant) -> Result<Added> {
-    if !["replace", "add", "remove"].contains(&o.kind.as_str()) {
-        return Err(Error::invalid(
-            "kind",
-            format!("\"{}\" is not one of replace, add, remove", o.kind),
-        ));
-    }
     let team_row = store
         .load_team(&o.team)
         .await?
@@ -65,52 +59,7 @@ pub async fn add(store: &Store, cache: &RotaCache, o: NewOverride, now: Instant)
         .load(&tx, &o.team, &o.rota)
         .await?
         .ok_or_else(|| Error::not_found(format!("rota {}/{}", o.team, o.rota)))?;
-    let zone = &before.rota.zone;
-    let (start, end) = (
-        instant_in("start", &o.start, zone)?,
-        instant_in("end", &o.end, zone)?,
-    );
-    if end <= start {
-        return Err(Error::invalid("end", "end must be after start"));
-    }
-    let max = crate::rota::file::limits::MAX_OVERRIDES;
-    if tx.load_overrides(&o.team, &o.rota).await?.len() >= max {
-        return Err(Error::invalid(
-            "overrides",
-            format!("a rota holds at most {max} overrides; delete old ones first"),
-        ));
-    }
-    let row = OverrideRow {
-        id: crate::ids::new_id("ovr_"),
-        team: o.team.clone(),
-        rota: o.rota.clone(),
-        layer: o.layer,
-        kind: o.kind,
-        start: start.timestamp(),
-        end: end.timestamp(),
-        person: o.person,
-        replaces: o.replaces,
-        note: o.note,
-        created_by: o.actor.clone(),
-        source: "override".into(),
-    };
-    // The rota as it would be with this override.
-    let rota = build_stored(&tx, &team_row, &before.row, std::slice::from_ref(&row))
-        .await?
-        .map_err(|errs| {
-            let (field, message) = errs
-                .0
-                .last()
-                .map(|e| (e.field.clone(), e.message.clone()))
-                .unwrap_or_default();
-            // "overrides[12].person" is this override's "person".
-            let field = if field.starts_with("overrides") {
-                field.split('.').nth(1).unwrap_or("override").to_string()
-            } else {
-                field
-            };
-            Error::invalid(field, message)
-        })?;
+    let (row, rota) = proposed(&tx, &team_row, &before, &o).await?;
     let warnings = enforce_checks(&rota, Some(&before.rota), now, o.accept_violations)?;
     let at = now.timestamp();
     tx.insert_override(&row, at).await?;
@@ -128,6 +77,109 @@ pub async fn add(store: &Store, cache: &RotaCache, o: NewOverride, now: Instant)
         row,
         version,
         warnings,
+    })
+}
+
+/// The override `o` as a row, and the rota as it would be with it (checked
+/// the way a write is, so a preview refuses what the write would).
+async fn proposed(
+    db: &impl Reads,
+    team_row: &crate::store::TeamRow,
+    before: &super::Loaded,
+    o: &NewOverride,
+) -> Result<(OverrideRow, crate::rota::Rota)> {
+    if !["replace", "add", "remove"].contains(&o.kind.as_str()) {
+        return Err(Error::invalid(
+            "kind",
+            format!("\"{}\" is not one of replace, add, remove", o.kind),
+        ));
+    }
+    let zone = &before.rota.zone;
+    let (start, end) = (
+        instant_in("start", &o.start, zone)?,
+        instant_in("end", &o.end, zone)?,
+    );
+    if end <= start {
+        return Err(Error::invalid("end", "end must be after start"));
+    }
+    let max = crate::rota::file::limits::MAX_OVERRIDES;
+    if db.load_overrides(&o.team, &o.rota).await?.len() >= max {
+        return Err(Error::invalid(
+            "overrides",
+            format!("a rota holds at most {max} overrides; delete old ones first"),
+        ));
+    }
+    let row = OverrideRow {
+        id: crate::ids::new_id("ovr_"),
+        team: o.team.clone(),
+        rota: o.rota.clone(),
+        layer: o.layer.clone(),
+        kind: o.kind.clone(),
+        start: start.timestamp(),
+        end: end.timestamp(),
+        person: o.person.clone(),
+        replaces: o.replaces.clone(),
+        note: o.note.clone(),
+        created_by: o.actor.clone(),
+        source: "override".into(),
+    };
+    // The rota as it would be with this override.
+    let rota = build_stored(db, team_row, &before.row, std::slice::from_ref(&row))
+        .await?
+        .map_err(|errs| {
+            let (field, message) = errs
+                .0
+                .last()
+                .map(|e| (e.field.clone(), e.message.clone()))
+                .unwrap_or_default();
+            // "overrides[12].person" is this override's "person".
+            let field = if field.starts_with("overrides") {
+                field.split('.').nth(1).unwrap_or("override").to_string()
+            } else {
+                field
+            };
+            Error::invalid(field, message)
+        })?;
+    Ok((row, rota))
+}
+
+/// What an override would do, without writing it.
+pub struct Preview {
+    /// The rota as it is, and as it would be.
+    pub before: std::sync::Arc<super::Loaded>,
+    pub after: crate::rota::Rota,
+    /// Check results over the coming weeks that the override brings in.
+    pub new: Vec<Violation>,
+    /// Whether one of them breaks a hard rule (publishing needs a lead's
+    /// explicit acceptance).
+    pub hard: bool,
+}
+
+/// Previews `o`: the rota with it and the violations it would bring in.
+pub async fn preview(
+    store: &Store,
+    cache: &RotaCache,
+    o: &NewOverride,
+    now: Instant,
+) -> Result<Preview> {
+    let team_row = store
+        .load_team(&o.team)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("team {}", o.team)))?;
+    let before = cache
+        .load(store, &o.team, &o.rota)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("rota {}/{}", o.team, o.rota)))?;
+    let (_, after) = proposed(store, &team_row, &before, o).await?;
+    let found = enforce_checks(&after, Some(&before.rota), now, true)?;
+    let old = enforce_checks(&before.rota, None, now, true)?;
+    let new: Vec<Violation> = found.into_iter().filter(|v| !old.contains(v)).collect();
+    let hard = new.iter().any(|v| after.checks.hard.contains(&v.rule));
+    Ok(Preview {
+        before,
+        after,
+        new,
+        hard,
     })
 }
 

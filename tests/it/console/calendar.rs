@@ -226,3 +226,173 @@ async fn the_fairness_page_matches_the_engine() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     app.stop().await;
 }
+
+/// The ICS feed of `person` (made by the admin).
+async fn feed_of(app: &TestApp, person: &str) -> String {
+    let (s, v) = app
+        .call(
+            Method::POST,
+            "/api/v1/feeds",
+            Some(&app.admin.clone()),
+            Some(json!({ "person": person })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["url"].as_str().expect("url").to_string()
+}
+
+#[tokio::test]
+async fn a_lead_picks_a_shift_previews_a_gap_and_publishes_the_override() {
+    let Some(d) = driver().await else { return };
+    let (app, _fake, _) = console_app(Backend::Sqlite).await;
+    let h = holder(&app, 0, "2026-12-14T15:00:00Z").await;
+    let url = feed_of(&app, &h).await;
+    let before = app
+        .http
+        .get(&url)
+        .send()
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        before.contains("DTSTART:20261214T140000Z"),
+        "{h}'s week starts Monday 09:00"
+    );
+    // A responder may not post overrides from the console.
+    let r = app.token("responder", &[], Some(&h)).await;
+    let rs = with_token(&app, &r).await;
+    let form = [
+        ("csrf", rs.csrf.as_str()),
+        ("layer", "primary"),
+        ("kind", "remove"),
+        ("start", "2026-12-14T09:00"),
+        ("end", "2026-12-15T09:00"),
+        ("action", "publish"),
+    ];
+    let p = post(&app, Some(&rs), &format!("{CAL}/override"), &form, &[]).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+
+    let token = app.token("lead", &["payments"], Some("dana")).await;
+    let c = browser(&d).await;
+    c.set_window_size(1280, 1000).await.expect("size");
+    c.goto(&format!("{}/login", app.base)).await.expect("open");
+    c.find(fantoccini::Locator::Css("details.card summary"))
+        .await
+        .expect("token sign-in")
+        .click()
+        .await
+        .expect("open");
+    c.find(fantoccini::Locator::Css("#token"))
+        .await
+        .expect("field")
+        .send_keys(&token)
+        .await
+        .expect("type");
+    c.find(fantoccini::Locator::Css("#token-sign-in"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("sign in");
+    until_text(&c, "h1", "On call now", Duration::from_secs(5)).await;
+    c.goto(&format!("{}{CAL}?view=2week&start=2026-12-14", app.base))
+        .await
+        .expect("open");
+    // Pick the holder's primary shift: the form takes its layer, person and times.
+    let bar =
+        format!("svg.bar[data-layer='primary'][data-person='{h}'][data-start='2026-12-14T09:00']");
+    c.find(fantoccini::Locator::Css(&bar))
+        .await
+        .expect("the shift on the calendar")
+        .click()
+        .await
+        .expect("pick it");
+    let value = |id: &'static str| {
+        let c = c.clone();
+        async move {
+            c.execute(
+                &format!("return document.getElementById('{id}').value"),
+                vec![],
+            )
+            .await
+            .expect("value")
+        }
+    };
+    assert_eq!(value("ov-start").await, json!("2026-12-14T09:00"));
+    assert_eq!(value("ov-end").await, json!("2026-12-21T09:00"));
+    assert_eq!(value("ov-replaces").await, json!(h));
+    // Nobody on primary for the first day of it: preview.
+    c.execute(
+        "document.getElementById('ov-kind').value = 'remove';\
+         document.getElementById('ov-replaces').value = '';\
+         document.getElementById('ov-end').value = '2026-12-15T09:00';",
+        vec![],
+    )
+    .await
+    .expect("set");
+    c.find(fantoccini::Locator::Css("#ov-preview"))
+        .await
+        .expect("preview")
+        .click()
+        .await
+        .expect("click");
+    until_text(&c, "#preview", "coverage_gap", Duration::from_secs(5)).await;
+    let html = c.source().await.expect("html");
+    assert!(
+        html.contains("class=\"bar gap\""),
+        "the gap is drawn in the preview"
+    );
+    shot(&c, "calendar-preview").await;
+    // Nothing is saved by a preview.
+    let (_, v) = app
+        .get("/api/v1/teams/payments/rotas/payments-weekly/oncall?at=2026-12-14T15:00:00Z")
+        .await;
+    assert_eq!(v["layers"][0]["on_call"][0]["person"], h.as_str());
+    if c.find(fantoccini::Locator::Css("#ov-accept")).await.is_ok() {
+        c.find(fantoccini::Locator::Css("#ov-accept"))
+            .await
+            .expect("accept")
+            .click()
+            .await
+            .expect("tick");
+    }
+    c.find(fantoccini::Locator::Css("#ov-publish"))
+        .await
+        .expect("publish")
+        .click()
+        .await
+        .expect("click");
+    until_text(&c, "#flash", "Override published", Duration::from_secs(5)).await;
+    shot(&c, "calendar-published").await;
+    c.close().await.expect("close");
+    // The on-call answer and the person's feed changed.
+    let (_, v) = app
+        .get("/api/v1/teams/payments/rotas/payments-weekly/oncall?at=2026-12-14T15:00:00Z")
+        .await;
+    assert!(
+        v["layers"][0]["on_call"]
+            .as_array()
+            .is_none_or(|a| a.is_empty()),
+        "nobody on primary: {v}"
+    );
+    let after = app
+        .http
+        .get(&url)
+        .send()
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        !after.contains("DTSTART:20261214T140000Z"),
+        "the removed day left the feed"
+    );
+    assert!(
+        after.contains("DTSTART:20261215T140000Z"),
+        "the rest of the week stays"
+    );
+    app.stop().await;
+}
