@@ -73,9 +73,16 @@
 (function () {
   "use strict";
   function pick(bar) {
-    var form = document.getElementById("override");
-    if (!form || !bar.dataset.start) return;
+    if (!bar.dataset.start) return;
     var set = function (id, v) { var el = document.getElementById(id); if (el && v !== undefined) el.value = v; };
+    // One's own shift fills the swap offer as well.
+    if (bar.dataset.person === document.body.dataset.me) {
+      set("sw-layer", bar.dataset.layer);
+      set("sw-start", bar.dataset.start);
+      set("sw-end", bar.dataset.end);
+    }
+    var form = document.getElementById("override") || document.getElementById("swaps");
+    if (!form) return;
     set("ov-layer", bar.dataset.layer);
     set("ov-replaces", bar.dataset.person);
     set("ov-start", bar.dataset.start);

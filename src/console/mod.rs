@@ -17,6 +17,7 @@ mod now;
 mod reports;
 mod rotas;
 mod session;
+mod swaps;
 mod view;
 
 use crate::api::state::AppState;
@@ -36,6 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/reports/{file}", get(reports::csv))
         .route("/rotas/{team}/{rota}", get(rotas::calendar))
         .route("/rotas/{team}/{rota}/override", post(rotas::override_post))
+        .route("/rotas/{team}/{rota}/swaps", post(swaps::offer))
+        .route("/rotas/{team}/{rota}/swaps/{id}/{step}", post(swaps::step))
         .route("/rotas/{team}/{rota}/fairness", get(fairness::page))
         .route("/handoffs/ack", post(now::ack_handoff))
         .route("/handoffs/note", post(handoffs::note))

@@ -33,6 +33,7 @@ pub fn chrome(
             .person()
             .map(str::to_string)
             .unwrap_or_else(|| format!("{} token", v.session.role)),
+        me: v.person().unwrap_or("").to_string(),
         admin: v.is_admin(),
         zone: zone.map(|z| z.name().to_string()).unwrap_or_default(),
         now_ms: st.now().timestamp_millis(),

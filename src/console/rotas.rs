@@ -99,6 +99,9 @@ pub struct CalendarPage {
     pub preview: Option<PreviewView>,
     pub error: Option<String>,
     pub flash: Option<String>,
+    pub swaps: Vec<super::swaps::SwapLine>,
+    /// The viewer is on the rota (and may offer a shift they hold).
+    pub on_rota: bool,
 }
 
 fn monday(d: NaiveDate) -> NaiveDate {
@@ -288,6 +291,24 @@ async fn show(
         form: extras.form,
         preview: extras.preview,
         error: extras.error,
-        flash: (q.done.as_deref() == Some("override")).then(|| "Override published.".to_string()),
+        flash: q
+            .done
+            .as_deref()
+            .and_then(|d| {
+                Some(match d {
+                    "override" => "Override published.",
+                    "swap-offered" => {
+                        "Your shift is offered; the others on the layer have been told."
+                    }
+                    "swap-accepted" => "Taken: a lead approves it next.",
+                    "swap-applied" => "The swap is on the calendar.",
+                    "swap-declined" => "Swap declined.",
+                    "swap-cancelled" => "Swap cancelled.",
+                    _ => return None,
+                })
+            })
+            .map(str::to_string),
+        swaps: super::swaps::lines(st, v, &l, mine.as_ref()).await?,
+        on_rota: v.person().is_some_and(|p| l.rota.person(p).is_some()),
     })
 }

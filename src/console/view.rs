@@ -12,6 +12,8 @@ pub struct Chrome {
     pub active: &'static str,
     pub csrf: String,
     pub who: String,
+    /// The viewer's person handle ("" for a token's session).
+    pub me: String,
     pub admin: bool,
     /// The zone times are shown in ("" = the browser's).
     pub zone: String,

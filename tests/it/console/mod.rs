@@ -7,6 +7,7 @@ mod calendar;
 mod handoffs;
 mod http;
 mod reports;
+mod swaps;
 
 use crate::paging::{Fake, ladder, paging_app, service};
 use crate::server::{Backend, TestApp};

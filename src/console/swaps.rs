@@ -1,0 +1,266 @@
+//! Swaps from the calendar: offer a shift you hold (pick it on the
+//! calendar), take one offered on your layer, approve or decline as a lead,
+//! cancel your own offer; the people involved hear of each step through
+//! their contact methods, and an applied swap shows on the calendar at once.
+
+use super::PageError;
+use super::login::send_notice;
+use super::session::{NoFields, Posted, Viewer};
+use super::view::When;
+use crate::api::state::AppState;
+use crate::engine::{calendar, handoffs, overrides, swaps};
+use crate::rota::interval::Interval;
+use crate::store::SwapRow;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// A swap as the calendar lists it, with what the viewer may do to it.
+pub struct SwapLine {
+    pub id: String,
+    pub layer: String,
+    pub offered_by: String,
+    pub taker: String,
+    pub start: When,
+    pub end: When,
+    pub state: String,
+    pub note: String,
+    /// accept, approve, decline, cancel: the buttons shown.
+    pub steps: Vec<&'static str>,
+}
+
+/// The rota's open swaps and its last five finished ones, for `v`.
+pub async fn lines(
+    st: &AppState,
+    v: &Viewer,
+    l: &crate::engine::Loaded,
+    zone: Option<&crate::tz::Zone>,
+) -> Result<Vec<SwapLine>, PageError> {
+    let (team, rota) = (&l.row.team, &l.row.name);
+    let lead = v.principal.leads(team);
+    let me = v.person();
+    let all = swaps::list(&st.store, &st.cache, team, rota).await?;
+    let (open, done): (Vec<SwapRow>, Vec<SwapRow>) = all
+        .into_iter()
+        .partition(|w| w.state == "offered" || w.state == "accepted");
+    let name = |h: &str| {
+        l.rota
+            .person(h)
+            .map(|i| l.rota.people[i].name.clone())
+            .unwrap_or_else(|| h.to_string())
+    };
+    Ok(open
+        .into_iter()
+        .chain(done.into_iter().rev().take(5))
+        .map(|w| {
+            let on_layer = me.and_then(|p| l.rota.person(p)).is_some_and(|i| {
+                l.rota.layer(&w.layer).is_some_and(|li| {
+                    l.rota.layers[li]
+                        .rotations
+                        .iter()
+                        .any(|r| r.cadence.participants().contains(&i))
+                })
+            });
+            let mine = me == Some(w.offered_by.as_str());
+            let mut steps = Vec::new();
+            if w.state == "offered" && on_layer && !mine {
+                steps.push("accept");
+            }
+            if w.state == "accepted" && lead {
+                steps.push("approve");
+            }
+            if (w.state == "offered" || w.state == "accepted") && lead {
+                steps.push("decline");
+            }
+            if (w.state == "offered" || w.state == "accepted") && (mine || lead) {
+                steps.push("cancel");
+            }
+            let at = |s: i64| When::at(s * 1000, zone);
+            SwapLine {
+                id: w.id.clone(),
+                layer: w.layer.clone(),
+                offered_by: name(&w.offered_by),
+                taker: w.taker.as_deref().map(name).unwrap_or_default(),
+                start: at(w.start),
+                end: at(w.end),
+                state: w.state.clone(),
+                note: w.note.clone().unwrap_or_default(),
+                steps,
+            }
+        })
+        .collect())
+}
+
+#[derive(serde::Deserialize)]
+pub struct OfferForm {
+    layer: String,
+    start: String,
+    end: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Tells `person` what happened, through their contact method.
+async fn tell(st: &AppState, person: &str, text: String) {
+    match handoffs::address_of(&st.store, person).await {
+        Ok((channel, address)) => {
+            let out = crate::notify::Outgoing::notice(
+                channel,
+                &address,
+                Some(person),
+                text,
+                st.now().timestamp_millis(),
+            );
+            send_notice(st, out);
+        }
+        Err(e) => tracing::warn!(person, error = %e, "could not tell a person about a swap"),
+    }
+}
+
+fn back(team: &str, rota: &str, start: i64, done: &str) -> Response {
+    let day = chrono::DateTime::from_timestamp(start, 0)
+        .unwrap_or_default()
+        .date_naive();
+    let to = format!("/rotas/{team}/{rota}?view=2week&start={day}&done={done}#swaps");
+    Redirect::to(&to).into_response()
+}
+
+/// Offers the viewer's shift.
+pub async fn offer(
+    State(st): State<AppState>,
+    Path((team, rota)): Path<(String, String)>,
+    Posted { v, form: f }: Posted<OfferForm>,
+) -> Result<Response, PageError> {
+    let me = v.person().ok_or_else(PageError::forbidden)?.to_string();
+    let l = calendar::rota_at(&st.store, &st.cache, v.principal.generation, &team, &rota).await?;
+    let zone = &l.rota.zone;
+    let iv = Interval::new(
+        overrides::instant_in("start", &f.start, zone)?,
+        overrides::instant_in("end", &f.end, zone)?,
+    );
+    if iv.end <= iv.start {
+        return Err(PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "end: after start",
+        ));
+    }
+    let note = (!f.note.trim().is_empty()).then(|| f.note.trim().to_string());
+    let w = swaps::offer(
+        &st.store,
+        &st.cache,
+        &team,
+        &rota,
+        &f.layer,
+        &me,
+        iv,
+        note,
+        &v.actor(),
+        st.now(),
+    )
+    .await?;
+    let what = describe(&l, &w);
+    // Everyone else on the layer may take it.
+    if let Some(li) = l.rota.layer(&w.layer) {
+        let mut told = Vec::new();
+        for r in &l.rota.layers[li].rotations {
+            for p in r.cadence.participants() {
+                let id = &l.rota.people[p].id;
+                if *id != me && !told.contains(id) {
+                    told.push(id.clone());
+                    tell(&st, id, format!("Vigil: {me} offers their shift {what}. Take it on the rota's calendar in Vigil.")).await;
+                }
+            }
+        }
+    }
+    Ok(back(&team, &rota, w.start, "swap-offered"))
+}
+
+fn describe(l: &crate::engine::Loaded, w: &SwapRow) -> String {
+    let z = &l.rota.zone;
+    let t = |s: i64| {
+        let at = chrono::DateTime::from_timestamp(s, 0).unwrap_or_default();
+        z.local_time(&at).format("%a %-d %b %H:%M").to_string()
+    };
+    format!(
+        "on {}/{} ({}) from {} to {} {}",
+        w.team,
+        w.rota,
+        w.layer,
+        t(w.start),
+        t(w.end),
+        z.name()
+    )
+}
+
+/// Accepts, approves, declines or cancels a swap.
+pub async fn step(
+    State(st): State<AppState>,
+    Path((team, rota, id, step)): Path<(String, String, String, String)>,
+    Posted { v, form: _ }: Posted<NoFields>,
+) -> Result<Response, PageError> {
+    let w = swaps::find(&st.store, &team, &rota, &id).await?;
+    let lead = v.principal.leads(&team);
+    let actor = v.actor();
+    let now = st.now();
+    let (w, _) = match step.as_str() {
+        "accept" => {
+            let me = v.person().ok_or_else(PageError::forbidden)?.to_string();
+            swaps::accept(&st.store, &st.cache, w, &me, None, &actor, now).await?
+        }
+        "approve" | "decline" if lead => {
+            let s = if step == "approve" {
+                swaps::Step::Approve
+            } else {
+                swaps::Step::Decline
+            };
+            swaps::step(&st.store, &st.cache, w, s, &actor, now).await?
+        }
+        "cancel" if lead || v.person() == Some(w.offered_by.as_str()) => {
+            swaps::step(&st.store, &st.cache, w, swaps::Step::Cancel, &actor, now).await?
+        }
+        "approve" | "decline" | "cancel" => return Err(PageError::forbidden()),
+        _ => return Err(PageError::new(StatusCode::NOT_FOUND, "no such step")),
+    };
+    let g = calendar::generation(&st.store).await?;
+    let l = calendar::rota_at(&st.store, &st.cache, g, &team, &rota).await?;
+    let what = describe(&l, &w);
+    let taker = w.taker.clone().unwrap_or_default();
+    match w.state.as_str() {
+        "accepted" => {
+            tell(
+                &st,
+                &w.offered_by,
+                format!("Vigil: {taker} will take your shift {what} once a lead approves."),
+            )
+            .await;
+            if let Some(lead) = l.rota.lead.map(|i| l.rota.people[i].id.clone()) {
+                tell(&st, &lead, format!("Vigil: {taker} takes {}'s shift {what}: approve or decline it on the rota's calendar.", w.offered_by)).await;
+            }
+        }
+        "applied" => {
+            for p in [&w.offered_by, &taker] {
+                tell(
+                    &st,
+                    p,
+                    format!(
+                        "Vigil: the swap is on: {taker} holds {}'s shift {what}.",
+                        w.offered_by
+                    ),
+                )
+                .await;
+            }
+        }
+        "declined" | "cancelled" => {
+            for p in std::iter::once(&w.offered_by).chain(w.taker.as_ref()) {
+                tell(
+                    &st,
+                    p,
+                    format!("Vigil: the swap of the shift {what} was {}.", w.state),
+                )
+                .await;
+            }
+        }
+        _ => {}
+    }
+    Ok(back(&team, &rota, w.start, &format!("swap-{}", w.state)))
+}
