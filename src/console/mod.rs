@@ -8,6 +8,7 @@
 mod alerts;
 mod assets;
 mod chart;
+mod edits;
 mod events;
 mod fairness;
 mod handoffs;
@@ -38,6 +39,10 @@ pub fn router() -> Router<AppState> {
         .route("/rotas/{team}/{rota}", get(rotas::calendar))
         .route("/rotas/{team}/{rota}/override", post(rotas::override_post))
         .route("/rotas/{team}/{rota}/swaps", post(swaps::offer))
+        .route(
+            "/rotas/{team}/{rota}/participants",
+            post(edits::participants),
+        )
         .route("/rotas/{team}/{rota}/swaps/{id}/{step}", post(swaps::step))
         .route("/rotas/{team}/{rota}/fairness", get(fairness::page))
         .route("/handoffs/ack", post(now::ack_handoff))

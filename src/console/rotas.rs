@@ -22,9 +22,9 @@ const REACH_DAYS: i64 = 366;
 
 #[derive(serde::Deserialize, Default)]
 pub struct CalendarQuery {
-    view: Option<String>,
-    start: Option<String>,
-    done: Option<String>,
+    pub(super) view: Option<String>,
+    pub(super) start: Option<String>,
+    pub(super) done: Option<String>,
 }
 
 /// The override form, as posted and as shown again.
@@ -60,11 +60,14 @@ pub struct PreviewView {
 
 /// What the page shows besides the calendar.
 #[derive(Default)]
-struct Extras {
-    form: OverrideForm,
-    preview: Option<PreviewView>,
-    error: Option<String>,
-    after: Option<crate::rota::Rota>,
+pub(super) struct Extras {
+    pub form: OverrideForm,
+    pub preview: Option<PreviewView>,
+    pub error: Option<String>,
+    pub after: Option<crate::rota::Rota>,
+    pub edit: Option<super::edits::EditView>,
+    /// The participants form as posted (layer, participants, from).
+    pub edit_form: Option<(String, String, String)>,
 }
 
 pub struct Nav {
@@ -102,6 +105,11 @@ pub struct CalendarPage {
     pub swaps: Vec<super::swaps::SwapLine>,
     /// The viewer is on the rota (and may offer a shift they hold).
     pub on_rota: bool,
+    /// Each layer's participants now, for the edit form (leads only).
+    pub editing: Vec<super::edits::LayerEdit>,
+    /// The rota version the page was made from.
+    pub version: i64,
+    pub edit: Option<super::edits::EditView>,
 }
 
 fn monday(d: NaiveDate) -> NaiveDate {
@@ -175,7 +183,7 @@ pub async fn override_post(
             }),
             after: Some(p.after),
             form: f,
-            error: None,
+            ..Extras::default()
         },
         Err(e) => Extras {
             error: Some(PageError::from(e).message().to_string()),
@@ -186,7 +194,7 @@ pub async fn override_post(
     show(&st, &v, &team, &rota, q, extras).await
 }
 
-async fn show(
+pub(super) async fn show(
     st: &AppState,
     v: &Viewer,
     team: &str,
@@ -304,11 +312,19 @@ async fn show(
                     "swap-applied" => "The swap is on the calendar.",
                     "swap-declined" => "Swap declined.",
                     "swap-cancelled" => "Swap cancelled.",
+                "edited" => "Saved: the rota changes from the date you gave; earlier shifts are as they were.",
                     _ => return None,
                 })
             })
             .map(str::to_string),
         swaps: super::swaps::lines(st, v, &l, mine.as_ref()).await?,
         on_rota: v.person().is_some_and(|p| l.rota.person(p).is_some()),
+        editing: if v.principal.leads(&team) {
+            super::edits::layers(st, &l, extras.edit_form.as_ref()).await?
+        } else {
+            Vec::new()
+        },
+        version: l.row.version,
+        edit: extras.edit,
     })
 }

@@ -10,6 +10,7 @@ pub mod console;
 pub mod dedup;
 pub mod directory;
 pub mod documents;
+pub mod edits;
 pub mod error;
 pub mod feeds;
 pub mod grid;

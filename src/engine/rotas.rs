@@ -8,7 +8,7 @@ use super::error::{Error, Result};
 use super::ladders::{self, Removal};
 use super::{Loaded, RotaCache, build_stored, documents};
 use crate::rota::checks::{self, Violation};
-use crate::rota::file::defs::{LayerDef, RotaDoc, When};
+use crate::rota::file::defs::{LayerDef, RotaDoc, RotationDef, When};
 use crate::rota::{Instant, Rota};
 use crate::store::{Reads, RotaRow, ServiceRow, Store, Tx};
 use chrono::Duration;
@@ -42,8 +42,18 @@ pub struct Saved {
     pub warnings: Vec<Violation>,
 }
 
-/// Creates or updates a rota.
-pub async fn save(store: &Store, cache: &RotaCache, w: Write) -> Result<Saved> {
+/// A write made ready: the rota as it is (if it exists), the document and
+/// row to store, and the rota they build (validated).
+pub struct Prepared {
+    pub before: Option<Arc<Loaded>>,
+    pub doc: RotaDoc,
+    pub row: RotaRow,
+    pub rota: Rota,
+}
+
+/// Checks a write's version, applies an effective date and validates the
+/// result, writing nothing (`save` and previews share it).
+pub async fn prepare(store: &Store, cache: &RotaCache, w: &Write) -> Result<Prepared> {
     let team_row = store
         .load_team(&w.team)
         .await?
@@ -51,7 +61,7 @@ pub async fn save(store: &Store, cache: &RotaCache, w: Write) -> Result<Saved> {
     // The rota as it is now: its row for the version check, its built form
     // for an effective-dated merge and for telling new violations from old.
     let before = cache.load(store, &w.team, &w.name).await?;
-    let mut doc = w.doc;
+    let mut doc = w.doc.clone();
     match (&before, w.expected) {
         (Some(_), None) => {
             return Err(Error::PreconditionRequired(
@@ -78,16 +88,32 @@ pub async fn save(store: &Store, cache: &RotaCache, w: Write) -> Result<Saved> {
         }
         (None, _) => {}
     }
-    let now = w.now.timestamp();
     let row = RotaRow {
         team: w.team.clone(),
         name: w.name.clone(),
         document: documents::stored(&doc),
         version: 1,
         origin: "api".into(),
-        updated_at: now,
+        updated_at: w.now.timestamp(),
     };
     let rota = validate(store, &team_row, &row).await?;
+    Ok(Prepared {
+        before,
+        doc,
+        row,
+        rota,
+    })
+}
+
+/// Creates or updates a rota.
+pub async fn save(store: &Store, cache: &RotaCache, w: Write) -> Result<Saved> {
+    let Prepared {
+        before,
+        doc,
+        row,
+        rota,
+    } = prepare(store, cache, &w).await?;
+    let now = w.now.timestamp();
     let warnings = enforce_checks(
         &rota,
         before.as_ref().map(|l| &l.rota),
@@ -312,19 +338,33 @@ pub fn effective_edit(
                 "a layer needs rotations",
             ));
         }
-        let kept: Vec<_> = old_layer
-            .rotations
-            .iter()
-            .zip(&old_rota.layers[old_i].rotations)
-            .filter(|(_, built)| built.effective_from.is_none_or(|e| e < at))
-            .map(|(raw, _)| raw.clone())
-            .collect();
-        layer.rotations[0].effective_from = Some(When::Text(crate::rota::civil::utc_text(at)));
-        let mut all = kept;
-        all.append(&mut layer.rotations);
-        layer.rotations = all;
+        let fresh = std::mem::take(&mut layer.rotations);
+        layer.rotations = effective_layer(old_layer, &old_rota.layers[old_i], fresh, at);
     }
     Ok(new)
+}
+
+/// One layer's rotations after an effective-dated edit (PURE): the old
+/// versions that took effect before `at`, then `fresh`, the first of them
+/// taking effect at `at`.
+pub fn effective_layer(
+    old: &LayerDef,
+    built: &crate::rota::Layer,
+    mut fresh: Vec<RotationDef>,
+    at: Instant,
+) -> Vec<RotationDef> {
+    let mut all: Vec<RotationDef> = old
+        .rotations
+        .iter()
+        .zip(&built.rotations)
+        .filter(|(_, b)| b.effective_from.is_none_or(|e| e < at))
+        .map(|(raw, _)| raw.clone())
+        .collect();
+    if let Some(first) = fresh.first_mut() {
+        first.effective_from = Some(When::Text(crate::rota::civil::utc_text(at)));
+    }
+    all.append(&mut fresh);
+    all
 }
 
 /// Builds the rota as it would be stored, or says what is wrong with it

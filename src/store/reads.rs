@@ -188,6 +188,16 @@ pub trait Reads: Conn {
             .map(feed)
             .transpose()
     }
+    /// When and by whom `target` (or anything under `target/`) last changed.
+    async fn last_change(&self, target: &str) -> Result<Option<(i64, String)>> {
+        let r = self
+            .one(
+                "SELECT at, actor FROM audit_log WHERE target = ? OR target LIKE ? ORDER BY id DESC LIMIT 1",
+                vec![target.into(), format!("{target}/%").into()],
+            )
+            .await?;
+        r.map(|r| Ok((i(&r, "at")?, s(&r, "actor")?))).transpose()
+    }
     async fn audit_entries(
         &self,
         limit: i64,

@@ -4,6 +4,7 @@
 
 mod browser;
 mod calendar;
+mod edits;
 mod handoffs;
 mod http;
 mod reports;
