@@ -17,6 +17,7 @@ mod me;
 mod now;
 mod reports;
 mod rotas;
+mod services;
 mod session;
 mod swaps;
 mod view;
@@ -35,6 +36,9 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login::page))
         .route("/handoffs", get(handoffs::page))
         .route("/reports", get(reports::page))
+        .route("/services", get(services::list))
+        .route("/services/{id}", get(services::show))
+        .route("/services/{id}/ladder", post(services::ladder))
         .route("/reports/{file}", get(reports::csv))
         .route("/rotas/{team}/{rota}", get(rotas::calendar))
         .route("/rotas/{team}/{rota}/override", post(rotas::override_post))

@@ -327,3 +327,49 @@ pub async fn coverage(
     }
     Ok(out)
 }
+
+/// Who each stage of `ladder` (a service of `team`) would page at each of
+/// `at`: per stage, per instant, the people's names and the other targets
+/// as written (chat, email, webhook). A ladder that does not read is an
+/// error naming the field.
+pub async fn who_per_stage(
+    store: &crate::store::Store,
+    cache: &RotaCache,
+    team: &str,
+    ladder: &crate::escalation::ladder::LadderSpec,
+    at: &[crate::rota::Instant],
+) -> Result<Vec<Vec<Vec<String>>>, super::error::Error> {
+    use crate::escalation::paging::{Recipient, Snapshot, recipients};
+    let built = ladder.build().map_err(super::error::Error::from)?;
+    let lead = store.load_team(team).await?.and_then(|t| t.lead);
+    let mut rotas = Vec::new();
+    for r in store.load_rotas(Some(team)).await? {
+        if let Some(l) = cache.load(store, team, &r.name).await? {
+            rotas.push((r.name, l));
+        }
+    }
+    let snap = Snapshot {
+        lead,
+        rotas: rotas.iter().map(|(n, l)| (n.as_str(), &l.rota)).collect(),
+    };
+    let names = super::alerts::names(store).await?;
+    Ok(built
+        .stages
+        .iter()
+        .map(|s| {
+            at.iter()
+                .map(|t| {
+                    recipients(&s.targets, &snap, *t)
+                        .into_iter()
+                        .map(|r| match r {
+                            Recipient::Person(p) => super::alerts::shown(&p, &names),
+                            Recipient::Chat(c) => format!("chat:{c}"),
+                            Recipient::Email(e) => format!("email:{e}"),
+                            Recipient::Webhook(u) => format!("webhook:{u}"),
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect())
+}

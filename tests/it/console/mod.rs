@@ -8,6 +8,7 @@ mod edits;
 mod handoffs;
 mod http;
 mod reports;
+mod services;
 mod swaps;
 
 use crate::paging::{Fake, ladder, paging_app, service};
