@@ -238,6 +238,32 @@ pub async fn twilio_voice(
     Ok(twiml(&format!("<Say>The alert is {name}. Goodbye.</Say>")))
 }
 
+/// Refuses a request from Slack unless its `v0` signature is good and
+/// fresh (`what` names the endpoint when Slack is not configured).
+pub(super) fn verify_slack(
+    st: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    what: &str,
+) -> Result<(), ApiError> {
+    let secret = st
+        .notify
+        .slack_secret()
+        .ok_or_else(|| ApiError::not_found(format!("{what} (Slack is not configured)")))?;
+    let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("");
+    links::verify_slack(
+        secret,
+        h("x-slack-request-timestamp"),
+        body,
+        h("x-slack-signature"),
+        st.now_secs(),
+    )
+    .map_err(|why| {
+        tracing::warn!(why, what, "refused a request from Slack");
+        ApiError::forbidden(format!("Slack signature: {why}"))
+    })
+}
+
 /// `POST /api/v1/callbacks/slack`: a button in a page message.
 #[utoipa::path(post, path = "/api/v1/callbacks/slack", tag = "callbacks", request_body(content = super::wire::SlackForm, content_type = "application/x-www-form-urlencoded"), params(("X-Slack-Request-Timestamp" = String, Header, description = "seconds since the epoch"), ("X-Slack-Signature" = String, Header, description = "v0=HMAC-SHA256 over v0:timestamp:body")), responses((status = 200, description = "what the presser sees", body = super::wire::SlackReply), (status = 403, description = "bad or stale Slack signature", body = super::ErrorBody), (status = 404, description = "Slack is not configured, or no such page", body = super::ErrorBody)))]
 pub async fn slack(
@@ -245,21 +271,7 @@ pub async fn slack(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let secret = st
-        .notify
-        .slack_secret()
-        .ok_or_else(|| ApiError::not_found("Slack callbacks (Slack is not configured)"))?;
-    let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if let Err(why) = links::verify_slack(
-        secret,
-        h("x-slack-request-timestamp"),
-        &body,
-        h("x-slack-signature"),
-        st.now_secs(),
-    ) {
-        tracing::warn!(why, "refused a Slack callback");
-        return Err(ApiError::forbidden(format!("Slack signature: {why}")));
-    }
+    verify_slack(&st, &headers, &body, "Slack callbacks")?;
     let f = form(&body)?;
     let payload: serde_json::Value = field(&f, "payload")
         .and_then(|p| serde_json::from_str(p).ok())

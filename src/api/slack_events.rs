@@ -8,7 +8,6 @@
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::delivery::links;
 use crate::delivery::reply::{self, Reply, Verb};
 use crate::engine::{alerts::views, handoffs};
 use crate::escalation::rules::Channel;
@@ -26,21 +25,8 @@ pub async fn events(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let secret = st
-        .notify
-        .slack_secret()
-        .ok_or_else(|| ApiError::not_found("Slack events (Slack is not configured)"))?;
+    super::callbacks::verify_slack(&st, &headers, &body, "Slack events")?;
     let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if let Err(why) = links::verify_slack(
-        secret,
-        h("x-slack-request-timestamp"),
-        &body,
-        h("x-slack-signature"),
-        st.now_secs(),
-    ) {
-        tracing::warn!(why, "refused a Slack event");
-        return Err(ApiError::forbidden(format!("Slack signature: {why}")));
-    }
     let v: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|_| ApiError::bad_request("the body is not JSON").field("body"))?;
     if v["type"] == "url_verification" {

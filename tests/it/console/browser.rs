@@ -105,6 +105,25 @@ fn screenshot_dir() -> std::path::PathBuf {
     d
 }
 
+/// Signs the browser in with an API token (the sign-in page's token form)
+/// on a desktop-sized window, and waits for the Now page.
+pub(super) async fn sign_in(c: &Client, base: &str, token: &str) {
+    c.set_window_size(1280, 1000).await.expect("size");
+    c.goto(&format!("{base}/login")).await.expect("open");
+    css(c, "details.card summary")
+        .await
+        .click()
+        .await
+        .expect("open the token form");
+    css(c, "#token").await.send_keys(token).await.expect("type");
+    css(c, "#token-sign-in")
+        .await
+        .click()
+        .await
+        .expect("sign in");
+    until_text(c, "h1", "On call now", Duration::from_secs(5)).await;
+}
+
 pub(super) async fn shot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("screenshot");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("saved");

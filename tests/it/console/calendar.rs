@@ -2,7 +2,7 @@
 //! swaps, gaps and fatigue flags as a team lead sees them, navigation
 //! within a year, and a screenshot of the month in a desktop browser.
 
-use super::browser::{browser, driver, shot, until_text};
+use super::browser::{browser, driver, shot, sign_in, until_text};
 use super::*;
 use std::time::Duration;
 
@@ -138,26 +138,7 @@ async fn a_lead_reads_the_month_with_overrides_swaps_gaps_and_flags() {
     // The month in a desktop browser, for the README.
     if let Some(d) = driver().await {
         let c = browser(&d).await;
-        c.set_window_size(1280, 1000).await.expect("size");
-        c.goto(&format!("{}/login", app.base)).await.expect("open");
-        c.find(fantoccini::Locator::Css("details.card summary"))
-            .await
-            .expect("the token sign-in")
-            .click()
-            .await
-            .expect("open it");
-        let t = c
-            .find(fantoccini::Locator::Css("#token"))
-            .await
-            .expect("token field");
-        t.send_keys(&token).await.expect("type");
-        c.find(fantoccini::Locator::Css("#token-sign-in"))
-            .await
-            .expect("button")
-            .click()
-            .await
-            .expect("sign in");
-        until_text(&c, "h1", "On call now", Duration::from_secs(5)).await;
+        sign_in(&c, &app.base, &token).await;
         c.goto(&format!("{}{CAL}?view=month&start=2026-12-01", app.base))
             .await
             .expect("open");
@@ -276,27 +257,7 @@ async fn a_lead_picks_a_shift_previews_a_gap_and_publishes_the_override() {
 
     let token = app.token("lead", &["payments"], Some("dana")).await;
     let c = browser(&d).await;
-    c.set_window_size(1280, 1000).await.expect("size");
-    c.goto(&format!("{}/login", app.base)).await.expect("open");
-    c.find(fantoccini::Locator::Css("details.card summary"))
-        .await
-        .expect("token sign-in")
-        .click()
-        .await
-        .expect("open");
-    c.find(fantoccini::Locator::Css("#token"))
-        .await
-        .expect("field")
-        .send_keys(&token)
-        .await
-        .expect("type");
-    c.find(fantoccini::Locator::Css("#token-sign-in"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("sign in");
-    until_text(&c, "h1", "On call now", Duration::from_secs(5)).await;
+    sign_in(&c, &app.base, &token).await;
     c.goto(&format!("{}{CAL}?view=2week&start=2026-12-14", app.base))
         .await
         .expect("open");

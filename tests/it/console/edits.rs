@@ -2,7 +2,7 @@
 //! shifts that change, a save from a date on that leaves earlier shifts as
 //! they were, and a stale page refused with who changed the rota and when.
 
-use super::browser::{browser, driver, shot, until_text};
+use super::browser::{browser, driver, shot, sign_in, until_text};
 use super::*;
 use std::time::Duration;
 
@@ -29,27 +29,7 @@ async fn a_lead_changes_who_takes_turns_from_a_date_and_a_stale_page_is_refused(
     );
     let lead = app.token("lead", &["payments"], Some("dana")).await;
     let c = browser(&d).await;
-    c.set_window_size(1280, 1000).await.expect("size");
-    c.goto(&format!("{}/login", app.base)).await.expect("open");
-    c.find(fantoccini::Locator::Css("details.card summary"))
-        .await
-        .expect("token sign-in")
-        .click()
-        .await
-        .expect("open");
-    c.find(fantoccini::Locator::Css("#token"))
-        .await
-        .expect("field")
-        .send_keys(&lead)
-        .await
-        .expect("type");
-    c.find(fantoccini::Locator::Css("#token-sign-in"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("sign in");
-    until_text(&c, "h1", "On call now", Duration::from_secs(5)).await;
+    sign_in(&c, &app.base, &lead).await;
     c.goto(&format!("{}{CAL}?view=2week&start=2027-01-04", app.base))
         .await
         .expect("open");

@@ -2,7 +2,7 @@
 //! for the same window, each chart has its numbers and a CSV, and a bad
 //! window is refused naming the field.
 
-use super::browser::{browser, driver, shot, until_text};
+use super::browser::{browser, driver, shot, sign_in, until_text};
 use super::*;
 use crate::paging::{advance, on_call, trigger};
 use std::time::Duration;
@@ -175,27 +175,8 @@ async fn the_reports_page_shows_what_the_api_reports() {
     }
     if let Some(d) = driver().await {
         let c = browser(&d).await;
+        sign_in(&c, &app.base, &lead).await;
         c.set_window_size(1100, 1400).await.expect("size");
-        c.goto(&format!("{}/login", app.base)).await.expect("open");
-        c.find(fantoccini::Locator::Css("details.card summary"))
-            .await
-            .expect("token sign-in")
-            .click()
-            .await
-            .expect("open");
-        c.find(fantoccini::Locator::Css("#token"))
-            .await
-            .expect("field")
-            .send_keys(&lead)
-            .await
-            .expect("type");
-        c.find(fantoccini::Locator::Css("#token-sign-in"))
-            .await
-            .expect("button")
-            .click()
-            .await
-            .expect("sign in");
-        until_text(&c, "h1", "On call now", Duration::from_secs(5)).await;
         c.goto(&format!("{}/reports?from={from}&to={today}", app.base))
             .await
             .expect("open");

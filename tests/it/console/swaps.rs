@@ -2,7 +2,7 @@
 //! on the layer takes it, the lead approves, and both see it on the
 //! calendar and in their shifts; each step is told to the people involved.
 
-use super::browser::{browser, driver, shot, until_text};
+use super::browser::{browser, driver, shot, sign_in, until_text};
 use super::*;
 use crate::paging::chat;
 use std::time::Duration;
@@ -61,27 +61,7 @@ async fn a_shift_is_offered_taken_and_approved_from_the_calendar() {
     // The offerer picks their own week on the calendar and offers it.
     let token = app.token("responder", &[], Some(&offerer)).await;
     let c = browser(&d).await;
-    c.set_window_size(1280, 1000).await.expect("size");
-    c.goto(&format!("{}/login", app.base)).await.expect("open");
-    c.find(fantoccini::Locator::Css("details.card summary"))
-        .await
-        .expect("token sign-in")
-        .click()
-        .await
-        .expect("open");
-    c.find(fantoccini::Locator::Css("#token"))
-        .await
-        .expect("field")
-        .send_keys(&token)
-        .await
-        .expect("type");
-    c.find(fantoccini::Locator::Css("#token-sign-in"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("sign in");
-    until_text(&c, "h1", "On call now", Duration::from_secs(5)).await;
+    sign_in(&c, &app.base, &token).await;
     c.goto(&format!("{}{CAL}?view=2week&start=2026-12-14", app.base))
         .await
         .expect("open");
