@@ -8,17 +8,7 @@ use std::time::Duration;
 
 const CAL: &str = "/rotas/payments/payments-weekly";
 
-async fn holder(app: &TestApp, layer: usize, at: &str) -> String {
-    let (_, v) = app
-        .get(&format!(
-            "/api/v1/teams/payments/rotas/payments-weekly/oncall?at={at}"
-        ))
-        .await;
-    v["layers"][layer]["on_call"][0]["person"]
-        .as_str()
-        .expect("someone")
-        .to_string()
-}
+use super::holder;
 
 async fn overrides(app: &TestApp, body: serde_json::Value) {
     let (s, v) = app

@@ -189,3 +189,16 @@ pub async fn raise(app: &TestApp, key: &str, summary: &str) -> String {
         .expect("the alert")
         .to_string()
 }
+
+/// Who holds layer `layer` (0 = primary) of payments-weekly at `at`.
+pub async fn holder(app: &TestApp, layer: usize, at: &str) -> String {
+    let (_, v) = app
+        .get(&format!(
+            "/api/v1/teams/payments/rotas/payments-weekly/oncall?at={at}"
+        ))
+        .await;
+    v["layers"][layer]["on_call"][0]["person"]
+        .as_str()
+        .expect("someone")
+        .to_string()
+}

@@ -15,21 +15,7 @@ fn cell(body: &str, stage: usize, class: &str) -> String {
 #[tokio::test]
 async fn a_ladder_shows_who_each_stage_pages_and_a_lead_edits_it() {
     let (app, _fake, _) = console_app(Backend::Sqlite).await;
-    let oncall = |at: &'static str| {
-        let app = &app;
-        async move {
-            let (_, v) = app
-                .get(&format!(
-                    "/api/v1/teams/payments/rotas/payments-weekly/oncall?at={at}"
-                ))
-                .await;
-            v["layers"][0]["on_call"][0]["person"]
-                .as_str()
-                .expect("someone")
-                .to_string()
-        }
-    };
-    let then = oncall("2026-12-14T15:00:00Z").await;
+    let then = holder(&app, 0, "2026-12-14T15:00:00Z").await;
     let lead = app.token("lead", &["payments"], Some("dana")).await;
     let s = with_token(&app, &lead).await;
     let list = get(&app, Some(&s), "/services").await;
@@ -44,15 +30,7 @@ async fn a_ladder_shows_who_each_stage_pages_and_a_lead_edits_it() {
     let now = vigil::clock::Clock::now(app.clock.as_ref())
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
-    let (_, v) = app
-        .get(&format!(
-            "/api/v1/teams/payments/rotas/payments-weekly/oncall?at={now}"
-        ))
-        .await;
-    let primary_now = v["layers"][0]["on_call"][0]["person"]
-        .as_str()
-        .expect("someone")
-        .to_string();
+    let primary_now = holder(&app, 0, &now).await;
     assert!(cell(&page.body, 1, "now").contains(&primary_now));
     assert!(
         cell(&page.body, 1, "then").contains(&then),
