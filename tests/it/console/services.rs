@@ -1,7 +1,9 @@
 //! Services in the console: the list, a ladder with who each stage would
 //! page now and at a chosen time, and a lead's edit previewed before saving.
 
+use super::browser::{browser, driver, shot, sign_in, until_text};
 use super::*;
+use std::time::Duration;
 
 fn cell(body: &str, stage: usize, class: &str) -> String {
     body.split(&format!("<tr data-stage=\"{stage}\">"))
@@ -71,5 +73,43 @@ async fn a_ladder_shows_who_each_stage_pages_and_a_lead_edits_it() {
     theirs[0].1 = r.csrf.as_str();
     let p = post(&app, Some(&r), "/services/web/ladder", &theirs, &[]).await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
+
+    // In the browser: the lead edits the stages and sees who they page.
+    if let Some(d) = driver().await {
+        let secondary_then = holder(&app, 1, "2026-12-14T15:00:00Z").await;
+        let c = browser(&d).await;
+        sign_in(&c, &app.base, &lead).await;
+        c.goto(&format!("{}/services/web?at=2026-12-14T10:00", app.base))
+            .await
+            .expect("open");
+        until_text(&c, "#stages", "erin", Duration::from_secs(5)).await;
+        c.execute(
+            "document.getElementById('stages-text').value = 'oncall:*/secondary | 3m\\nlead | 5m';",
+            vec![],
+        )
+        .await
+        .expect("edit");
+        c.find(fantoccini::Locator::Css("#ladder-preview"))
+            .await
+            .expect("preview")
+            .click()
+            .await
+            .expect("click");
+        until_text(
+            &c,
+            "h2",
+            "Preview: the edited ladder",
+            Duration::from_secs(5),
+        )
+        .await;
+        let html = c.source().await.expect("html");
+        assert!(
+            cell(&html, 1, "then").contains(&secondary_then),
+            "stage 1 pages the secondary"
+        );
+        assert_eq!(cell(&html, 2, "now"), "dana");
+        shot(&c, "ladder").await;
+        c.close().await.expect("close");
+    }
     app.stop().await;
 }
