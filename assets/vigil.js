@@ -92,8 +92,48 @@
     form.scrollIntoView({ block: "nearest" });
   }
   document.addEventListener("click", function (e) {
+    if (document.body.dataset.dragged === "1") { document.body.dataset.dragged = ""; return; }
     var bar = e.target.closest && e.target.closest("svg.bar[data-start]");
     if (bar) pick(bar);
+  });
+  // Dragging across a layer's row selects a time range (to the half hour)
+  // for an override; times are written in the rota's zone.
+  var drag = null;
+  function instantAt(week, x) {
+    var st = week.dataset.starts.split(",").map(Number);
+    var f = Math.min(Math.max(x, 0), 1) * 7, d = Math.min(Math.floor(f), 6);
+    var t = f >= 7 ? st[7] : st[d] + (f - d) * 86400000;
+    return Math.round(t / 1800000) * 1800000;
+  }
+  function inZone(ms, zone) {
+    var s = new Intl.DateTimeFormat("sv-SE", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(ms));
+    return s.replace(" ", "T");
+  }
+  document.addEventListener("pointerdown", function (e) {
+    var svg = e.target.closest && e.target.closest(".cal-row[data-layer] svg.cal-bars");
+    if (svg && document.getElementById("override")) drag = { svg: svg, x0: e.clientX };
+  });
+  document.addEventListener("pointerup", function (e) {
+    if (!drag) return;
+    var d = drag; drag = null;
+    if (Math.abs(e.clientX - d.x0) < 6) return;
+    document.body.dataset.dragged = "1";
+    var r = d.svg.getBoundingClientRect();
+    var a = (Math.min(d.x0, e.clientX) - r.left) / r.width, b = (Math.max(d.x0, e.clientX) - r.left) / r.width;
+    var week = d.svg.closest(".cal-week"), zone = document.getElementById("calendar").dataset.rotaZone;
+    var set = function (id, v) { var el = document.getElementById(id); if (el) el.value = v; };
+    set("ov-layer", d.svg.closest(".cal-row").dataset.layer);
+    set("ov-start", inZone(instantAt(week, a), zone));
+    set("ov-end", inZone(instantAt(week, b), zone));
+    document.querySelectorAll("rect.selection").forEach(function (x) { x.remove(); });
+    var sel = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    sel.setAttribute("class", "selection");
+    sel.setAttribute("x", (a * 100).toFixed(2) + "%");
+    sel.setAttribute("width", ((b - a) * 100).toFixed(2) + "%");
+    sel.setAttribute("y", "0");
+    sel.setAttribute("height", "30");
+    d.svg.appendChild(sel);
+    document.getElementById("override").scrollIntoView({ block: "nearest" });
   });
   document.addEventListener("keydown", function (e) {
     if ((e.key === "Enter" || e.key === " ") && e.target.matches && e.target.matches("svg.bar[data-start]")) {

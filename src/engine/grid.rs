@@ -54,6 +54,8 @@ pub struct Row {
 }
 
 pub struct Week {
+    /// The instants (ms) the week's days start at, and the next Monday's.
+    pub starts: Vec<i64>,
     pub days: Vec<DayHead>,
     pub rows: Vec<Row>,
     /// Where "now" is, in percent, when it falls in this week.
@@ -271,7 +273,13 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
                 })
                 .collect();
             let now_x = (starts[a] <= now && now < starts[b]).then(|| x(now));
-            Week { days, rows, now_x }
+            let starts = starts[a..=b].iter().map(|t| t.timestamp_millis()).collect();
+            Week {
+                starts,
+                days,
+                rows,
+                now_x,
+            }
         })
         .collect()
 }

@@ -347,3 +347,62 @@ async fn a_lead_picks_a_shift_previews_a_gap_and_publishes_the_override() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_lead_selects_a_range_by_dragging_across_a_layer() {
+    let Some(d) = driver().await else { return };
+    let (app, _fake, _) = console_app(Backend::Sqlite).await;
+    let token = app.token("lead", &["payments"], Some("dana")).await;
+    let c = browser(&d).await;
+    super::browser::sign_in(&c, &app.base, &token).await;
+    c.goto(&format!("{}{CAL}?view=week&start=2026-12-14", app.base))
+        .await
+        .expect("open");
+    until_text(
+        &c,
+        "#cal-heading",
+        "Mon 14 Dec 2026",
+        Duration::from_secs(5),
+    )
+    .await;
+    // Press at Tuesday 00:00 on the primary row and let go at Wednesday
+    // 09:00 (a seventh of the row per day, wall-clock within the day).
+    let got = c
+        .execute(
+            "const svg = document.querySelector(\".cal-row[data-layer='primary'] svg.cal-bars\");\
+             const r = svg.getBoundingClientRect(), y = r.top + 5;\
+             const at = f => r.left + r.width * f;\
+             svg.dispatchEvent(new PointerEvent('pointerdown', { clientX: at(1 / 7), clientY: y, bubbles: true }));\
+             svg.dispatchEvent(new PointerEvent('pointerup', { clientX: at((2 + 9 / 24) / 7), clientY: y, bubbles: true }));\
+             return [document.getElementById('ov-layer').value, document.getElementById('ov-start').value,\
+                     document.getElementById('ov-end').value, document.querySelectorAll('rect.selection').length];",
+            vec![],
+        )
+        .await
+        .expect("drag");
+    assert_eq!(
+        got,
+        json!(["primary", "2026-12-15T00:00", "2026-12-16T09:00", 1])
+    );
+    c.execute(
+        "document.getElementById('ov-kind').value = 'remove';",
+        vec![],
+    )
+    .await
+    .expect("kind");
+    c.find(fantoccini::Locator::Css("#ov-preview"))
+        .await
+        .expect("preview")
+        .click()
+        .await
+        .expect("click");
+    until_text(&c, "#preview", "coverage_gap", Duration::from_secs(5)).await;
+    let html = c.source().await.expect("html");
+    assert!(
+        html.contains("Nobody is paged: Tue 15 Dec 00:00 – Wed 16 Dec 09:00"),
+        "the selected range is the gap"
+    );
+    shot(&c, "calendar-range").await;
+    c.close().await.expect("close");
+    app.stop().await;
+}
