@@ -7,6 +7,7 @@
 
 mod alerts;
 mod assets;
+pub(crate) mod audit;
 mod chart;
 mod edits;
 mod events;
@@ -75,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .route("/me/feeds/{id}/revoke", post(me::revoke_feed))
         .route("/me/sessions/{id}/revoke", post(me::revoke_session))
         .route("/admin", get(me::admin))
+        .route("/audit", get(audit::page))
         .route("/admin/login-link", post(me::admin_login_link))
         .route("/assets/{file}", get(assets::serve))
         .layer(axum::middleware::from_fn(security_headers))

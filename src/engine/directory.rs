@@ -393,3 +393,52 @@ pub async fn authenticate(
     }
     Ok(Some((row, generation)))
 }
+
+/// Audit entries, newest first (at most `limit`, up to 500): of team `team`
+/// (its rotas, overrides and swaps), by actors whose name contains `actor`,
+/// of actions starting with `kind` ("rota.", "override.", "swap."…).
+pub async fn audit_filtered(
+    store: &Store,
+    team: Option<&str>,
+    actor: Option<&str>,
+    kind: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>> {
+    Ok(store
+        .audit_filtered(team, actor, kind, limit.clamp(1, 500))
+        .await?
+        .into_iter()
+        .map(|(at, actor, action, target, detail)| AuditEntry {
+            at,
+            actor,
+            action,
+            target,
+            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
+        })
+        .collect())
+}
+
+/// The lines that change from `before` to `after` (PURE), each JSON
+/// document printed one field per line: ('-', line) removed, ('+', line)
+/// added, (' ', line) kept around a change (two lines of context).
+pub fn diff(before: &serde_json::Value, after: &serde_json::Value) -> Vec<(char, String)> {
+    let (a, b) = (
+        serde_json::to_string_pretty(before).unwrap_or_default(),
+        serde_json::to_string_pretty(after).unwrap_or_default(),
+    );
+    let d = similar::TextDiff::from_lines(&a, &b);
+    let mut out = Vec::new();
+    for group in d.grouped_ops(2) {
+        for op in group {
+            for c in d.iter_changes(&op) {
+                let tag = match c.tag() {
+                    similar::ChangeTag::Delete => '-',
+                    similar::ChangeTag::Insert => '+',
+                    similar::ChangeTag::Equal => ' ',
+                };
+                out.push((tag, c.value().trim_end().to_string()));
+            }
+        }
+    }
+    out
+}

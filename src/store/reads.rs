@@ -198,6 +198,52 @@ pub trait Reads: Conn {
             .await?;
         r.map(|r| Ok((i(&r, "at")?, s(&r, "actor")?))).transpose()
     }
+    /// Audit entries, newest first, filtered: `target` is `team` or under
+    /// `team/`, `actor` contains `actor`, `action` starts with `kind`.
+    async fn audit_filtered(
+        &self,
+        team: Option<&str>,
+        actor: Option<&str>,
+        kind: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, String, String, String)>> {
+        // LIKE patterns with the caller's text taken literally.
+        let lit = |s: &str| {
+            s.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        };
+        let mut sql =
+            "SELECT at, actor, action, target, detail FROM audit_log WHERE 1 = 1".to_string();
+        let mut args: Vec<sea_orm::Value> = Vec::new();
+        if let Some(t) = team {
+            sql.push_str(" AND (target = ? OR target LIKE ? ESCAPE '\\')");
+            args.push(t.into());
+            args.push(format!("{}/%", lit(t)).into());
+        }
+        if let Some(a) = actor {
+            sql.push_str(" AND actor LIKE ? ESCAPE '\\'");
+            args.push(format!("%{}%", lit(a)).into());
+        }
+        if let Some(k) = kind {
+            sql.push_str(" AND action LIKE ? ESCAPE '\\'");
+            args.push(format!("{}%", lit(k)).into());
+        }
+        sql.push_str(" ORDER BY id DESC LIMIT ?");
+        args.push(limit.into());
+        let rows = self.all(&sql, args).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    i(r, "at")?,
+                    s(r, "actor")?,
+                    s(r, "action")?,
+                    s(r, "target")?,
+                    s(r, "detail")?,
+                ))
+            })
+            .collect()
+    }
     async fn audit_entries(
         &self,
         limit: i64,

@@ -2,6 +2,7 @@
 //! CSRF, roles, contact verification, live updates and the security
 //! headers. The browser tests (`browser`) drive the same pages in Chromium.
 
+mod audit;
 mod browser;
 mod calendar;
 mod edits;
