@@ -15,6 +15,7 @@ mod fairness;
 mod handoffs;
 mod login;
 mod me;
+mod mine;
 mod now;
 mod reports;
 mod rotas;
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .route("/alerts/{id}/{action}", post(alerts::act))
         .route("/events", get(events::stream))
         .route("/me", get(me::page))
+        .route("/me/shifts", get(mine::page))
         .route("/me/contacts", post(me::add_contact))
         .route("/me/contacts/verify", post(me::verify_contact))
         .route("/me/contacts/{channel}/test", post(me::test_contact))

@@ -112,6 +112,35 @@ pub struct CalendarPage {
     pub edit: Option<super::edits::EditView>,
 }
 
+/// The days a view shows around `anchor`: the first, how many weeks, the
+/// heading, and the anchors of the views before and after.
+pub(super) fn window(
+    view: &str,
+    anchor: NaiveDate,
+) -> (NaiveDate, usize, String, NaiveDate, NaiveDate) {
+    match view {
+        "month" => {
+            let m1 = anchor.with_day(1).unwrap_or(anchor);
+            let next = m1 + Months::new(1);
+            let first = monday(m1);
+            let weeks = ((monday(next - Duration::days(1)) - first).num_days() / 7 + 1) as usize;
+            let prev = m1 - Months::new(1);
+            (first, weeks, m1.format("%B %Y").to_string(), prev, next)
+        }
+        _ => {
+            let n = if view == "week" { 1 } else { 2 };
+            let first = monday(anchor);
+            let step = Duration::days(7 * n as i64);
+            let heading = format!(
+                "{} – {}",
+                first.format("%a %-d %b %Y"),
+                (first + step - Duration::days(1)).format("%a %-d %b %Y")
+            );
+            (first, n, heading, first - step, first + step)
+        }
+    }
+}
+
 fn monday(d: NaiveDate) -> NaiveDate {
     d - Duration::days(d.weekday().num_days_from_monday() as i64)
 }
@@ -231,27 +260,7 @@ pub(super) async fn show(
             "start: within a year of today",
         ));
     }
-    let (first, weeks, heading, back, forward) = match view {
-        "month" => {
-            let m1 = anchor.with_day(1).unwrap_or(anchor);
-            let next = m1 + Months::new(1);
-            let first = monday(m1);
-            let weeks = ((monday(next - Duration::days(1)) - first).num_days() / 7 + 1) as usize;
-            let prev = m1 - Months::new(1);
-            (first, weeks, m1.format("%B %Y").to_string(), prev, next)
-        }
-        _ => {
-            let n = if view == "week" { 1 } else { 2 };
-            let first = monday(anchor);
-            let step = Duration::days(7 * n as i64);
-            let heading = format!(
-                "{} – {}",
-                first.format("%a %-d %b %Y"),
-                (first + step - Duration::days(1)).format("%a %-d %b %Y")
-            );
-            (first, n, heading, first - step, first + step)
-        }
-    };
+    let (first, weeks, heading, back, forward) = window(view, anchor);
     let base = format!("/rotas/{team}/{rota}");
     let link = |d: NaiveDate, label: &str| {
         within(d).then(|| Nav {

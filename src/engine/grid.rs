@@ -10,7 +10,7 @@
 
 use crate::rota::checks::{self, Rule};
 use crate::rota::interval::{self, Interval};
-use crate::rota::{Instant, Rota, Source, civil, restriction, shifts};
+use crate::rota::{Instant, Rota, Shift, Source, civil, restriction, shifts};
 use crate::tz::Zone;
 use chrono::{Datelike, Duration, NaiveDate, Timelike};
 
@@ -68,11 +68,8 @@ const CHECK_MARGIN_DAYS: i64 = 14;
 
 /// `weeks` weeks from `first` (a date in `zone`), as of `now`.
 pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Instant) -> Vec<Week> {
-    let days = weeks * 7;
-    let starts: Vec<Instant> = (0..=days)
-        .map(|d| civil::start_of_day(zone, first + Duration::days(d as i64)))
-        .collect();
-    let (from, to) = (starts[0], starts[days]);
+    let starts = starts_of(zone, first, weeks);
+    let (from, to) = (starts[0], starts[weeks * 7]);
     let all = shifts::shifts_between(rota, from, to);
     let margin = Duration::days(CHECK_MARGIN_DAYS);
     let flags: Vec<checks::Violation> = checks::check(rota, from - margin, to + margin)
@@ -81,51 +78,12 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
         .filter(|v| v.interval.end > from && v.interval.start < to)
         .collect();
     let when = |t: Instant| civil::local(zone, t).format("%a %-d %b %H:%M").to_string();
-    let rota_local = |t: Instant| {
-        civil::local(&rota.zone, t)
-            .format("%Y-%m-%dT%H:%M")
-            .to_string()
-    };
     // Every row's items over the whole window: (start, end, text, class, title).
-    let mut rows: Vec<(String, String, bool, Vec<Item>)> = Vec::new();
+    let mut rows: Vec<Row0> = Vec::new();
     for (i, layer) in rota.layers.iter().enumerate() {
         let mut items = Vec::new();
         for s in all.iter().filter(|s| s.layer == i) {
-            let p = &rota.people[s.person];
-            let mut title = format!(
-                "{} · {} · {} – {} ({})",
-                p.name,
-                layer.name,
-                when(s.start),
-                when(s.end),
-                s.source.as_str()
-            );
-            let mut class = match s.source {
-                Source::Rotation => "rotation",
-                Source::Override => "override",
-                Source::Swap => "swap",
-            }
-            .to_string();
-            let broken: Vec<&checks::Violation> = flags
-                .iter()
-                .filter(|v| v.person.as_deref() == Some(p.id.as_str()))
-                // A rest period touches the shifts around it: they count.
-                .filter(|v| v.interval.end >= s.start && v.interval.start <= s.end)
-                .collect();
-            if !broken.is_empty() {
-                class.push_str(" flagged");
-                for v in broken {
-                    title.push_str(&format!("\n⚠ {}: {}", v.rule.as_str(), v.message));
-                }
-            }
-            items.push(Item {
-                start: s.start,
-                end: s.end,
-                text: p.name.clone(),
-                class,
-                title,
-                shift: Some((layer.name.clone(), p.id.clone())),
-            });
+            items.push(shift_item(rota, s, &flags, zone));
         }
         if !layer.restrictions.is_empty() {
             let on = restriction::windows_between(&rota.zone, &layer.restrictions, from, to);
@@ -142,6 +100,7 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
                         when(off.end)
                     ),
                     shift: None,
+                    zone: None,
                 });
             }
         }
@@ -173,6 +132,7 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
                         when(s.end)
                     ),
                     shift: None,
+                    zone: None,
                 }
             })
             .collect();
@@ -209,6 +169,7 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
                 class: if red { "gap" } else { "gap-optional" }.into(),
                 title: format!("Nobody is paged: {} – {}{why}", when(g.start), when(g.end)),
                 shift: None,
+                zone: None,
             });
         }
         let label = if several {
@@ -218,6 +179,29 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
         };
         rows.push((label, "who is paged".into(), true, items));
     }
+    weeks_of(&rows, zone, first, &starts, now)
+}
+
+/// The rows cut into weeks and placed (shared by the rota and the person
+/// views).
+fn weeks_of(
+    rows: &[Row0],
+    zone: &Zone,
+    first: NaiveDate,
+    starts: &[Instant],
+    now: Instant,
+) -> Vec<Week> {
+    let weeks = (starts.len() - 1) / 7;
+    let rota_local = |i: &Item| {
+        i.zone.as_ref().map(|z| {
+            (
+                civil::local(z, i.start)
+                    .format("%Y-%m-%dT%H:%M")
+                    .to_string(),
+                civil::local(z, i.end).format("%Y-%m-%dT%H:%M").to_string(),
+            )
+        })
+    };
     let today = civil::local(zone, now).date();
     (0..weeks)
         .map(|w| {
@@ -261,12 +245,14 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
                                 text: i.text.clone(),
                                 class: i.class.clone(),
                                 title: i.title.clone(),
-                                shift: i.shift.as_ref().map(|(layer, person)| ShiftRef {
-                                    layer: layer.clone(),
-                                    person: person.clone(),
-                                    start: rota_local(i.start),
-                                    end: rota_local(i.end),
-                                }),
+                                shift: i.shift.as_ref().zip(rota_local(i)).map(
+                                    |((layer, person), (start, end))| ShiftRef {
+                                        layer: layer.clone(),
+                                        person: person.clone(),
+                                        start,
+                                        end,
+                                    },
+                                ),
                             }
                         })
                         .collect(),
@@ -284,6 +270,102 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
         .collect()
 }
 
+/// A row before it is placed: label, sub-label, whether it is a paged row,
+/// and its items over the whole window.
+type Row0 = (String, String, bool, Vec<Item>);
+
+/// A person's shift as a bar: marked by source and by the fatigue rules
+/// it breaks.
+fn shift_item(rota: &Rota, s: &Shift, flags: &[checks::Violation], zone: &Zone) -> Item {
+    let when = |t: Instant| civil::local(zone, t).format("%a %-d %b %H:%M").to_string();
+    let layer = &rota.layers[s.layer];
+    let p = &rota.people[s.person];
+    let mut title = format!(
+        "{} · {} · {} – {} ({})",
+        p.name,
+        layer.name,
+        when(s.start),
+        when(s.end),
+        s.source.as_str()
+    );
+    let mut class = match s.source {
+        Source::Rotation => "rotation",
+        Source::Override => "override",
+        Source::Swap => "swap",
+    }
+    .to_string();
+    let broken: Vec<&checks::Violation> = flags
+        .iter()
+        .filter(|v| v.person.as_deref() == Some(p.id.as_str()))
+        // A rest period touches the shifts around it: they count.
+        .filter(|v| v.interval.end >= s.start && v.interval.start <= s.end)
+        .collect();
+    if !broken.is_empty() {
+        class.push_str(" flagged");
+        for v in broken {
+            title.push_str(&format!("\n⚠ {}: {}", v.rule.as_str(), v.message));
+        }
+    }
+    Item {
+        start: s.start,
+        end: s.end,
+        text: p.name.clone(),
+        class,
+        title,
+        shift: Some((layer.name.clone(), p.id.clone())),
+        zone: Some(rota.zone.clone()),
+    }
+}
+
+/// The days from `first` in `zone`, `weeks` weeks of them, as the instants
+/// they start at (and the day after the last).
+fn starts_of(zone: &Zone, first: NaiveDate, weeks: usize) -> Vec<Instant> {
+    (0..=weeks * 7)
+        .map(|d| civil::start_of_day(zone, first + Duration::days(d as i64)))
+        .collect()
+}
+
+/// One person's shifts across `rotas` (label, rota): a row per rota and
+/// layer they take part in, flagged by each rota's fatigue rules.
+pub fn person_layout(
+    rotas: &[(String, &Rota)],
+    person: &str,
+    zone: &Zone,
+    first: NaiveDate,
+    weeks: usize,
+    now: Instant,
+) -> Vec<Week> {
+    let starts = starts_of(zone, first, weeks);
+    let (from, to) = (starts[0], starts[weeks * 7]);
+    let margin = Duration::days(CHECK_MARGIN_DAYS);
+    let mut rows: Vec<Row0> = Vec::new();
+    for (label, rota) in rotas {
+        let Some(me) = rota.person(person) else {
+            continue;
+        };
+        let flags: Vec<checks::Violation> = checks::check(rota, from - margin, to + margin)
+            .into_iter()
+            .filter(|v| v.person.as_deref() == Some(person) && v.rule != Rule::CoverageGap)
+            .collect();
+        let all = shifts::shifts_between(rota, from, to);
+        for (i, layer) in rota.layers.iter().enumerate() {
+            let takes_part = layer
+                .rotations
+                .iter()
+                .any(|r| r.cadence.participants().contains(&me));
+            let items: Vec<Item> = all
+                .iter()
+                .filter(|s| s.layer == i && s.person == me)
+                .map(|s| shift_item(rota, s, &flags, zone))
+                .collect();
+            if takes_part || !items.is_empty() {
+                rows.push((label.clone(), layer.name.clone(), false, items));
+            }
+        }
+    }
+    weeks_of(&rows, zone, first, &starts, now)
+}
+
 struct Item {
     start: Instant,
     end: Instant,
@@ -292,6 +374,8 @@ struct Item {
     title: String,
     /// (layer, person) of a shift.
     shift: Option<(String, String)>,
+    /// The rota's zone, for a shift (what an override form takes).
+    zone: Option<Zone>,
 }
 
 #[cfg(test)]

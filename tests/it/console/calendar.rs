@@ -406,3 +406,43 @@ async fn a_lead_selects_a_range_by_dragging_across_a_layer() {
     c.close().await.expect("close");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn my_shifts_across_rotas_show_only_mine() {
+    let (app, _fake, _) = console_app(Backend::Sqlite).await;
+    let s = with_token(&app, &app.token("responder", &[], Some("bob")).await).await;
+    let page = get(&app, Some(&s), "/me/shifts?view=month&start=2026-12-01").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("December 2026"));
+    for layer in ["primary", "secondary"] {
+        assert!(
+            page.body
+                .contains(&format!("payments/payments-weekly<small>{layer}</small>")),
+            "a row for {layer}"
+        );
+    }
+    let people: std::collections::BTreeSet<&str> = page
+        .body
+        .split("data-person=\"")
+        .skip(1)
+        .filter_map(|r| r.split('"').next())
+        .collect();
+    assert_eq!(
+        people.into_iter().collect::<Vec<_>>(),
+        ["bob"],
+        "only bob's shifts"
+    );
+    // Bob's Christmas cover is there.
+    assert!(
+        page.body.contains("data-start=\"2026-12-24T17:00\""),
+        "the override"
+    );
+    let t = with_token(&app, &app.admin.clone()).await;
+    let p = get(&app, Some(&t), "/me/shifts").await;
+    assert_eq!(
+        p.status,
+        StatusCode::FORBIDDEN,
+        "a token's session has no shifts"
+    );
+    app.stop().await;
+}
