@@ -301,6 +301,27 @@ async fn build(st: &AppState, v: &Viewer, q: &Window) -> Result<ReportsPage, Pag
             .collect(),
         csv: format!("/reports/pages.csv?{query}"),
     });
+    let load: Vec<(String, f64)> = reports::oncall_hours(&st.store, &st.cache, team, start, end)
+        .await?
+        .into_iter()
+        .collect();
+    let holders: Vec<String> = load.iter().map(|(p, _)| p.clone()).collect();
+    let hours = Series {
+        name: "hours on call".into(),
+        class: "s-volume".into(),
+        values: load.iter().map(|(_, h)| Some(*h)).collect(),
+    };
+    charts.push(Chart {
+        id: "load".into(),
+        title: "Hours on call per person".into(),
+        svg: chart::bars("Hours on call per person", &holders, &[hours], " h"),
+        head: vec!["person".into(), "hours".into()],
+        rows: load
+            .iter()
+            .map(|(p, h)| vec![p.clone(), format!("{h:.1}")])
+            .collect(),
+        csv: format!("/reports/load.csv?{query}"),
+    });
     Ok(ReportsPage {
         c: chrome(st, v, "Reports", "reports", None),
         from: from.to_string(),

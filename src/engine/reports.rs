@@ -340,3 +340,25 @@ pub async fn team_people(
     }
     Ok(out)
 }
+
+/// Hours on call per person over `[from, to)` across `team`'s rotas (every
+/// rota when None), each person's layers merged within a rota.
+pub async fn oncall_hours(
+    store: &crate::store::Store,
+    cache: &super::RotaCache,
+    team: Option<&str>,
+    from: Instant,
+    to: Instant,
+) -> Result<BTreeMap<String, f64>> {
+    let mut out: BTreeMap<String, f64> = BTreeMap::new();
+    for r in store.load_rotas(team).await? {
+        if let Some(l) = cache.load(store, &r.team, &r.name).await? {
+            for row in crate::rota::fairness::fairness_between(&l.rota, from, to) {
+                if row.total_hours > 0.0 {
+                    *out.entry(row.person).or_default() += row.total_hours;
+                }
+            }
+        }
+    }
+    Ok(out)
+}

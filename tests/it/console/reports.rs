@@ -120,8 +120,8 @@ async fn the_reports_page_shows_what_the_api_reports() {
         "the one 30 s old is not decided: {api}"
     );
     assert!(page.body.contains(&shown), "{shown}");
-    // Six charts, each with its numbers and a CSV of them.
-    assert_eq!(page.body.matches("<svg class=\"chart\"").count(), 6);
+    // Seven charts, each with its numbers and a CSV of them.
+    assert_eq!(page.body.matches("<svg class=\"chart\"").count(), 7);
     for id in [
         "attainment",
         "breaches",
@@ -129,6 +129,7 @@ async fn the_reports_page_shows_what_the_api_reports() {
         "mttr",
         "services",
         "pages",
+        "load",
     ] {
         assert!(page.body.contains(&format!("id=\"chart-{id}\"")), "{id}");
     }
@@ -152,6 +153,27 @@ async fn the_reports_page_shows_what_the_api_reports() {
         csv.body.lines().count(),
         1 + 5,
         "a row per week: {}",
+        csv.body
+    );
+    // Hours on call per person: the rotas' own count over the window.
+    let csv = get(
+        &app,
+        Some(&s),
+        &format!("/reports/load.csv?from={from}&to={today}&team=payments"),
+    )
+    .await;
+    assert!(csv.body.starts_with("person,hours\r\n"), "{}", csv.body);
+    let total: f64 = csv
+        .body
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1)?.parse::<f64>().ok())
+        .sum();
+    let days = (today - from).num_days() as f64 + 1.0;
+    // payments-weekly has two always-covered layers: two people at a time.
+    assert!(
+        (total - 2.0 * 24.0 * days).abs() < 1.0,
+        "{total} hours over {days} days: {}",
         csv.body
     );
     // The team filter, and bad windows.
