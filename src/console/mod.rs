@@ -41,6 +41,11 @@ pub fn router() -> Router<AppState> {
         .route("/services", get(services::list))
         .route("/services/{id}", get(services::show))
         .route("/services/{id}/ladder", post(services::ladder))
+        .route("/services/{id}/keys", post(services::create_key))
+        .route(
+            "/services/{id}/keys/{key}/revoke",
+            post(services::revoke_key),
+        )
         .route("/reports/{file}", get(reports::csv))
         .route("/rotas/{team}/{rota}", get(rotas::calendar))
         .route("/rotas/{team}/{rota}/override", post(rotas::override_post))

@@ -82,6 +82,10 @@ pub struct ServicePage {
     pub previewing: bool,
     pub error: Option<String>,
     pub saved: bool,
+    /// Live integration keys: (id, kind, created).
+    pub keys: Vec<(String, String, When)>,
+    /// A key just made: its secret and the URL it goes with (shown once).
+    pub new_key: Option<(String, String)>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -155,6 +159,17 @@ async fn page(
     edited: Option<(String, String)>,
     saved: bool,
 ) -> Result<Response, PageError> {
+    render(&build(st, v, id, at, edited, saved).await?)
+}
+
+async fn build(
+    st: &AppState,
+    v: &Viewer,
+    id: &str,
+    at: Option<&str>,
+    edited: Option<(String, String)>,
+    saved: bool,
+) -> Result<ServicePage, PageError> {
     let row = services::find(&st.store, id).await?;
     let spec = services::spec_of(&row);
     let current = spec.ladder.clone().unwrap_or_default();
@@ -206,7 +221,7 @@ async fn page(
                 .unwrap_or_default(),
         })
         .collect();
-    render(&ServicePage {
+    Ok(ServicePage {
         c: chrome(st, v, &format!("Service {id}"), "services", mine.as_ref()),
         id: id.to_string(),
         team: row.team.clone(),
@@ -224,6 +239,12 @@ async fn page(
         previewing: edited.is_some(),
         error,
         saved,
+        keys: services::keys(&st.store, id)
+            .await?
+            .into_iter()
+            .map(|(k, kind, at)| (k, kind, When::at(at * 1000, mine.as_ref())))
+            .collect(),
+        new_key: None,
     })
 }
 
@@ -275,4 +296,45 @@ pub async fn ladder(
         false,
     )
     .await
+}
+
+#[derive(serde::Deserialize)]
+pub struct KeyForm {
+    kind: String,
+}
+
+/// Makes an integration key (shown once on the page that answers).
+pub async fn create_key(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Posted { v, form: f }: Posted<KeyForm>,
+) -> Result<Response, PageError> {
+    let row = services::find(&st.store, &id).await?;
+    if !v.principal.leads(&row.team) {
+        return Err(PageError::forbidden());
+    }
+    let (_, secret) = services::create_key(&st.store, &id, &f.kind, &v.actor(), st.now()).await?;
+    let base = st.public_url.trim_end_matches('/').to_string();
+    let url = if f.kind == "alertmanager" {
+        format!("{base}/api/v1/integrations/alertmanager/{secret}")
+    } else {
+        format!("{base}/v2/enqueue (as routing_key)")
+    };
+    let mut p = build(&st, &v, &id, None, None, false).await?;
+    p.new_key = Some((secret, url));
+    render(&p)
+}
+
+/// Revokes an integration key.
+pub async fn revoke_key(
+    State(st): State<AppState>,
+    Path((id, key)): Path<(String, String)>,
+    Posted { v, form: _ }: Posted<super::session::NoFields>,
+) -> Result<Response, PageError> {
+    let row = services::find(&st.store, &id).await?;
+    if !v.principal.leads(&row.team) {
+        return Err(PageError::forbidden());
+    }
+    services::revoke_key(&st.store, &id, &key, &v.actor(), st.now()).await?;
+    Ok(Redirect::to(&format!("/services/{id}#keys")).into_response())
 }

@@ -103,6 +103,11 @@ pub async fn create_key(
     Ok((key_id, secret))
 }
 
+/// A service's live integration keys: (id, kind, created, in seconds).
+pub async fn keys(store: &Store, service: &str) -> Result<Vec<(String, String, i64)>> {
+    Ok(store.integration_keys_of(service).await?)
+}
+
 pub async fn revoke_key(
     store: &Store,
     service: &str,

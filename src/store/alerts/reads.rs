@@ -87,6 +87,18 @@ pub trait AlertReads: Conn {
             alert,
         )
     }
+    /// A service's live integration keys: (id, kind, created, in seconds).
+    async fn integration_keys_of(&self, service: &str) -> Result<Vec<(String, String, i64)>> {
+        let rows = self
+            .all(
+                "SELECT id, kind, created_at FROM integration_keys WHERE service = ? AND revoked_at IS NULL ORDER BY created_at",
+                vec![service.into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((s(r, "id")?, s(r, "kind")?, i(r, "created_at")?)))
+            .collect()
+    }
     /// What reports read of the alerts created in `[from_ms, to_ms)`.
     async fn alert_facts_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<AlertFacts>> {
         let sql = "SELECT id, service, priority, state, created_ms FROM alerts \

@@ -74,6 +74,60 @@ async fn a_ladder_shows_who_each_stage_pages_and_a_lead_edits_it() {
     let p = post(&app, Some(&r), "/services/web/ladder", &theirs, &[]).await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
 
+    // A lead makes an integration key (shown once), it takes events, and
+    // once revoked it takes none.
+    let made = post(
+        &app,
+        Some(&s),
+        "/services/web/keys",
+        &[("csrf", s.csrf.as_str()), ("kind", "events")],
+        &[],
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let secret = made
+        .body
+        .split("id=\"key-secret\" readonly value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the new key")
+        .to_string();
+    assert!(secret.starts_with("vik_"), "{secret}");
+    let event = |key: String| {
+        json!({ "routing_key": key, "event_action": "trigger", "dedup_key": "k1",
+                "payload": { "summary": "from the new key", "source": "x", "severity": "error" } })
+    };
+    let (st, v) = app
+        .call(
+            Method::POST,
+            "/v2/enqueue",
+            None,
+            Some(event(secret.clone())),
+        )
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let page = get(&app, Some(&s), "/services/web").await;
+    let key_id = page
+        .body
+        .split("<li id=\"key-")
+        .filter_map(|r| r.split('"').next())
+        .last()
+        .expect("a key listed")
+        .to_string();
+    let p = post(
+        &app,
+        Some(&s),
+        &format!("/services/web/keys/{key_id}/revoke"),
+        &[("csrf", s.csrf.as_str())],
+        &[],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let (st, _) = app
+        .call(Method::POST, "/v2/enqueue", None, Some(event(secret)))
+        .await;
+    assert!(st.is_client_error(), "a revoked key is refused: {st}");
+
     // In the browser: the lead edits the stages and sees who they page.
     if let Some(d) = driver().await {
         let secondary_then = holder(&app, 1, "2026-12-14T15:00:00Z").await;
