@@ -2,7 +2,7 @@
 //! per rota and layer, in week, two-week and month views.
 
 use super::now::{chrome, viewer_zone};
-use super::rotas::window;
+use super::rotas::{view_and_anchor, window};
 use super::session::Viewer;
 use super::view::Chrome;
 use super::{PageError, render};
@@ -13,7 +13,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::NaiveDate;
 
 #[derive(serde::Deserialize, Default)]
 pub struct MineQuery {
@@ -53,27 +52,8 @@ pub async fn page(
         .or_else(|| loaded.first().map(|l| l.rota.zone.clone()))
         .unwrap_or_else(crate::tz::Zone::utc);
     let today = civil::local(&zone, st.now()).date();
-    let view = match q.view.as_deref().unwrap_or("2week") {
-        v @ ("week" | "2week" | "month") => v.to_string(),
-        _ => {
-            return Err(PageError::new(
-                StatusCode::BAD_REQUEST,
-                "view: week, 2week or month",
-            ));
-        }
-    };
-    let anchor = match q.start.as_deref() {
-        None | Some("") => today,
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "start: a date, YYYY-MM-DD"))?,
-    };
-    if (anchor - today).num_days().abs() > 366 {
-        return Err(PageError::new(
-            StatusCode::BAD_REQUEST,
-            "start: within a year of today",
-        ));
-    }
-    let (first, weeks, heading, back, forward) = window(&view, anchor);
+    let (view, anchor) = view_and_anchor(q.view.as_deref(), q.start.as_deref(), today)?;
+    let (first, weeks, heading, back, forward) = window(view, anchor);
     let rotas: Vec<(String, &crate::rota::Rota)> = loaded
         .iter()
         .map(|l| (format!("{}/{}", l.row.team, l.row.name), &l.rota))
@@ -87,7 +67,7 @@ pub async fn page(
         lines: (1..7).map(|i| i as f64 * 100.0 / 7.0).collect(),
         prev: format!("/me/shifts?view={view}&start={back}"),
         next: format!("/me/shifts?view={view}&start={forward}"),
-        view,
+        view: view.to_string(),
         rotas: rotas.len(),
     })
 }

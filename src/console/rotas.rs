@@ -112,6 +112,38 @@ pub struct CalendarPage {
     pub edit: Option<super::edits::EditView>,
 }
 
+/// The view asked for (week, 2week or month; two weeks by default) and the
+/// date it shows (today by default, within a year of it).
+pub(super) fn view_and_anchor(
+    view: Option<&str>,
+    start: Option<&str>,
+    today: NaiveDate,
+) -> Result<(&'static str, NaiveDate), PageError> {
+    let view = match view.unwrap_or("2week") {
+        "week" => "week",
+        "2week" => "2week",
+        "month" => "month",
+        _ => {
+            return Err(PageError::new(
+                StatusCode::BAD_REQUEST,
+                "view: week, 2week or month",
+            ));
+        }
+    };
+    let anchor = match start {
+        None | Some("") => today,
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "start: a date, YYYY-MM-DD"))?,
+    };
+    if (anchor - today).num_days().abs() > REACH_DAYS {
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            "start: within a year of today",
+        ));
+    }
+    Ok((view, anchor))
+}
+
 /// The days a view shows around `anchor`: the first, how many weeks, the
 /// heading, and the anchors of the views before and after.
 pub(super) fn window(
@@ -237,29 +269,8 @@ pub(super) async fn show(
     let mine = viewer_zone(st, v).await;
     let zone = mine.clone().unwrap_or_else(|| l.rota.zone.clone());
     let today = civil::local(&zone, now).date();
-    let view: &'static str = match q.view.as_deref().unwrap_or("2week") {
-        "week" => "week",
-        "2week" => "2week",
-        "month" => "month",
-        _ => {
-            return Err(PageError::new(
-                StatusCode::BAD_REQUEST,
-                "view: week, 2week or month",
-            ));
-        }
-    };
-    let anchor = match q.start.as_deref() {
-        None | Some("") => today,
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "start: a date, YYYY-MM-DD"))?,
-    };
+    let (view, anchor) = view_and_anchor(q.view.as_deref(), q.start.as_deref(), today)?;
     let within = |d: NaiveDate| (d - today).num_days().abs() <= REACH_DAYS;
-    if !within(anchor) {
-        return Err(PageError::new(
-            StatusCode::BAD_REQUEST,
-            "start: within a year of today",
-        ));
-    }
     let (first, weeks, heading, back, forward) = window(view, anchor);
     let base = format!("/rotas/{team}/{rota}");
     let link = |d: NaiveDate, label: &str| {

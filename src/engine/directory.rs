@@ -332,18 +332,7 @@ pub struct AuditEntry {
 
 /// The latest `limit` audit entries, newest first.
 pub async fn audit(store: &Store, limit: i64) -> Result<Vec<AuditEntry>> {
-    Ok(store
-        .audit_entries(limit)
-        .await?
-        .into_iter()
-        .map(|(at, actor, action, target, detail)| AuditEntry {
-            at,
-            actor,
-            action,
-            target,
-            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
-        })
-        .collect())
+    audit_filtered(store, None, None, None, limit).await
 }
 
 /// Services by team, for views that group them.

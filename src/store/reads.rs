@@ -248,23 +248,7 @@ pub trait Reads: Conn {
         &self,
         limit: i64,
     ) -> Result<Vec<(i64, String, String, String, String)>> {
-        let rows = self
-            .all(
-                "SELECT at, actor, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?",
-                vec![limit.into()],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    i(r, "at")?,
-                    s(r, "actor")?,
-                    s(r, "action")?,
-                    s(r, "target")?,
-                    s(r, "detail")?,
-                ))
-            })
-            .collect()
+        self.audit_filtered(None, None, None, limit).await
     }
 }
 

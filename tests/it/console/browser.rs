@@ -207,11 +207,22 @@ async fn a_responder_works_an_alert_in_the_browser() {
     eprintln!("new alert shown after {:?}", start.elapsed());
 
     // Acknowledge with the button; the fake stops receiving pages.
-    css(&c, &format!("{row} button.ack"))
-        .await
-        .click()
-        .await
-        .expect("ack");
+    // The live list may swap the row between finding the button and
+    // clicking it: find it again then.
+    let mut clicked = false;
+    for _ in 0..5 {
+        if css(&c, &format!("{row} button.ack"))
+            .await
+            .click()
+            .await
+            .is_ok()
+        {
+            clicked = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(clicked, "the acknowledge button");
     until_text(
         &c,
         &format!("{row} .status"),
