@@ -9,6 +9,7 @@ mod alerts;
 mod assets;
 pub(crate) mod audit;
 mod chart;
+mod coverage;
 mod edits;
 mod events;
 mod fairness;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login::page))
         .route("/handoffs", get(handoffs::page))
         .route("/reports", get(reports::page))
+        .route("/coverage", get(coverage::page))
         .route("/services", get(services::list))
         .route("/services/{id}", get(services::show))
         .route("/services/{id}/ladder", post(services::ladder))

@@ -446,3 +446,41 @@ async fn my_shifts_across_rotas_show_only_mine() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_coverage_page_names_a_service_that_would_page_nobody() {
+    let (app, _fake, _) = console_app(Backend::Sqlite).await;
+    let s = with_token(&app, &app.token("lead", &["payments"], Some("dana")).await).await;
+    let page = get(&app, Some(&s), "/coverage?days=30").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"all-covered\""), "{}", page.body);
+    // A service paging only payments' primary layer, and a gap in it.
+    crate::paging::service(
+        &app,
+        "lonely",
+        json!({ "ladder": { "stages": [{ "timeout": "5m", "targets": ["oncall:payments-weekly/primary"] }] } }),
+    )
+    .await;
+    overrides(&app, json!({ "layer": "primary", "kind": "remove",
+        "start": "2026-12-16T18:00:00Z", "end": "2026-12-16T22:00:00Z", "accept_violations": true }))
+    .await;
+    let page = get(&app, Some(&s), "/coverage?days=30").await;
+    assert!(
+        page.body.contains("<strong>lonely</strong> (payments)"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("datetime=\"2026-12-16T18:00:00Z\"")
+            && page.body.contains("datetime=\"2026-12-16T22:00:00Z\""),
+        "the gap: {}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("<strong>web</strong>"),
+        "web's ladder reaches the lead"
+    );
+    let bad = get(&app, Some(&s), "/coverage?days=400").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    app.stop().await;
+}
