@@ -62,6 +62,12 @@ pub async fn page(
             .map(str::to_string)
     };
     let (team, actor, kind) = (some(&q.team), some(&q.actor), some(&q.kind));
+    if actor.as_ref().is_some_and(|a| a.chars().count() > 200) {
+        return Err(PageError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "actor: at most 200 characters",
+        ));
+    }
     let teams: Vec<String> = directory::teams(&st.store)
         .await?
         .into_iter()

@@ -37,7 +37,7 @@ pub async fn layers(
     l: &crate::engine::Loaded,
     posted: Option<&(String, String, String)>,
 ) -> Result<Vec<LayerEdit>, PageError> {
-    let (doc, _) = edits::document(&st.store, &l.row.team, &l.row.name).await?;
+    let doc = edits::document(l)?;
     let now = st.now();
     let from = crate::rota::civil::local(&l.rota.zone, now + chrono::Duration::hours(1))
         .format("%Y-%m-%dT%H:00")
@@ -75,6 +75,29 @@ pub struct EditForm {
     accept: Option<String>,
 }
 
+/// The rota's document with the form's participants from its date on, and
+/// that date; or what is wrong, naming the field.
+fn edited(
+    l: &crate::engine::Loaded,
+    f: &EditForm,
+    now: crate::rota::Instant,
+) -> Result<(crate::rota::file::defs::RotaDoc, crate::rota::Instant), String> {
+    let why = |e: Error| PageError::from(e).message().to_string();
+    let at = overrides::instant_in("from", &f.from, &l.rota.zone).map_err(why)?;
+    if at < now {
+        return Err("from: an edit applies from now on; past shifts never change".into());
+    }
+    let people: Vec<String> = f
+        .participants
+        .split(',')
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let doc = edits::document(l).map_err(why)?;
+    let doc = edits::with_participants(&doc, &l.rota, &f.layer, people, at).map_err(why)?;
+    Ok((doc, at))
+}
+
 pub async fn participants(
     State(st): State<AppState>,
     Path((team, rota)): Path<(String, String)>,
@@ -97,44 +120,9 @@ pub async fn participants(
         edit_form: Some(posted.clone()),
         ..Extras::default()
     };
-    let at = match overrides::instant_in("from", &f.from, &l.rota.zone) {
-        Ok(at) if at >= now => at,
-        Ok(_) => {
-            let e = failed("from: an edit applies from now on; past shifts never change".into());
-            return show(&st, &v, &team, &rota, q(), e).await;
-        }
-        Err(e) => {
-            return show(
-                &st,
-                &v,
-                &team,
-                &rota,
-                q(),
-                failed(PageError::from(e).message().into()),
-            )
-            .await;
-        }
-    };
-    let people: Vec<String> = f
-        .participants
-        .split(',')
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect();
-    let (doc, _) = edits::document(&st.store, &team, &rota).await?;
-    let doc = match edits::with_participants(&doc, &l.rota, &f.layer, people, at) {
-        Ok(d) => d,
-        Err(e) => {
-            return show(
-                &st,
-                &v,
-                &team,
-                &rota,
-                q(),
-                failed(PageError::from(e).message().into()),
-            )
-            .await;
-        }
+    let (doc, at) = match edited(&l, &f, now) {
+        Ok(x) => x,
+        Err(message) => return show(&st, &v, &team, &rota, q(), failed(message)).await,
     };
     let w = rotas::Write {
         team: team.clone(),

@@ -151,17 +151,6 @@ fn parse(text: &str, repeat: Option<u32>) -> Result<LadderSpec, String> {
     Ok(LadderSpec { stages, repeat })
 }
 
-async fn page(
-    st: &AppState,
-    v: &Viewer,
-    id: &str,
-    at: Option<&str>,
-    edited: Option<(String, String)>,
-    saved: bool,
-) -> Result<Response, PageError> {
-    render(&build(st, v, id, at, edited, saved).await?)
-}
-
 async fn build(
     st: &AppState,
     v: &Viewer,
@@ -254,7 +243,7 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<AtQuery>,
 ) -> Result<Response, PageError> {
-    page(&st, &v, &id, q.at.as_deref(), None, q.saved.is_some()).await
+    render(&build(&st, &v, &id, q.at.as_deref(), None, q.saved.is_some()).await?)
 }
 
 pub async fn ladder(
@@ -287,15 +276,8 @@ pub async fn ladder(
         .await?;
         return Ok(Redirect::to(&format!("/services/{id}?saved=1")).into_response());
     }
-    page(
-        &st,
-        &v,
-        &id,
-        Some(&f.at),
-        Some((f.stages, f.at.clone())),
-        false,
-    )
-    .await
+    let edited = Some((f.stages, f.at.clone()));
+    render(&build(&st, &v, &id, Some(&f.at), edited, false).await?)
 }
 
 #[derive(serde::Deserialize)]

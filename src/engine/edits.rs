@@ -131,14 +131,9 @@ pub async fn preview(
     })
 }
 
-/// The rota's stored document and version.
-pub async fn document(store: &Store, team: &str, name: &str) -> Result<(RotaDoc, i64)> {
-    let row = store
-        .load_rota(team, name)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("rota {team}/{name}")))?;
-    let doc = documents::doc_of(&row).map_err(|m| Error::invalid("document", m))?;
-    Ok((doc, row.version))
+/// The stored document of a built rota (read from its row, no query).
+pub fn document(l: &super::Loaded) -> Result<RotaDoc> {
+    documents::doc_of(&l.row).map_err(|m| Error::invalid("document", m))
 }
 
 /// When and by whom the rota (or an override or swap of it) last changed.

@@ -80,6 +80,10 @@ pub async fn offer(
     actor: &str,
     now: Instant,
 ) -> Result<SwapRow> {
+    let max = crate::rota::file::limits::MAX_NOTE;
+    if note.as_ref().is_some_and(|n| n.chars().count() > max) {
+        return Err(Error::invalid("note", format!("at most {max} characters")));
+    }
     let l = super::rotas::loaded(store, cache, team, rota).await?;
     let li = l.rota.layer(layer).ok_or_else(|| {
         Error::invalid("layer", format!("rota {team}/{rota} has no layer {layer}"))

@@ -403,6 +403,19 @@ async fn a_lead_selects_a_range_by_dragging_across_a_layer() {
         "the selected range is the gap"
     );
     shot(&c, "calendar-range").await;
+    // On a phone the calendar scrolls sideways inside its card.
+    c.set_window_size(390, 844).await.expect("phone");
+    c.goto(&format!("{}{CAL}?view=week&start=2026-12-14", app.base))
+        .await
+        .expect("open");
+    until_text(
+        &c,
+        "#cal-heading",
+        "Mon 14 Dec 2026",
+        Duration::from_secs(5),
+    )
+    .await;
+    shot(&c, "calendar-phone").await;
     c.close().await.expect("close");
     app.stop().await;
 }
