@@ -14,6 +14,7 @@ mod edits;
 mod events;
 mod fairness;
 mod handoffs;
+mod limits;
 mod login;
 mod me;
 mod mine;
@@ -52,10 +53,8 @@ pub fn router() -> Router<AppState> {
         .route("/rotas/{team}/{rota}", get(rotas::calendar))
         .route("/rotas/{team}/{rota}/override", post(rotas::override_post))
         .route("/rotas/{team}/{rota}/swaps", post(swaps::offer))
-        .route(
-            "/rotas/{team}/{rota}/participants",
-            post(edits::participants),
-        )
+        .route("/rotas/{team}/{rota}/layer", post(edits::layer))
+        .route("/rotas/{team}/{rota}/checks", post(limits::save))
         .route("/rotas/{team}/{rota}/swaps/{id}/{step}", post(swaps::step))
         .route("/rotas/{team}/{rota}/fairness", get(fairness::page))
         .route("/handoffs/ack", post(now::ack_handoff))

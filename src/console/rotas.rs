@@ -66,8 +66,10 @@ pub(super) struct Extras {
     pub error: Option<String>,
     pub after: Option<crate::rota::Rota>,
     pub edit: Option<super::edits::EditView>,
-    /// The participants form as posted (layer, participants, from).
-    pub edit_form: Option<(String, String, String)>,
+    /// A layer form as posted.
+    pub edit_form: Option<super::edits::LayerEdit>,
+    /// The limits form as posted.
+    pub limits_form: Option<super::limits::LimitsView>,
 }
 
 pub struct Nav {
@@ -105,11 +107,16 @@ pub struct CalendarPage {
     pub swaps: Vec<super::swaps::SwapLine>,
     /// The viewer is on the rota (and may offer a shift they hold).
     pub on_rota: bool,
-    /// Each layer's participants now, for the edit form (leads only).
+    /// Each layer's settings now, and a new layer's, for the edit forms
+    /// (leads only).
     pub editing: Vec<super::edits::LayerEdit>,
     /// The rota version the page was made from.
     pub version: i64,
     pub edit: Option<super::edits::EditView>,
+    /// Which layer form to show open ("new" for the add form).
+    pub edit_form_open: String,
+    /// The check limits, for their form (leads only).
+    pub limits: Option<super::limits::LimitsView>,
 }
 
 /// The view asked for (week, 2week or month; two weeks by default) and the
@@ -333,6 +340,7 @@ pub(super) async fn show(
                     "swap-declined" => "Swap declined.",
                     "swap-cancelled" => "Swap cancelled.",
                 "edited" => "Saved: the rota changes from the date you gave; earlier shifts are as they were.",
+                    "limits" => "Check limits saved.",
                     _ => return None,
                 })
             })
@@ -346,5 +354,16 @@ pub(super) async fn show(
         },
         version: l.row.version,
         edit: extras.edit,
+        edit_form_open: match (&extras.edit_form, &extras.limits_form) {
+            (Some(e), _) => e.key().to_string(),
+            (None, Some(_)) => "limits".into(),
+            _ => String::new(),
+        },
+        limits: v.principal.leads(&team).then(|| {
+            extras
+                .limits_form
+                .clone()
+                .unwrap_or_else(|| super::limits::view(&l.rota.checks))
+        }),
     })
 }

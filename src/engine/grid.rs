@@ -10,7 +10,7 @@
 
 use crate::rota::checks::{self, Rule};
 use crate::rota::interval::{self, Interval};
-use crate::rota::{Instant, Rota, Shift, Source, civil, restriction, shifts};
+use crate::rota::{Instant, Rota, Shift, Source, civil, shifts};
 use crate::tz::Zone;
 use chrono::{Datelike, Duration, NaiveDate, Timelike};
 
@@ -85,8 +85,8 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
         for s in all.iter().filter(|s| s.layer == i) {
             items.push(shift_item(rota, s, &flags, zone));
         }
-        if !layer.restrictions.is_empty() {
-            let on = restriction::windows_between(&rota.zone, &layer.restrictions, from, to);
+        if layer.restricted() {
+            let on = layer.active_windows(&rota.zone, from, to);
             for off in interval::subtract(&[Interval::new(from, to)], &on) {
                 items.push(Item {
                     start: off.start,
@@ -143,13 +143,7 @@ pub fn layout(rota: &Rota, zone: &Zone, first: NaiveDate, weeks: usize, now: Ins
             rota.layers
                 .iter()
                 .filter(|l| l.role == role)
-                .flat_map(|l| {
-                    if l.restrictions.is_empty() {
-                        vec![Interval::new(from, to)]
-                    } else {
-                        restriction::windows_between(&rota.zone, &l.restrictions, from, to)
-                    }
-                })
+                .flat_map(|l| l.active_windows(&rota.zone, from, to))
                 .collect(),
         );
         let (open, declared) = (

@@ -176,6 +176,77 @@ impl Layer {
     }
 
     /// The version in effect at `t`, with the instant its successor starts.
+    /// Whether the layer has hours at all (restrictions of its own or of
+    /// any version); an unrestricted layer is active all the time.
+    pub fn restricted(&self) -> bool {
+        !self.restrictions.is_empty()
+            || self
+                .rotations
+                .iter()
+                .any(|r| r.restrictions.as_ref().is_some_and(|x| !x.is_empty()))
+    }
+
+    /// The restrictions in force at `t`: those of the version in effect,
+    /// else the layer's.
+    fn restrictions_at(&self, t: Instant) -> &[Restriction] {
+        self.version_at(t)
+            .and_then(|(r, _)| r.restrictions.as_deref())
+            .unwrap_or(&self.restrictions)
+    }
+
+    /// Whether the layer's hours hold `t`.
+    pub fn active_at(&self, zone: &Zone, t: Instant) -> bool {
+        let rs = self.restrictions_at(t);
+        rs.is_empty() || restriction::active_at(zone, rs, t)
+    }
+
+    /// The layer's hours within `[from, to)`, version by version (each
+    /// version's own restrictions, or the layer's), as sorted disjoint
+    /// intervals; none before its first version takes effect.
+    pub fn active_windows(&self, zone: &Zone, from: Instant, to: Instant) -> Vec<Interval> {
+        if from >= to {
+            return Vec::new();
+        }
+        let mut spans: Vec<(Instant, Instant, &[Restriction])> = Vec::new();
+        // A layer whose first version starts later has no hours before it.
+        let mut lo = match self.rotations.first().and_then(|r| r.effective_from) {
+            Some(e) => from.max(e),
+            None => from,
+        };
+        for (v, r) in self.rotations.iter().enumerate() {
+            let hi = self
+                .rotations
+                .get(v + 1)
+                .and_then(|n| n.effective_from)
+                .map_or(to, |h| h.min(to));
+            if hi > lo {
+                spans.push((
+                    lo,
+                    hi,
+                    r.restrictions.as_deref().unwrap_or(&self.restrictions),
+                ));
+                lo = hi;
+            }
+        }
+        if lo < to && self.rotations.is_empty() {
+            spans.push((lo, to, &self.restrictions));
+        }
+        let mut out = Vec::new();
+        for (a, b, rs) in spans {
+            if rs.is_empty() {
+                out.push(Interval::new(a, b));
+            } else {
+                let span = Interval::new(a, b);
+                out.extend(
+                    restriction::windows_between(zone, rs, a, b)
+                        .into_iter()
+                        .filter_map(|w| w.intersect(&span)),
+                );
+            }
+        }
+        interval::union(out)
+    }
+
     pub fn version_at(&self, t: Instant) -> Option<(&Rotation, Option<Instant>)> {
         let i = self
             .rotations

@@ -33,6 +33,10 @@ pub struct Rotation {
     /// The edit takes effect at this instant; `None` for the first version.
     pub effective_from: Option<Instant>,
     pub cadence: Cadence,
+    /// Restrictions for the time this version is in effect, in place of
+    /// the layer's (an effective-dated edit of a layer's hours); `None`
+    /// keeps the layer's.
+    pub restrictions: Option<Vec<super::restriction::Restriction>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

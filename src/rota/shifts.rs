@@ -13,7 +13,6 @@
 //! the calendar (a handful of handoff computations and binary searches).
 
 use super::interval::{self, Interval};
-use super::restriction;
 use super::{Instant, Layer, OverrideAction, PersonIx, Rota, Source};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,7 +76,7 @@ pub fn layer_shifts(
         return Vec::new();
     }
     let mut pieces = rotation_pieces(index, layer, from, to);
-    if !layer.restrictions.is_empty() {
+    if layer.restricted() {
         pieces = restrict(rota, layer, pieces);
     }
     if with_overrides {
@@ -124,7 +123,7 @@ fn restrict(rota: &Rota, layer: &Layer, pieces: Vec<Shift>) -> Vec<Shift> {
     ) else {
         return pieces;
     };
-    let windows = restriction::windows_between(&rota.zone, &layer.restrictions, lo, hi);
+    let windows = layer.active_windows(&rota.zone, lo, hi);
     let mut out = Vec::with_capacity(pieces.len());
     let mut first = 0;
     for s in pieces {
@@ -267,8 +266,7 @@ fn layer_on_call_at(rota: &Rota, index: usize, layer: &Layer, t: Instant, out: &
         .version_at(t)
         .and_then(|(rot, _)| rot.cadence.person_at(t));
     if let Some(person) = base
-        && (layer.restrictions.is_empty()
-            || restriction::active_at(&rota.zone, &layer.restrictions, t))
+        && layer.active_at(&rota.zone, t)
     {
         out.push(OnCall {
             layer: index,

@@ -195,6 +195,7 @@ fn layer() -> impl Strategy<Value = (Tz, Layer)> {
                     name: "r".into(),
                     effective_from: None,
                     cadence: c,
+                    restrictions: None,
                 }],
             );
             l.restrictions = rs;
@@ -342,12 +343,24 @@ proptest! {
         prop_assert_eq!(outside(&s.rota), outside(&with));
     }
 
-    /// An effective-dated edit leaves every earlier shift unchanged.
+    /// An effective-dated edit (a new cadence, and new hours or the
+    /// layer's) leaves every earlier shift unchanged, and `on_call_at`
+    /// still agrees with the shifts after it.
     #[test]
-    fn an_edit_never_rewrites_the_past(s in spec(), at in 24i64..8700, c in zone().prop_flat_map(civil)) {
+    fn an_edit_never_rewrites_the_past(s in spec(), at in 24i64..8700, c in zone().prop_flat_map(civil), rs in prop::option::of(restrictions()), probes in prop::collection::vec(0i64..2_000_000, 40)) {
         let edit = s.from + Duration::hours(at);
         let mut edited = s.rota.clone();
-        edited.layers[0].rotations.push(Rotation { name: "edit".into(), effective_from: Some(edit), cadence: c });
+        edited.layers[0].rotations.push(Rotation { name: "edit".into(), effective_from: Some(edit), cadence: c, restrictions: rs });
+        let after = shifts_between(&edited, edit, s.to);
+        for t in probes.iter().map(|o| edit + Duration::seconds(*o)).filter(|t| *t < s.to) {
+            let mut got: Vec<(usize, usize, Source)> =
+                on_call_at(&edited, t).iter().map(|o| (o.layer, o.person, o.source)).collect();
+            let mut want: Vec<(usize, usize, Source)> =
+                after.iter().filter(|x| x.interval().contains(t)).map(|x| (x.layer, x.person, x.source)).collect();
+            got.sort();
+            want.sort();
+            prop_assert_eq!(got, want, "at {}", t);
+        }
         let before = |r: &Rota| -> Vec<Shift> { shifts_between(r, s.from, edit) };
         let (old, new) = (before(&s.rota), before(&edited));
         // Every shift that ended by the edit is still there…

@@ -16,14 +16,7 @@ pub(super) fn coverage_gaps(rota: &Rota, shifts: &[Shift], window: Interval) -> 
         if rota.checks.coverage_optional.contains(&i) {
             continue;
         }
-        let expected = if layer.restrictions.is_empty() {
-            vec![window]
-        } else {
-            restriction::windows_between(&rota.zone, &layer.restrictions, window.start, window.end)
-                .into_iter()
-                .filter_map(|w| w.intersect(&window))
-                .collect()
-        };
+        let expected = layer.active_windows(&rota.zone, window.start, window.end);
         let covered = interval::union(
             shifts
                 .iter()

@@ -72,6 +72,14 @@ fn check_limits(cx: &mut Cx, team: &TeamDef, people: &[PersonDef], doc: &RotaDoc
         );
         for (j, r) in l.rotations.iter().enumerate().take(MAX_ROTATIONS) {
             let rf = format!("{f}.rotations[{j}]");
+            if let Some(rs) = &r.restrictions {
+                count(
+                    cx,
+                    rs.len(),
+                    MAX_RESTRICTIONS,
+                    &format!("{rf}.restrictions"),
+                );
+            }
             if let Some(n) = &r.name {
                 name(cx, n, &format!("{rf}.name"), MAX_NAME);
             }
@@ -160,14 +168,23 @@ pub fn build(
             .iter()
             .enumerate()
             .filter_map(|(j, r)| {
-                rotation(
-                    cx,
-                    r,
-                    &format!("{field}.rotations[{j}]"),
-                    &zone,
-                    policy,
-                    &lookup,
-                )
+                let rf = format!("{field}.rotations[{j}]");
+                let mut rot = rotation(cx, r, &rf, &zone, policy, &lookup)?;
+                rot.restrictions = r.restrictions.as_ref().map(|rs| {
+                    rs.iter()
+                        .enumerate()
+                        .filter_map(|(k, x)| {
+                            restriction(
+                                cx,
+                                &x.days,
+                                &x.from,
+                                &x.to,
+                                &format!("{rf}.restrictions[{k}]"),
+                            )
+                        })
+                        .collect()
+                });
+                Some(rot)
             })
             .collect::<Vec<_>>();
         check_versions(cx, l, &field);

@@ -209,6 +209,11 @@ pub struct RotationDef {
     pub groups: Vec<GroupDef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dst: Option<DstDef>,
+    /// The layer's hours while this version is in effect, in place of the
+    /// layer's `restrictions` (`[]` = all hours): how an effective-dated
+    /// edit changes the hours without touching earlier shifts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restrictions: Option<Vec<RestrictionDef>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

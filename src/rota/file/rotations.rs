@@ -44,6 +44,7 @@ pub(super) fn rotation(
             name,
             effective_from,
             cadence,
+            restrictions: None,
         });
     }
     if !r.groups.is_empty() {
@@ -188,6 +189,7 @@ pub(super) fn rotation(
         name: r.name.clone().unwrap_or_else(|| field.to_string()),
         effective_from,
         cadence,
+        restrictions: None,
     })
 }
 

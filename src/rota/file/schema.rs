@@ -43,6 +43,7 @@ const ROTATION: &[(&str, Kind)] = &[
     ("first", Value),
     ("groups", Tables(GROUP)),
     ("dst", Value),
+    ("restrictions", Tables(RESTRICTION)),
 ];
 const RESTRICTION: &[(&str, Kind)] = &[("days", Value), ("from", Value), ("to", Value)];
 const CRITICAL: &[(&str, Kind)] = &[

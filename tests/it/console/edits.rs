@@ -42,7 +42,8 @@ async fn a_lead_changes_who_takes_turns_from_a_date_and_a_stale_page_is_refused(
         .expect("value");
     assert_eq!(people, json!("alice, bob, carol, dave"));
     c.execute(
-        "document.getElementById('people-secondary').value = 'dave, carol, bob, alice';\
+        "document.getElementById('edit-secondary').closest('details').open = true;\
+         document.getElementById('people-secondary').value = 'dave, carol, bob, alice';\
          document.getElementById('from-secondary').value = '2027-01-04T09:00';",
         vec![],
     )
@@ -95,7 +96,8 @@ async fn a_lead_changes_who_takes_turns_from_a_date_and_a_stale_page_is_refused(
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     c.execute(
-        "document.getElementById('people-secondary').value = 'alice, bob, carol, dave';",
+        "document.getElementById('edit-secondary').closest('details').open = true;\
+         document.getElementById('people-secondary').value = 'alice, bob, carol, dave';",
         vec![],
     )
     .await

@@ -8,6 +8,7 @@ mod calendar;
 mod edits;
 mod handoffs;
 mod http;
+mod layers;
 mod reports;
 mod services;
 mod swaps;
