@@ -307,7 +307,8 @@ pub async fn write_rewrites(tx: &Tx, rows: &[ServiceRow], actor: &str, now: i64)
 /// An effective-dated edit (PURE): for each layer of the new document, the
 /// rotation versions of the old one that took effect before `at` are kept,
 /// and the new rotations follow, the first taking effect at `at`.
-/// Restrictions and checks are not versioned: they take the new values.
+/// Changed hours (restrictions) go with the new versions, so earlier
+/// shifts keep the old ones; checks judge and take the new values.
 pub fn effective_edit(
     old: &RotaDoc,
     old_rota: &Rota,
@@ -338,7 +339,15 @@ pub fn effective_edit(
                 "a layer needs rotations",
             ));
         }
-        let fresh = std::mem::take(&mut layer.rotations);
+        let mut fresh = std::mem::take(&mut layer.rotations);
+        // New hours apply from `at` too: the new versions carry them and
+        // the layer keeps its old ones for the versions before.
+        if layer.restrictions != old_layer.restrictions {
+            for r in fresh.iter_mut().filter(|r| r.restrictions.is_none()) {
+                r.restrictions = Some(layer.restrictions.clone());
+            }
+            layer.restrictions = old_layer.restrictions.clone();
+        }
         layer.rotations = effective_layer(old_layer, &old_rota.layers[old_i], fresh, at);
     }
     Ok(new)

@@ -174,8 +174,12 @@ async fn effective_dated_edits_keep_history(b: Backend) {
     assert_eq!(s, StatusCode::CREATED);
     let window = format!("{path}/shifts?from=2026-11-02T00:00:00Z&to=2026-12-28T00:00:00Z");
     let (_, before) = app.get(&window).await;
-    // From Wednesday 2026-12-09 15:00Z on, carol and dave take over.
-    let body = json!({ "document": weekly_doc(&["carol", "dave"]), "effective_from": "2026-12-09T15:00:00Z" });
+    // From Wednesday 2026-12-09 15:00Z on, carol and dave take over, on
+    // weekdays 09:00-17:00 only.
+    let mut doc = weekly_doc(&["carol", "dave"]);
+    doc["layers"][0]["restrictions"] =
+        json!([{ "days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00", "to": "17:00" }]);
+    let body = json!({ "document": doc, "effective_from": "2026-12-09T15:00:00Z" });
     let (s, v) = app
         .call_full(
             Method::PUT,
@@ -209,13 +213,23 @@ async fn effective_dated_edits_keep_history(b: Backend) {
             .any(|s| s["start"] == edit && s["person"] == "carol"),
         "{af:?}"
     );
-    let (_, doc) = app.get(path).await;
-    assert_eq!(
-        doc["document"]["layers"][0]["rotations"]
-            .as_array()
-            .map(|a| a.len()),
-        Some(2)
+    // The new hours hold from the edit on: Thursday's shift is 09:00-17:00
+    // New York (14:00-22:00Z), and the weekend has nobody.
+    assert!(
+        af.iter()
+            .any(|s| s["start"] == "2026-12-10T14:00:00Z" && s["end"] == "2026-12-10T22:00:00Z"),
+        "{af:?}"
     );
+    assert!(
+        !af.iter().any(|s| s["start"].as_str().unwrap_or("") >= edit
+            && s["start"].as_str().unwrap_or("").starts_with("2026-12-12")),
+        "{af:?}"
+    );
+    let (_, doc) = app.get(path).await;
+    let layer = &doc["document"]["layers"][0];
+    assert_eq!(layer["rotations"].as_array().map(|a| a.len()), Some(2));
+    assert!(layer.get("restrictions").is_none(), "{layer}");
+    assert_eq!(layer["rotations"][1]["restrictions"][0]["from"], "09:00");
     app.stop().await;
 }
 both!(
