@@ -14,6 +14,7 @@ mod edits;
 mod events;
 mod fairness;
 mod handoffs;
+mod ladder;
 mod limits;
 mod login;
 mod me;
@@ -24,6 +25,7 @@ mod rotas;
 mod services;
 mod session;
 mod swaps;
+mod upkeep;
 mod view;
 
 use crate::api::state::AppState;
@@ -44,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/services", get(services::list))
         .route("/services/{id}", get(services::show))
         .route("/services/{id}/ladder", post(services::ladder))
+        .route("/services/{id}/upkeep", post(upkeep::save))
         .route("/services/{id}/keys", post(services::create_key))
         .route(
             "/services/{id}/keys/{key}/revoke",

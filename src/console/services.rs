@@ -9,7 +9,7 @@ use super::view::{Chrome, When};
 use super::{PageError, render};
 use crate::api::state::AppState;
 use crate::engine::{ladders, overrides, services};
-use crate::escalation::ladder::{LadderSpec, StageSpec};
+use crate::escalation::ladder::LadderSpec;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -78,6 +78,18 @@ pub struct ServicePage {
     pub stages: Vec<StageLine>,
     /// The stages as the edit form shows them ("targets | timeout" lines).
     pub text: String,
+    /// The stage form: each stage, then a blank one.
+    pub edits: Vec<super::ladder::StageEdit>,
+    /// What a stage may pick, in groups: (group, [(target, label)]).
+    pub choices: Vec<(&'static str, Vec<(String, String)>)>,
+    pub repeat: String,
+    /// Maintenance windows: (index, start, end, in effect now).
+    pub windows: Vec<(usize, When, When, bool)>,
+    pub heartbeat: String,
+    /// The team's zone, which the window form's times are in.
+    pub zone_name: String,
+    /// When the next check-in is due.
+    pub heartbeat_due: Option<When>,
     pub can_edit: bool,
     pub previewing: bool,
     pub error: Option<String>,
@@ -94,71 +106,15 @@ pub struct AtQuery {
     saved: Option<String>,
 }
 
-#[derive(serde::Deserialize)]
-pub struct LadderForm {
-    stages: String,
-    #[serde(default)]
-    at: String,
-    #[serde(default)]
-    action: String,
-}
-
-fn lines_of(l: &LadderSpec) -> String {
-    l.stages
-        .iter()
-        .map(|s| {
-            format!(
-                "{} | {}",
-                s.targets.join(", "),
-                s.timeout.clone().unwrap_or_default()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// "targets, … | timeout" per line, at most 20 stages.
-fn parse(text: &str, repeat: Option<u32>) -> Result<LadderSpec, String> {
-    let mut stages = Vec::new();
-    for (i, line) in text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .enumerate()
-    {
-        if i >= 20 {
-            return Err("stages: at most 20".into());
-        }
-        let (targets, timeout) = line.split_once('|').unwrap_or((line, ""));
-        let targets: Vec<String> = targets
-            .split(',')
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .collect();
-        if targets.is_empty() {
-            return Err(format!("stages[{i}]: name at least one target"));
-        }
-        let timeout = timeout.trim();
-        stages.push(StageSpec {
-            timeout: (!timeout.is_empty()).then(|| timeout.to_string()),
-            timeouts: Default::default(),
-            targets,
-        });
-    }
-    if stages.is_empty() {
-        return Err("stages: at least one".into());
-    }
-    Ok(LadderSpec { stages, repeat })
-}
-
-async fn build(
+pub(super) async fn build(
     st: &AppState,
     v: &Viewer,
     id: &str,
     at: Option<&str>,
-    edited: Option<(String, String)>,
+    edited: Option<Result<LadderSpec, String>>,
     saved: bool,
 ) -> Result<ServicePage, PageError> {
+    let previewing = edited.is_some();
     let row = services::find(&st.store, id).await?;
     let spec = services::spec_of(&row);
     let current = spec.ladder.clone().unwrap_or_default();
@@ -174,13 +130,12 @@ async fn build(
         None => now + chrono::Duration::days(1),
     };
     let mine = viewer_zone(st, v).await;
-    let (ladder, text, mut error) = match &edited {
-        Some((text, _)) => match parse(text, current.repeat) {
-            Ok(l) => (l, text.clone(), None),
-            Err(e) => (current.clone(), text.clone(), Some(e)),
-        },
-        None => (current.clone(), lines_of(&current), None),
+    let (ladder, mut error) = match edited {
+        Some(Ok(l)) => (l, None),
+        Some(Err(e)) => (current.clone(), Some(e)),
+        None => (current.clone(), None),
     };
+    let choices = ladders::target_choices(&st.store, &st.cache, &row.team).await?;
     let who = match ladders::who_per_stage(&st.store, &st.cache, &row.team, &ladder, &[now, then])
         .await
     {
@@ -197,7 +152,15 @@ async fn build(
         .map(|(i, s)| StageLine {
             n: i + 1,
             targets: s.targets.join(", "),
-            timeout: s.timeout.clone().unwrap_or_else(|| "default".into()),
+            timeout: {
+                let base = s.timeout.clone().unwrap_or_else(|| "default".into());
+                let per: Vec<String> = s.timeouts.iter().map(|(p, t)| format!("{p} {t}")).collect();
+                if per.is_empty() {
+                    base
+                } else {
+                    format!("{base} ({})", per.join(", "))
+                }
+            },
             now: who
                 .get(i)
                 .and_then(|w| w.first())
@@ -223,9 +186,35 @@ async fn build(
             zone.name()
         ),
         stages,
-        text,
+        text: super::ladder::lines_of(&ladder),
+        edits: super::ladder::edits_of(&ladder, &choices),
+        choices: super::ladder::grouped(&choices),
+        repeat: ladder.repeat.map(|r| r.to_string()).unwrap_or_default(),
+        windows: spec
+            .maintenance
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| {
+                let ms = |t: &str| {
+                    chrono::DateTime::parse_from_rfc3339(t)
+                        .ok()
+                        .map(|t| t.timestamp_millis())
+                };
+                let (a, b) = (ms(&w.start)?, ms(&w.end)?);
+                let live = (a..b).contains(&now.timestamp_millis());
+                Some((
+                    i,
+                    When::at(a, mine.as_ref()),
+                    When::at(b, mine.as_ref()),
+                    live,
+                ))
+            })
+            .collect(),
+        heartbeat: spec.heartbeat.clone().unwrap_or_default(),
+        zone_name: zone.name().to_string(),
+        heartbeat_due: row.heartbeat_due_ms.map(|ms| When::at(ms, mine.as_ref())),
         can_edit: v.principal.leads(&row.team),
-        previewing: edited.is_some(),
+        previewing,
         error,
         saved,
         keys: services::keys(&st.store, id)
@@ -249,17 +238,23 @@ pub async fn show(
 pub async fn ladder(
     State(st): State<AppState>,
     Path(id): Path<String>,
-    Posted { v, form: f }: Posted<LadderForm>,
+    Posted { v, form: f }: Posted<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let row = services::find(&st.store, &id).await?;
     if !v.principal.leads(&row.team) {
         return Err(PageError::forbidden());
     }
-    if f.action == "save" {
-        let mut spec = services::spec_of(&row);
+    let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, x)| x.as_str());
+    let mut spec = services::spec_of(&row);
+    let current = spec.ladder.clone().unwrap_or_default();
+    // The text form sends `stages`; the stage form sends a field per stage.
+    let read = match get("stages") {
+        Some(text) => super::ladder::from_text(text, &current),
+        None => super::ladder::from_fields(&f),
+    };
+    if get("action") == Some("save") {
         spec.team = Some(row.team.clone());
-        let repeat = spec.ladder.as_ref().and_then(|l| l.repeat);
-        match parse(&f.stages, repeat) {
+        match read {
             Ok(l) => spec.ladder = Some(l),
             Err(e) => return Err(PageError::new(StatusCode::UNPROCESSABLE_ENTITY, e)),
         }
@@ -276,8 +271,8 @@ pub async fn ladder(
         .await?;
         return Ok(Redirect::to(&format!("/services/{id}?saved=1")).into_response());
     }
-    let edited = Some((f.stages, f.at.clone()));
-    render(&build(&st, &v, &id, Some(&f.at), edited, false).await?)
+    let at = get("at").map(str::to_string);
+    render(&build(&st, &v, &id, at.as_deref(), Some(read), false).await?)
 }
 
 #[derive(serde::Deserialize)]

@@ -373,3 +373,87 @@ pub async fn who_per_stage(
         })
         .collect())
 }
+
+/// The targets a ladder of `team` can pick from, as (target, label): each
+/// rota's layers and roles, each role across rotas, the lead, the team,
+/// its people, and the chat, email and webhook targets its services
+/// already use. Ordered as listed; no duplicates.
+pub async fn target_choices(
+    store: &crate::store::Store,
+    cache: &RotaCache,
+    team: &str,
+) -> Result<Vec<(String, String)>, super::error::Error> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut push = |t: String, label: String| {
+        if !out.iter().any(|(x, _)| *x == t) {
+            out.push((t, label));
+        }
+    };
+    let mut roles: Vec<String> = Vec::new();
+    let mut people: Vec<(String, String)> = Vec::new();
+    for r in store.load_rotas(Some(team)).await? {
+        let Some(l) = cache.load(store, team, &r.name).await? else {
+            continue;
+        };
+        for layer in &l.rota.layers {
+            push(
+                format!("oncall:{}/{}", r.name, layer.name),
+                format!("on call: {} / {}", r.name, layer.name),
+            );
+        }
+        for role in l.rota.roles() {
+            push(
+                format!("oncall:{}/{role}", r.name),
+                format!("on call: {} / {role} (role)", r.name),
+            );
+            if !roles.iter().any(|x| x == role) {
+                roles.push(role.to_string());
+            }
+        }
+        for p in &l.rota.people {
+            if !people.iter().any(|(id, _)| *id == p.id) {
+                people.push((p.id.clone(), p.name.clone()));
+            }
+        }
+    }
+    for role in &roles {
+        push(
+            format!("oncall:*/{role}"),
+            format!("on call: every rota / {role}"),
+        );
+    }
+    let lead = store.load_team(team).await?.and_then(|t| t.lead);
+    push(
+        "lead".into(),
+        match lead {
+            Some(l) => format!("the team lead ({l})"),
+            None => "the team lead (none set)".into(),
+        },
+    );
+    push("team".into(), "everyone in the team".into());
+    for (id, name) in people {
+        push(format!("person:{id}"), name);
+    }
+    for s in store
+        .load_services()
+        .await?
+        .into_iter()
+        .filter(|s| s.team == team)
+    {
+        let spec: Option<crate::escalation::ladder::LadderSpec> =
+            serde_json::from_str(&s.ladder).ok();
+        for t in spec
+            .iter()
+            .flat_map(|l| &l.stages)
+            .flat_map(|st| &st.targets)
+        {
+            if ["chat:", "slack:", "email:", "webhook:"]
+                .iter()
+                .any(|p| t.starts_with(p))
+            {
+                push(t.clone(), t.clone());
+            }
+        }
+    }
+    Ok(out)
+}
