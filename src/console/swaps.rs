@@ -5,7 +5,7 @@
 
 use super::PageError;
 use super::login::send_notice;
-use super::session::{NoFields, Posted, Viewer};
+use super::session::{Posted, Viewer};
 use super::view::When;
 use crate::api::state::AppState;
 use crate::engine::{calendar, handoffs, overrides, swaps};
@@ -27,7 +27,13 @@ pub struct SwapLine {
     pub note: String,
     /// accept, approve, decline, cancel: the buttons shown.
     pub steps: Vec<&'static str>,
+    /// The viewer's own coming shifts on the layer they may give back when
+    /// they accept: ("START-END" in Unix seconds, label).
+    pub give_back: Vec<(String, String)>,
 }
+
+/// How many of their own shifts a taker is offered to give back.
+const GIVE_BACK: usize = 12;
 
 /// The rota's open swaps and its last five finished ones, for `v`.
 pub async fn lines(
@@ -76,7 +82,13 @@ pub async fn lines(
                 steps.push("cancel");
             }
             let at = |s: i64| When::at(s * 1000, zone);
+            let give_back = if steps.contains(&"accept") {
+                own_shifts(l, me.unwrap_or(""), &w, st.now(), zone)
+            } else {
+                Vec::new()
+            };
             SwapLine {
+                give_back,
                 id: w.id.clone(),
                 layer: w.layer.clone(),
                 offered_by: name(&w.offered_by),
@@ -89,6 +101,68 @@ pub async fn lines(
             }
         })
         .collect())
+}
+
+/// `person`'s coming shifts on the swap's layer over eight weeks, apart
+/// from the offered one, as the accept form lists them.
+fn own_shifts(
+    l: &crate::engine::Loaded,
+    person: &str,
+    w: &SwapRow,
+    now: crate::rota::Instant,
+    zone: Option<&crate::tz::Zone>,
+) -> Vec<(String, String)> {
+    let (Some(p), Some(li)) = (l.rota.person(person), l.rota.layer(&w.layer)) else {
+        return Vec::new();
+    };
+    crate::rota::shifts_between(&l.rota, now, now + chrono::Duration::weeks(8))
+        .into_iter()
+        .filter(|s| s.layer == li && s.person == p && s.start >= now)
+        .filter(|s| s.end.timestamp() <= w.start || s.start.timestamp() >= w.end)
+        .take(GIVE_BACK)
+        .map(|s| {
+            let (a, b) = (s.start.timestamp(), s.end.timestamp());
+            let label = format!(
+                "{} → {}",
+                When::at(a * 1000, zone).text,
+                When::at(b * 1000, zone).text
+            );
+            (format!("{a}-{b}"), label)
+        })
+        .collect()
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct StepForm {
+    /// A shift given back on accepting: "START-END" in Unix seconds.
+    #[serde(default)]
+    in_return: String,
+}
+
+/// The shift given back, if any (PURE); the error names the field.
+fn in_return(text: &str) -> Result<Option<Interval>, PageError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let bad = || {
+        PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "in_return: pick one of your shifts",
+        )
+    };
+    let (a, b) = text.split_once('-').ok_or_else(bad)?;
+    let t = |x: &str| {
+        x.parse::<i64>()
+            .ok()
+            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+            .ok_or_else(bad)
+    };
+    let (a, b) = (t(a)?, t(b)?);
+    if b <= a {
+        return Err(bad());
+    }
+    Ok(Some(Interval::new(a, b)))
 }
 
 #[derive(serde::Deserialize)]
@@ -196,7 +270,7 @@ fn describe(l: &crate::engine::Loaded, w: &SwapRow) -> String {
 pub async fn step(
     State(st): State<AppState>,
     Path((team, rota, id, step)): Path<(String, String, String, String)>,
-    Posted { v, form: _ }: Posted<NoFields>,
+    Posted { v, form: f }: Posted<StepForm>,
 ) -> Result<Response, PageError> {
     let w = swaps::find(&st.store, &team, &rota, &id).await?;
     let lead = v.principal.leads(&team);
@@ -205,7 +279,8 @@ pub async fn step(
     let (w, _) = match step.as_str() {
         "accept" => {
             let me = v.person().ok_or_else(PageError::forbidden)?.to_string();
-            swaps::accept(&st.store, &st.cache, w, &me, None, &actor, now).await?
+            let back = in_return(&f.in_return)?;
+            swaps::accept(&st.store, &st.cache, w, &me, back, &actor, now).await?
         }
         "approve" | "decline" if lead => {
             let s = if step == "approve" {

@@ -178,3 +178,107 @@ async fn a_shift_is_offered_taken_and_approved_from_the_calendar() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_taker_gives_one_of_their_shifts_back_when_accepting() {
+    let (app, _fake, _) = console_app(Backend::Sqlite).await;
+    let offerer = holder(&app, 0, "2026-12-14T15:00:00Z").await;
+    let taker = holder(&app, 0, "2026-12-21T15:00:00Z").await;
+    let o = with_token(&app, &app.token("responder", &[], Some(&offerer)).await).await;
+    let p = post(
+        &app,
+        Some(&o),
+        &format!("{CAL}/swaps"),
+        &[
+            ("csrf", o.csrf.as_str()),
+            ("layer", "primary"),
+            ("start", "2026-12-14T09:00"),
+            ("end", "2026-12-21T09:00"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let t = with_token(&app, &app.token("responder", &[], Some(&taker)).await).await;
+    let page = get(
+        &app,
+        Some(&t),
+        &format!("{CAL}?view=2week&start=2026-12-14"),
+    )
+    .await;
+    // The accept form lists the taker's own coming shifts on the layer.
+    let select = page
+        .body
+        .split("class=\"give-back\">")
+        .nth(1)
+        .expect("a give-back list")
+        .split("</select>")
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let given = select
+        .split("<option value=\"")
+        .nth(2)
+        .and_then(|r| r.split('"').next())
+        .expect("one of the taker's shifts")
+        .to_string();
+    let (a, b) = given.split_once('-').expect("START-END");
+    let iso = |s: &str| {
+        chrono::DateTime::from_timestamp(s.parse().expect("seconds"), 0)
+            .expect("instant")
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    let (a, b) = (iso(a), iso(b));
+    assert!(
+        a.as_str() >= "2026-12-21",
+        "a coming shift, not the offered one: {a}"
+    );
+    let id = page
+        .body
+        .split("<li id=\"swap-")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the swap")
+        .to_string();
+    // A made-up shift is refused, naming the field.
+    let p = post(
+        &app,
+        Some(&t),
+        &format!("{CAL}/swaps/{id}/accept"),
+        &[("csrf", t.csrf.as_str()), ("in_return", "nonsense")],
+        &[],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("in_return"), "{}", p.body);
+    let p = post(
+        &app,
+        Some(&t),
+        &format!("{CAL}/swaps/{id}/accept"),
+        &[("csrf", t.csrf.as_str()), ("in_return", given.as_str())],
+        &[],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    // No approval asked for: applied at once, both ways.
+    let (_, mine) = app
+        .get(&format!("/api/v1/people/{offerer}/shifts?from={a}&to={b}"))
+        .await;
+    assert!(
+        mine["shifts"]
+            .as_array()
+            .is_some_and(|v| v.iter().any(|s| s["layer"] == "primary"
+                && s["start"] == a.as_str()
+                && s["end"] == b.as_str())),
+        "{offerer} holds the shift given back: {mine}"
+    );
+    assert!(
+        shifts_of(&app, &taker).await.contains(&(
+            "2026-12-14T14:00:00Z".to_string(),
+            "2026-12-21T14:00:00Z".to_string()
+        )),
+        "{taker} holds the offered week"
+    );
+    app.stop().await;
+}
