@@ -81,6 +81,8 @@ pub const CADENCES: [(&str, &str); 5] = [
 
 /// What a preview of the edit says.
 pub struct EditView {
+    /// How on-call hours move between people over the next 90 days.
+    pub fairness: Vec<String>,
     /// Scheduled changes of the layer that the edit replaces.
     pub replaces: Vec<String>,
     pub removed: Vec<String>,
@@ -416,6 +418,7 @@ impl EditView {
             )
         };
         EditView {
+            fairness: fairness_lines(before, &p.after, st.now()),
             replaces: Vec::new(),
             removed: p.removed.iter().map(|s| line(s, before)).collect(),
             added: p.added.iter().map(|s| line(s, &p.after)).collect(),
@@ -427,4 +430,45 @@ impl EditView {
             hard: p.hard,
         }
     }
+}
+
+/// How a change moves on-call hours between people over the checked
+/// window (the next 90 days), one line per person whose hours move.
+pub(super) fn fairness_lines(
+    before: &crate::rota::Rota,
+    after: &crate::rota::Rota,
+    now: crate::rota::Instant,
+) -> Vec<String> {
+    let to = now + chrono::Duration::days(rotas::CHECK_DAYS);
+    let name = |id: &str| {
+        after
+            .person(id)
+            .map(|i| after.people[i].name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    crate::rota::fairness::shift_between(before, after, now, to)
+        .into_iter()
+        .map(|d| {
+            let mut parts = Vec::new();
+            for (what, h) in [
+                ("night", d.night_hours),
+                ("weekend", d.weekend_hours),
+                ("holiday", d.holiday_hours),
+            ] {
+                if h.abs() >= 0.01 {
+                    parts.push(format!("{what} {h:+.1} h"));
+                }
+            }
+            let extra = if parts.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", parts.join(", "))
+            };
+            format!(
+                "{}: {:+.1} h on call{extra}",
+                name(&d.person),
+                d.total_hours
+            )
+        })
+        .collect()
 }

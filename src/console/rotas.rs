@@ -55,6 +55,8 @@ pub struct OverrideForm {
 pub struct PreviewView {
     /// The check results the override brings in.
     pub new: Vec<String>,
+    /// How on-call hours move between people over the next 90 days.
+    pub fairness: Vec<String>,
     pub hard: bool,
 }
 
@@ -247,6 +249,7 @@ pub async fn override_post(
                     .iter()
                     .map(|x| format!("{}: {}", x.rule.as_str(), x.message))
                     .collect(),
+                fairness: super::edits::fairness_lines(&p.before.rota, &p.after, st.now()),
                 hard: p.hard,
             }),
             after: Some(p.after),

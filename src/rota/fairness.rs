@@ -87,3 +87,58 @@ fn hours(v: &[Interval]) -> f64 {
     let h = interval::total(v).num_seconds() as f64 / 3600.0;
     (h * 100.0).round() / 100.0
 }
+
+/// How an edit moves on-call hours between people over `[from, to)`
+/// (PURE): per person whose hours change, the change in total, night,
+/// weekend and holiday hours (after minus before), in `after`'s order of
+/// people, then people only `before` had.
+pub fn shift_between(before: &Rota, after: &Rota, from: Instant, to: Instant) -> Vec<FairnessRow> {
+    let old = fairness_between(before, from, to);
+    let new = fairness_between(after, from, to);
+    let zero = |person: &str| FairnessRow {
+        person: person.to_string(),
+        shifts: 0,
+        total_hours: 0.0,
+        night_hours: 0.0,
+        weekend_hours: 0.0,
+        holiday_hours: 0.0,
+    };
+    let mut people: Vec<&str> = new.iter().map(|r| r.person.as_str()).collect();
+    people.extend(
+        old.iter()
+            .map(|r| r.person.as_str())
+            .filter(|p| !new.iter().any(|r| r.person == *p)),
+    );
+    people
+        .into_iter()
+        .filter_map(|p| {
+            let a = old
+                .iter()
+                .find(|r| r.person == p)
+                .cloned()
+                .unwrap_or_else(|| zero(p));
+            let b = new
+                .iter()
+                .find(|r| r.person == p)
+                .cloned()
+                .unwrap_or_else(|| zero(p));
+            let d = FairnessRow {
+                person: p.to_string(),
+                shifts: b.shifts,
+                total_hours: b.total_hours - a.total_hours,
+                night_hours: b.night_hours - a.night_hours,
+                weekend_hours: b.weekend_hours - a.weekend_hours,
+                holiday_hours: b.holiday_hours - a.holiday_hours,
+            };
+            let moved = [
+                d.total_hours,
+                d.night_hours,
+                d.weekend_hours,
+                d.holiday_hours,
+            ]
+            .iter()
+            .any(|h| h.abs() >= 0.01);
+            moved.then_some(d)
+        })
+        .collect()
+}

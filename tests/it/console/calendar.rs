@@ -290,6 +290,14 @@ async fn a_lead_picks_a_shift_previews_a_gap_and_publishes_the_override() {
         .await
         .expect("click");
     until_text(&c, "#preview", "coverage_gap", Duration::from_secs(5)).await;
+    // And how it moves on-call hours: the holder loses the day.
+    until_text(
+        &c,
+        "#preview .fairness-shift",
+        "-24.0 h on call",
+        Duration::from_secs(1),
+    )
+    .await;
     let html = c.source().await.expect("html");
     assert!(
         html.contains("class=\"bar gap\""),
