@@ -69,7 +69,8 @@ impl App {
             &public_url,
         ));
         console.start_poller(store.clone());
-        let dispatcher = Arc::new(Dispatcher::new(
+        let metrics: Arc<crate::metrics::Metrics> = Default::default();
+        let mut dispatcher = Dispatcher::new(
             store.clone(),
             cache.clone(),
             clock.clone(),
@@ -77,7 +78,9 @@ impl App {
             dispatch_cfg,
             public_url.clone(),
             link_secret.clone(),
-        ));
+        );
+        dispatcher.metrics = metrics.clone();
+        let dispatcher = Arc::new(dispatcher);
         let dedup = crate::engine::dedup::Deduper::start(store.clone());
         let state = AppState {
             store,
@@ -91,7 +94,7 @@ impl App {
             link_secret,
             dedup,
             intake_timeout: cfg.intake_timeout,
-            metrics: Default::default(),
+            metrics,
             console,
         };
         Ok(App {

@@ -132,6 +132,6 @@ pub async fn coverage(
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text exposition format 0.0.4", body = String, content_type = "text/plain"), (status = 503, description = "the database does not answer", body = super::ErrorBody)))]
 pub async fn metrics(State(st): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let mut out = st.metrics.render();
-    out.push_str(&reports::metrics_text(&st.store).await?);
+    out.push_str(&reports::metrics_text(&st.store, st.now().timestamp_millis()).await?);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }

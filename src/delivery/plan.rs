@@ -35,6 +35,9 @@ pub struct Item {
     pub due_ms: i64,
     pub stage: i32,
     pub round: i32,
+    /// When the alert was triggered, if this is one of its first pages
+    /// (for the trigger-to-first-page figure).
+    pub triggered_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -65,6 +65,8 @@ pub struct Dispatcher {
     pub(super) signal: Arc<Signal>,
     /// When handoff notices were last planned (this dispatcher's clock).
     pub(super) last_plan: std::sync::atomic::AtomicI64,
+    /// Where page latencies and provider errors are counted.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// How long signed links in pages stay valid.
@@ -96,6 +98,7 @@ impl Dispatcher {
                 inflight: AtomicUsize::new(0),
             }),
             last_plan: std::sync::atomic::AtomicI64::new(i64::MIN),
+            metrics: Default::default(),
         }
     }
 
@@ -334,7 +337,23 @@ impl Dispatcher {
     }
 
     async fn deliver(&self, m: Message) {
+        use tracing::Instrument as _;
+        // One span per send, naming the alert(s), so a page can be
+        // followed in the logs from trigger to provider.
+        let alerts: Vec<&str> = m.items.iter().map(|i| i.alert.as_str()).collect();
+        let span = tracing::info_span!(
+            "send",
+            alert = %alerts.join(","),
+            notification = %m.items[0].id,
+            channel = m.channel.as_str(),
+            attempt = m.items.iter().map(|i| i.attempts).max().unwrap_or(1),
+        );
+        self.deliver_in(m).instrument(span).await
+    }
+
+    async fn deliver_in(&self, m: Message) {
         let out = self.outgoing(m, self.now_ms());
+        let channel = out.message.channel.as_str();
         let notifier = self.notifiers.get(out.message.channel);
         let result = match tokio::time::timeout(self.cfg.send_timeout, notifier.send(&out)).await {
             Ok(r) => r,
@@ -343,6 +362,37 @@ impl Dispatcher {
                 self.cfg.send_timeout.as_millis()
             ))),
         };
+        let now = self.now_ms();
+        match &result {
+            Ok(pid) => {
+                let due = out
+                    .message
+                    .items
+                    .iter()
+                    .map(|i| i.due_ms)
+                    .min()
+                    .unwrap_or(now);
+                let first = out
+                    .message
+                    .items
+                    .iter()
+                    .filter_map(|i| i.triggered_ms)
+                    .min()
+                    .map(|t| (now - t) as f64 / 1000.0);
+                self.metrics
+                    .sent(channel, (now - due) as f64 / 1000.0, first);
+                tracing::info!(provider_id = %pid, "sent");
+            }
+            Err(e) => {
+                let class = match e {
+                    SendError::Retryable(_) => "retryable",
+                    SendError::Permanent(_) => "permanent",
+                    SendError::RateLimited { .. } => "rate_limited",
+                };
+                self.metrics.provider_error(channel, class);
+                tracing::warn!(class, error = %crate::logs::one_line(e.reason()), "send failed");
+            }
+        }
         if let Err(e) = self.record(&out, result).await {
             // The lease runs out and another pass sends it again.
             tracing::warn!(error = %e, "recording a send failed");
@@ -440,6 +490,13 @@ fn item(
         due_ms: r.due_ms,
         stage: r.stage as i32,
         round: r.round as i32,
+        // One of the alert's first pages: stage 1, first round, written
+        // with the alert and not yet tried.
+        triggered_ms: (r.stage == 0
+            && r.round == 0
+            && r.attempts <= 1
+            && r.created_ms == a.created_ms)
+            .then_some(a.created_ms),
     })
 }
 

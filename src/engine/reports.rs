@@ -292,8 +292,25 @@ async fn finish(
 
 /// The database's metrics in Prometheus text: alerts and notifications by
 /// status, notifications sent by channel, pages that reached nobody.
-pub async fn metrics_text(db: &impl AlertReads) -> Result<String> {
+pub async fn metrics_text(db: &impl AlertReads, now_ms: i64) -> Result<String> {
     let mut out = String::new();
+    let (pending, due, oldest) = db.outbox_backlog(now_ms).await?;
+    out.push_str(&format!(
+        "# HELP vigil_outbox_pending Notifications waiting to be sent (due or later).\n# TYPE vigil_outbox_pending gauge\nvigil_outbox_pending {pending}\n\
+         # HELP vigil_outbox_due Notifications due now and not yet sent.\n# TYPE vigil_outbox_due gauge\nvigil_outbox_due {due}\n\
+         # HELP vigil_outbox_oldest_due_age_seconds How long the longest-waiting due notification has waited (0 when none).\n# TYPE vigil_outbox_oldest_due_age_seconds gauge\nvigil_outbox_oldest_due_age_seconds {}\n",
+        oldest.map_or(0.0, |o| (now_ms - o).max(0) as f64 / 1000.0)
+    ));
+    out.push_str("# HELP vigil_leases Live leases on notifications and handoff notices, by holding instance.\n# TYPE vigil_leases gauge\n");
+    for (kind, owner, n) in db.lease_holders(now_ms).await? {
+        let owner = owner
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', " ");
+        out.push_str(&format!(
+            "vigil_leases{{kind=\"{kind}\",instance=\"{owner}\"}} {n}\n"
+        ));
+    }
     out.push_str("# HELP vigil_alerts Alerts by status.\n# TYPE vigil_alerts gauge\n");
     let counts = db.counts().await?;
     for (_, s, n) in counts.iter().filter(|(t, _, _)| t == "alerts") {

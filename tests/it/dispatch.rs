@@ -76,6 +76,7 @@ fn item(id: &str, p: Priority, channel: Channel, to: &str, due: i64) -> Item {
         due_ms: due,
         stage: 0,
         round: 0,
+        triggered_ms: None,
     }
 }
 

@@ -4,8 +4,10 @@
 //! the effects call for — all in one transaction, so a crash at any point
 //! either keeps all of it or none of it.
 
+mod actions;
 mod paging;
 mod policy;
+pub use actions::*;
 pub mod replies;
 pub mod views;
 pub use views::{actor_name, names, shown};
@@ -69,46 +71,6 @@ impl NewAlert {
     }
 }
 
-/// The action a word names: "ack", "resolve", "escalate" (and short forms).
-pub fn verb(word: &str) -> Option<Action> {
-    match word.to_ascii_lowercase().as_str() {
-        "ack" | "acknowledge" | "a" | "ok" => Some(Action::Ack),
-        "resolve" | "r" | "res" => Some(Action::Resolve),
-        "escalate" | "e" | "esc" => Some(Action::Escalate),
-        _ => None,
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    Ack,
-    Resolve,
-    Escalate,
-    Note(String),
-    /// Page this person now, at the alert's current stage.
-    Reassign(String),
-}
-
-impl Action {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Action::Ack => "acknowledged",
-            Action::Resolve => "resolved",
-            Action::Escalate => "escalated",
-            Action::Note(_) => "note",
-            Action::Reassign(_) => "reassigned",
-        }
-    }
-}
-
-/// What happened to a trigger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Created,
-    Deduplicated,
-    Suppressed,
-}
-
 /// Opens an alert, or updates the open one with the same dedup key.
 pub async fn trigger(
     store: &Store,
@@ -117,7 +79,21 @@ pub async fn trigger(
     actor: &str,
     now: Instant,
 ) -> Result<(AlertRow, Outcome)> {
+    use tracing::Instrument as _;
     new.check()?;
+    let span = tracing::info_span!("alert", id = tracing::field::Empty, service = %new.service);
+    trigger_traced(store, cache, new, actor, now)
+        .instrument(span)
+        .await
+}
+
+async fn trigger_traced(
+    store: &Store,
+    cache: &RotaCache,
+    new: NewAlert,
+    actor: &str,
+    now: Instant,
+) -> Result<(AlertRow, Outcome)> {
     let sp = load_policy(store, &new.service).await?;
     // Two instances may race to open the same key: the loser's insert hits
     // the unique index, and a second try finds the winner's alert.
@@ -127,6 +103,8 @@ pub async fn trigger(
         match trigger_in(&tx, cache, &sp, new.clone(), actor, now).await {
             Ok(r) => {
                 tx.commit().await?;
+                tracing::Span::current().record("id", r.0.id.as_str());
+                tracing::info!(outcome = ?r.1, priority = r.0.priority.as_str(), actor, "alert triggered");
                 return Ok(r);
             }
             Err(Error::Store(StoreError::Conflict(_))) if tries == 0 => tries += 1,
@@ -217,6 +195,26 @@ pub async fn trigger_in(
 
 /// A person's action on an alert (or an integration's, or the system's).
 pub async fn act(
+    store: &Store,
+    cache: &RotaCache,
+    alert_id: &str,
+    action: Action,
+    actor: &str,
+    via: &str,
+    now: Instant,
+) -> Result<AlertRow> {
+    use tracing::Instrument as _;
+    let span = tracing::info_span!("alert", id = %alert_id);
+    let name = action.name();
+    let row = act_traced(store, cache, alert_id, action, actor, via, now)
+        .instrument(span.clone())
+        .await?;
+    span.in_scope(|| tracing::info!(action = name, actor, via, "alert acted on"));
+    Ok(row)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn act_traced(
     store: &Store,
     cache: &RotaCache,
     alert_id: &str,
@@ -409,7 +407,11 @@ pub async fn tick_due(store: &Store, cache: &RotaCache, now: Instant, limit: u64
         }
         let state = parse_state(&row)?;
         let (state, effects) = esc::apply(&state, &sp.policy, Event::Tick, now);
-        realize(&tx, cache, sp, &mut row, state, effects, now).await?;
+        use tracing::Instrument as _;
+        let span = tracing::info_span!("alert", id = %row.id, service = %row.service);
+        realize(&tx, cache, sp, &mut row, state, effects, now)
+            .instrument(span)
+            .await?;
     }
     // Heartbeats that stopped checking in open an alert, in the same transaction.
     let beats = tx.due_heartbeats(ms(now)).await?;

@@ -39,6 +39,9 @@ pub(super) async fn realize(
     for step in &plan.steps {
         apply_step(tx, sp, row, step, now).await?;
     }
+    if pages {
+        tracing::info!(alert = %row.id, stage = plan.alert.stage + 1, steps = plan.steps.len(), nobody = plan.nobody, "paging");
+    }
     let state = plan.alert;
     if plan.nobody && tx.outbox_for(&row.id).await?.is_empty() {
         page_fallback(tx, sp, row, &state, now).await?;

@@ -225,6 +225,38 @@ pub trait AlertReads: Conn {
             .map(|r| Ok((s(r, "kind")?, i(r, "n")?)))
             .collect()
     }
+    /// The outbox's backlog, for metrics: notifications pending, those due
+    /// by `now_ms`, and the earliest due instant among them.
+    async fn outbox_backlog(&self, now_ms: i64) -> Result<(i64, i64, Option<i64>)> {
+        let row = self
+            .one(
+                "SELECT COUNT(*) AS n, \
+                   SUM(CASE WHEN due_ms <= ? THEN 1 ELSE 0 END) AS d, \
+                   MIN(CASE WHEN due_ms <= ? THEN due_ms END) AS o \
+                 FROM outbox WHERE status = 'pending'",
+                vec![now_ms.into(), now_ms.into()],
+            )
+            .await?;
+        let Some(r) = row else {
+            return Ok((0, 0, None));
+        };
+        Ok((i(&r, "n")?, oi(&r, "d")?.unwrap_or(0), oi(&r, "o")?))
+    }
+    /// Live leases per owning instance, for metrics: (kind, owner, count).
+    async fn lease_holders(&self, now_ms: i64) -> Result<Vec<(String, String, i64)>> {
+        let rows = self
+            .all(
+                "SELECT 'notification' AS k, lease_owner AS w, COUNT(*) AS n FROM outbox \
+                   WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_until_ms > ? GROUP BY lease_owner \
+                 UNION ALL SELECT 'handoff_notice' AS k, lease_owner AS w, COUNT(*) AS n FROM handoff_notices \
+                   WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_until_ms > ? GROUP BY lease_owner",
+                vec![now_ms.into(), now_ms.into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((s(r, "k")?, s(r, "w")?, i(r, "n")?)))
+            .collect()
+    }
     /// Sent notifications per channel, for metrics.
     async fn sent_by_channel(&self) -> Result<Vec<(String, i64)>> {
         let rows = self

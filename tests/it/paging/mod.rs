@@ -9,6 +9,7 @@ mod handoffs;
 mod instances;
 mod intake;
 mod integrations;
+mod metrics;
 mod nobody;
 mod procs;
 mod replies;

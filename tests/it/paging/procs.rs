@@ -14,10 +14,23 @@ pub struct Serve {
     dir: std::path::PathBuf,
     instance: String,
     fake_url: String,
+    /// Set after the defaults (so they may override them).
+    env: Vec<(String, String)>,
 }
 
 impl Serve {
     pub fn start(db_url: &str, dir: &std::path::Path, instance: &str, fake: &Fake) -> Serve {
+        Serve::start_with(db_url, dir, instance, fake, &[])
+    }
+
+    /// `start`, with environment variables of the test's own.
+    pub fn start_with(
+        db_url: &str,
+        dir: &std::path::Path,
+        instance: &str,
+        fake: &Fake,
+        env: &[(&str, &str)],
+    ) -> Serve {
         // The test's own HTTP client needs a TLS provider installed, as `main` does.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let port = 20000 + (rand::random::<u16>() % 30000);
@@ -29,6 +42,10 @@ impl Serve {
             dir: dir.to_path_buf(),
             instance: instance.into(),
             fake_url: fake.url.clone(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         s.restart();
         s
@@ -69,6 +86,7 @@ impl Serve {
             .env("VIGIL_LEASE", "3s")
             .env("VIGIL_SWEEP", "250ms")
             .env("VIGIL_THROTTLE", "sms=10000")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(
                 std::fs::File::create(self.dir.join(format!("serve-{}.log", self.instance)))

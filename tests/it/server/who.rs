@@ -134,6 +134,7 @@ async fn a_webhook_name_that_resolves_privately_is_refused_at_send_time() {
         due_ms: 0,
         stage: 0,
         round: 0,
+        triggered_ms: None,
     };
     let out = Outgoing {
         text: "down".into(),
