@@ -82,6 +82,7 @@ impl App {
         dispatcher.metrics = metrics.clone();
         let dispatcher = Arc::new(dispatcher);
         let dedup = crate::engine::dedup::Deduper::start(store.clone());
+        let opener = crate::engine::opener::Opener::start(store.clone(), cache.clone());
         let state = AppState {
             store,
             cache,
@@ -93,6 +94,7 @@ impl App {
             notify: cfg.notify.clone(),
             link_secret,
             dedup,
+            opener,
             intake_timeout: cfg.intake_timeout,
             metrics,
             console,

@@ -219,7 +219,7 @@ async fn create_inner(
         source: b.source.unwrap_or_else(|| "api".into()),
         links: Value::Array(b.links.into_iter().map(Value::Object).collect()),
     };
-    let (row, outcome) = alerts::trigger(&st.store, &st.cache, new, &actor, st.now()).await?;
+    let (row, outcome) = st.opener.open(new, &actor, st.now()).await?;
     st.dispatch.wake();
     st.console.alerts_changed();
     let code = if outcome == Outcome::Deduplicated {

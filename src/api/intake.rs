@@ -187,7 +187,8 @@ async fn enqueue_event(
                 source,
                 links,
             };
-            alerts::trigger(&st.store, &st.cache, n, &actor, now)
+            st.opener
+                .open(n, &actor, now)
                 .await
                 .map(|(row, _)| Some(row.dedup_key))
         }
@@ -401,9 +402,7 @@ async fn alertmanager_event(st: &AppState, key: &str, body: &[u8]) -> Response {
             source: "alertmanager".into(),
             links,
         };
-        alerts::trigger(&st.store, &st.cache, n, &actor, now)
-            .await
-            .map(|_| ())
+        st.opener.open(n, &actor, now).await.map(|_| ())
     };
     match result {
         Ok(()) => {

@@ -24,6 +24,8 @@ pub struct AppState {
     pub link_secret: String,
     /// Counts repeated triggers in batches.
     pub dedup: crate::engine::dedup::Deduper,
+    /// Opens new alerts in batches.
+    pub opener: crate::engine::opener::Opener,
     /// How long intake may wait on the database before answering 503.
     pub intake_timeout: std::time::Duration,
     /// This instance's counters and histograms.

@@ -7,6 +7,7 @@
 
 mod fallback;
 mod handoffs;
+mod record;
 pub mod worker;
 
 pub use worker::{DispatchHandle, Dispatcher};

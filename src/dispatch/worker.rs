@@ -9,12 +9,11 @@
 //! restarts): at most one extra send per crash, carrying the same
 //! idempotency key.
 
-use super::fallback;
 use crate::clock::Clock;
 use crate::config::DispatchConfig;
 use crate::delivery::links;
 use crate::delivery::plan::{self, Item, Message};
-use crate::delivery::retry::{self, Next, SendError};
+use crate::delivery::retry::SendError;
 use crate::engine::RotaCache;
 use crate::engine::alerts;
 use crate::escalation::State;
@@ -22,7 +21,6 @@ use crate::escalation::rules::Channel;
 use crate::notify::{Outgoing, Registry};
 use crate::store::AlertReads as _;
 use crate::store::{OutboxRow, Store};
-use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -67,6 +65,10 @@ pub struct Dispatcher {
     pub(super) last_plan: std::sync::atomic::AtomicI64,
     /// Where page latencies and provider errors are counted.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Send outcomes waiting to be written, and the lock whoever writes
+    /// them holds (group commit: see `record_batched`).
+    pub(super) pending: std::sync::Mutex<Vec<super::record::Rec>>,
+    pub(super) writer: tokio::sync::Mutex<()>,
 }
 
 /// How long signed links in pages stay valid.
@@ -99,6 +101,8 @@ impl Dispatcher {
             }),
             last_plan: std::sync::atomic::AtomicI64::new(i64::MIN),
             metrics: Default::default(),
+            pending: Default::default(),
+            writer: Default::default(),
         }
     }
 
@@ -393,74 +397,11 @@ impl Dispatcher {
                 tracing::warn!(class, error = %crate::logs::one_line(e.reason()), "send failed");
             }
         }
-        if let Err(e) = self.record(&out, result).await {
-            // The lease runs out and another pass sends it again.
-            tracing::warn!(error = %e, "recording a send failed");
-        }
-    }
-
-    async fn record(
-        &self,
-        out: &Outgoing,
-        result: Result<String, SendError>,
-    ) -> Result<(), crate::engine::error::Error> {
-        let m = &out.message;
-        let ids = ids_of(m);
-        let now = self.clock.now();
-        let now_ms = now.timestamp_millis();
-        let owner = &self.cfg.instance;
-        let tx = self.store.tx_quiet().await?;
-        match result {
-            Ok(pid) => {
-                tx.mark_sent(&ids, owner, &pid, &m.code, &out.idempotency_key, now_ms)
-                    .await?;
-                for i in &m.items {
-                    let detail = json!({
-                        "channel": m.channel.as_str(), "person": m.person, "address": m.address,
-                        "provider_id": pid, "stage": i.stage + 1, "message": out.idempotency_key,
-                        "bundled": m.items.len(), "attempt": i.attempts,
-                    });
-                    tx.log(&i.alert, now_ms, "notified", "vigil", detail)
-                        .await?;
-                }
-            }
-            Err(e) => {
-                let attempts = m.items.iter().map(|i| i.attempts).max().unwrap_or(1).max(1) as u32;
-                let retry: Vec<chrono::Duration> = self
-                    .cfg
-                    .retry
-                    .iter()
-                    .map(|d| chrono::Duration::milliseconds(d.as_millis() as i64))
-                    .collect();
-                let jitter: f64 = rand::random();
-                let may_give_up = fallback::may_give_up(&tx, m).await?;
-                let next = retry::next_attempt(&retry, attempts, &e, jitter, may_give_up);
-                for i in &m.items {
-                    let detail = json!({
-                        "channel": m.channel.as_str(), "person": m.person, "error": e.reason(),
-                        "attempt": i.attempts, "final": next == Next::GiveUp,
-                    });
-                    tx.log(&i.alert, now_ms, "send_failed", "vigil", detail)
-                        .await?;
-                }
-                match next {
-                    Next::RetryIn(d) => {
-                        tx.reschedule(&ids, owner, now_ms + d.num_milliseconds(), Some(e.reason()))
-                            .await?;
-                    }
-                    Next::GiveUp => {
-                        tx.mark_failed(&ids, owner, e.reason()).await?;
-                        fallback::fall_back(&tx, m, now).await?;
-                    }
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(())
+        self.record_batched(out, result).await;
     }
 }
 
-fn ids_of(m: &Message) -> Vec<String> {
+pub(super) fn ids_of(m: &Message) -> Vec<String> {
     m.items.iter().map(|i| i.id.clone()).collect()
 }
 

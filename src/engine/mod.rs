@@ -16,6 +16,7 @@ pub mod feeds;
 pub mod grid;
 pub mod handoffs;
 pub mod ladders;
+pub mod opener;
 pub mod overrides;
 pub mod reports;
 pub mod rotas;

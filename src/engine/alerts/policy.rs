@@ -32,7 +32,7 @@ pub fn service_policy(row: ServiceRow) -> Result<ServicePolicy> {
     })
 }
 
-pub(super) async fn load_policy(store: &impl AlertReads, service: &str) -> Result<ServicePolicy> {
+pub async fn load_policy(store: &impl AlertReads, service: &str) -> Result<ServicePolicy> {
     let row = store
         .load_service(service)
         .await?
