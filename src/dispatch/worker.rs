@@ -157,6 +157,8 @@ impl Dispatcher {
             };
             tokio::select! {
                 _ = self.signal.wake.notified() => {}
+                // Another instance made work (PostgreSQL notifications).
+                _ = self.store.changes().work.notified() => {}
                 _ = tokio::time::sleep(pause) => {}
                 _ = stop.changed() => {}
             }

@@ -152,6 +152,7 @@ pub struct Store {
     writer: Arc<tokio::sync::Mutex<()>>,
     held: guard::Holders,
     read_only: ReadOnly,
+    changes: Arc<changes::Changes>,
 }
 
 impl Store {
@@ -193,13 +194,23 @@ impl Store {
         }
         let db = Database::connect(opts).await?;
         let backend = db.get_database_backend();
+        let changes = Arc::new(changes::Changes::new(url));
+        if backend == DbBackend::Postgres {
+            changes.listen(db.get_postgres_connection_pool().clone());
+        }
         Ok(Store {
             db,
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
             held: guard::Holders::default(),
             read_only,
+            changes,
         })
+    }
+
+    /// What other writers changed (the dispatcher waits on its `work`).
+    pub fn changes(&self) -> &changes::Changes {
+        &self.changes
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -243,6 +254,8 @@ impl Store {
             tx,
             backend: self.backend,
             bump: true,
+            changes: self.changes.clone(),
+            seen: std::sync::Mutex::new(None),
             read_only: self.read_only.clone(),
             _held: self.held.hold(),
             _guard: guard,
@@ -283,12 +296,33 @@ pub(crate) mod sealed {
             sql: &str,
             values: Vec<Value>,
         ) -> impl Future<Output = Result<Option<QueryResult>>> + Send;
+        /// The change counter without a query, when it is known not to
+        /// have moved (`changes`); then what to note before a read and
+        /// the value read.
+        fn generation_known(&self) -> Option<i64> {
+            None
+        }
+        fn generation_before(&self) -> super::changes::Before {
+            None
+        }
+        fn generation_read(&self, _value: i64, _before: super::changes::Before) {}
     }
 }
 
 impl sealed::Conn for Store {
     fn backend(&self) -> DbBackend {
         self.backend
+    }
+    fn generation_known(&self) -> Option<i64> {
+        self.changes.cached()
+    }
+    fn generation_before(&self) -> changes::Before {
+        Some(self.changes.before_read())
+    }
+    fn generation_read(&self, value: i64, before: changes::Before) {
+        if let Some(b) = before {
+            self.changes.remember(value, b);
+        }
     }
     async fn all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
         self.held.check()?;
@@ -304,6 +338,14 @@ impl sealed::Conn for Tx {
     fn backend(&self) -> DbBackend {
         self.backend
     }
+    fn generation_known(&self) -> Option<i64> {
+        *self.seen.lock().ok()?
+    }
+    fn generation_read(&self, value: i64, _before: changes::Before) {
+        if let Ok(mut s) = self.seen.lock() {
+            *s = Some(value);
+        }
+    }
     async fn all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
         Ok(self
             .tx
@@ -318,84 +360,16 @@ impl sealed::Conn for Tx {
     }
 }
 
-/// The guard against pool starvation: in debug builds (and so in every
-/// test), the store remembers which tasks hold a transaction, and a task
-/// that does asks the pool for another connection gets `StoreError::Nested`
-/// instead of waiting. In release builds it costs nothing.
-mod guard {
-    use super::Result;
-    #[cfg(debug_assertions)]
-    use super::StoreError;
-
-    #[cfg(debug_assertions)]
-    type Set = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<tokio::task::Id, u32>>>;
-
-    #[derive(Clone, Default)]
-    pub struct Holders {
-        #[cfg(debug_assertions)]
-        set: Set,
-    }
-
-    /// Marks the current task as holding a transaction until dropped.
-    pub struct Held {
-        #[cfg(debug_assertions)]
-        entry: Option<(Set, tokio::task::Id)>,
-    }
-
-    impl Holders {
-        pub fn check(&self) -> Result<()> {
-            #[cfg(debug_assertions)]
-            if let Some(id) = tokio::task::try_id() {
-                let set = self.set.lock().unwrap_or_else(|e| e.into_inner());
-                if set.get(&id).is_some_and(|n| *n > 0) {
-                    tracing::error!(
-                        "a task holding a transaction asked the pool for another connection"
-                    );
-                    return Err(StoreError::Nested);
-                }
-            }
-            Ok(())
-        }
-
-        pub fn hold(&self) -> Held {
-            #[cfg(debug_assertions)]
-            {
-                let entry = tokio::task::try_id().map(|id| {
-                    *self
-                        .set
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .entry(id)
-                        .or_insert(0) += 1;
-                    (self.set.clone(), id)
-                });
-                Held { entry }
-            }
-            #[cfg(not(debug_assertions))]
-            Held {}
-        }
-    }
-
-    #[cfg(debug_assertions)]
-    impl Drop for Held {
-        fn drop(&mut self) {
-            if let Some((set, id)) = self.entry.take() {
-                let mut set = set.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(n) = set.get_mut(&id) {
-                    *n -= 1;
-                    if *n == 0 {
-                        set.remove(&id);
-                    }
-                }
-            }
-        }
-    }
-}
+pub mod changes;
+mod guard;
 
 pub struct Tx {
     tx: DatabaseTransaction,
     backend: DbBackend,
     bump: bool,
+    changes: Arc<changes::Changes>,
+    /// The change counter as this transaction first read it.
+    seen: std::sync::Mutex<Option<i64>>,
     read_only: ReadOnly,
     // Dropped after the transaction (fields drop in order).
     _held: guard::Held,
@@ -411,7 +385,9 @@ impl Tx {
         }
     }
 
-    /// Commits, bumping the change counter in the same transaction.
+    /// Commits, bumping the change counter in the same transaction. On
+    /// PostgreSQL it tells the other instances (`NOTIFY vigil` at commit:
+    /// `g` when the counter moved, `w` for new work).
     pub async fn commit(self) -> Result<()> {
         if self.bump {
             self.exec(
@@ -420,10 +396,20 @@ impl Tx {
             )
             .await?;
         }
+        if self.backend == DbBackend::Postgres {
+            let what = if self.bump { "g" } else { "w" };
+            self.exec("SELECT pg_notify('vigil', ?)", vec![what.into()])
+                .await?;
+        }
+        let changes = self.changes.clone();
+        let bumped = self.bump;
         self.tx
             .commit()
             .await
             .map_err(|e| self.read_only.classify(e))?;
+        if bumped {
+            changes.forget();
+        }
         Ok(())
     }
 

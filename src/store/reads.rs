@@ -9,13 +9,19 @@ use super::sealed::Conn;
 pub trait Reads: Conn {
     /// The change counter: it grows with every committed write.
     async fn generation(&self) -> Result<i64> {
+        if let Some(g) = self.generation_known() {
+            return Ok(g);
+        }
+        let before = self.generation_before();
         let row = self
             .one("SELECT value FROM meta WHERE key = 'generation'", vec![])
             .await?;
-        Ok(row
+        let g = row
             .map(|r| r.try_get_by::<i64, _>(0))
             .transpose()?
-            .unwrap_or(0))
+            .unwrap_or(0);
+        self.generation_read(g, before);
+        Ok(g)
     }
     async fn load_teams(&self) -> Result<Vec<TeamRow>> {
         collect(

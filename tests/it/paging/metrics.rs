@@ -211,3 +211,65 @@ async fn json_log_lines_parse_and_follow_a_page() {
     assert!(with_span("send", "sent"), "send: {log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// On PostgreSQL an instance hears of work another one made at once (a
+/// notification at commit), not at its next sweep: here the sweep is an
+/// hour, the instance that takes the alert in does not dispatch, and the
+/// other sends the page all the same.
+#[tokio::test]
+async fn another_instance_sends_at_once_what_one_took_in_on_postgres() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let fake = Fake::start().await;
+    let a = TestApp::spawn_with(backend, |c| {
+        c.notify = notify_for(&fake);
+        c.dispatch.enabled = false;
+        c.dispatch.sweep = std::time::Duration::from_secs(3600);
+    })
+    .await;
+    let dir = std::env::temp_dir().join(format!("vigil-it-wake-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let b = TestApp::spawn_on_with(&a.db_url, dir, |c| {
+        c.notify = notify_for(&fake);
+        c.dispatch.sweep = std::time::Duration::from_secs(3600);
+        c.dispatch.instance = "b".into();
+    })
+    .await;
+    for h in PEOPLE {
+        let (s, v) = a
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/people/{h}"),
+                Some(&a.admin.clone()),
+                Some(json!({ "name": h, "phone": phone(h), "rules": { "P1": ["sms"] } })),
+            )
+            .await;
+        assert!(s.is_success(), "{v}");
+    }
+    let key = service(&a, "payments-api", ladder()).await;
+    // Let b's dispatcher finish its start-up pass and go to sleep.
+    b.dispatch.settle().await;
+    let before = fake.count();
+    // (Not `trigger`: it waits for a's dispatcher, which is off.)
+    let (s, _, v) = a
+        .call_full(
+            reqwest::Method::POST,
+            "/api/v1/alerts",
+            None,
+            Some(p1("woken")),
+            &[("X-Vigil-Integration-Key", &key)],
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while fake.count() == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other instance never sent the page (its sweep is an hour away)"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    b.stop().await;
+    a.stop().await;
+}
