@@ -246,6 +246,9 @@ pub async fn within<F: std::future::Future<Output = Response>>(
         Ok(r) => {
             let outcome = if r.status().is_success() {
                 "accepted"
+            } else if r.status() == StatusCode::SERVICE_UNAVAILABLE {
+                // The database refused the write for now: to be retried.
+                "unavailable"
             } else if r.status().is_client_error() {
                 "invalid"
             } else {

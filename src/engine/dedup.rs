@@ -136,8 +136,16 @@ async fn write(
             g.1 = g.1.max(r.now_ms);
         }
     }
-    let tx = store.tx_quiet().await?;
+    // Most triggers in a storm are new: one read finds the few that have
+    // an open alert to count, and with none, no write transaction at all.
+    let pairs: Vec<(String, String)> = groups.keys().cloned().collect();
+    let open = store.open_keys(&pairs).await?;
+    groups.retain(|k, _| open.contains(k));
     let mut counted: HashMap<(String, String), String> = HashMap::new();
+    if groups.is_empty() {
+        return Ok(answers(batch, services, &counted));
+    }
+    let tx = store.tx_quiet().await?;
     for ((svc, dedup), (n, at)) in &groups {
         if let Some((id, count)) = tx.count_duplicates(svc, dedup, *n, *at).await? {
             let detail = json!({ "count": count, "events": n });
@@ -153,7 +161,16 @@ async fn write(
         }
     }
     tx.commit().await?;
-    Ok(batch
+    Ok(answers(batch, services, &counted))
+}
+
+/// Each event's answer: counted on its open alert, not open, or unknown.
+fn answers(
+    batch: &[Req],
+    services: Vec<Option<String>>,
+    counted: &HashMap<(String, String), String>,
+) -> Vec<Deduped> {
+    batch
         .iter()
         .zip(services)
         .map(|(r, svc)| match svc {
@@ -166,5 +183,5 @@ async fn write(
                 None => Deduped::NotOpen { service },
             },
         })
-        .collect())
+        .collect()
 }

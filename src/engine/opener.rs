@@ -92,6 +92,14 @@ async fn run(store: Store, cache: Arc<RotaCache>, mut rx: mpsc::Receiver<Req>) {
                 Err(_) => break,
             }
         }
+        // A trigger whose sender was already answered 503 (the intake
+        // deadline passed while it waited) is not opened: the sender
+        // retries it. (One that passes its deadline during the write is
+        // opened, and its retry is counted on it by the dedup key.)
+        batch.retain(|r| !r.reply.is_closed());
+        if batch.is_empty() {
+            continue;
+        }
         match write(&store, &cache, &mut policies, &batch).await {
             Ok(answers) => {
                 for (req, a) in batch.into_iter().zip(answers) {

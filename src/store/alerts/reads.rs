@@ -225,6 +225,27 @@ pub trait AlertReads: Conn {
             .map(|r| Ok((s(r, "kind")?, i(r, "n")?)))
             .collect()
     }
+    /// Which of `keys` (service, dedup key) have an open alert: one read
+    /// for a whole batch of triggers, most of which, in a storm, are new.
+    async fn open_keys(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<std::collections::HashSet<(String, String)>> {
+        let mut out = std::collections::HashSet::new();
+        // One index lookup per pair (the unique index on service, open_key).
+        for chunk in keys.chunks(200) {
+            let terms = vec!["(service = ? AND open_key = ?)"; chunk.len()].join(" OR ");
+            let sql = format!("SELECT service, open_key FROM alerts WHERE {terms}");
+            let values = chunk
+                .iter()
+                .flat_map(|(svc, k)| [svc.clone().into(), k.clone().into()])
+                .collect();
+            for r in self.all(&sql, values).await? {
+                out.insert((s(&r, "service")?, s(&r, "open_key")?));
+            }
+        }
+        Ok(out)
+    }
     /// The outbox's backlog, for metrics: notifications pending, those due
     /// by `now_ms`, and the earliest due instant among them.
     async fn outbox_backlog(&self, now_ms: i64) -> Result<(i64, i64, Option<i64>)> {
