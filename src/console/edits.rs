@@ -363,21 +363,25 @@ pub async fn layer(
             };
             show(&st, &v, &team, &rota, q(), extras).await
         }
-        Err(Error::Conflict(_)) => {
-            let m = conflict(&st, &v, &team, &rota).await?;
+        Err(e) => {
+            let m = refused(&st, &v, &team, &rota, e).await?;
             show(&st, &v, &team, &rota, q(), failed(m)).await
         }
-        Err(e) => {
-            show(
-                &st,
-                &v,
-                &team,
-                &rota,
-                q(),
-                failed(PageError::from(e).message().into()),
-            )
-            .await
-        }
+    }
+}
+
+/// Why a rota write or preview was refused, as the page says it: a stale
+/// page names who changed the rota and when.
+pub(super) async fn refused(
+    st: &AppState,
+    v: &super::session::Viewer,
+    team: &str,
+    rota: &str,
+    e: Error,
+) -> Result<String, PageError> {
+    match e {
+        Error::Conflict(_) => conflict(st, v, team, rota).await,
+        e => Ok(PageError::from(e).message().to_string()),
     }
 }
 

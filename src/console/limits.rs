@@ -9,7 +9,6 @@ use super::PageError;
 use super::rotas::{CalendarQuery, Extras, show};
 use super::session::Posted;
 use crate::api::state::AppState;
-use crate::engine::error::Error;
 use crate::engine::{calendar, edits, rotas};
 use crate::rota::checks::{CheckConfig, Rule};
 use crate::rota::file::defs::ChecksDef;
@@ -190,20 +189,9 @@ pub async fn save(
     if action == "save" {
         return match rotas::save(&st.store, &st.cache, w).await {
             Ok(_) => Ok(Redirect::to(&format!("/rotas/{team}/{rota}?done=limits")).into_response()),
-            Err(Error::Conflict(_)) => {
-                let m = super::edits::conflict(&st, &v, &team, &rota).await?;
-                show(&st, &v, &team, &rota, q(), failed(m)).await
-            }
             Err(e) => {
-                show(
-                    &st,
-                    &v,
-                    &team,
-                    &rota,
-                    q(),
-                    failed(PageError::from(e).message().into()),
-                )
-                .await
+                let m = super::edits::refused(&st, &v, &team, &rota, e).await?;
+                show(&st, &v, &team, &rota, q(), failed(m)).await
             }
         };
     }
@@ -218,15 +206,8 @@ pub async fn save(
             show(&st, &v, &team, &rota, q(), extras).await
         }
         Err(e) => {
-            show(
-                &st,
-                &v,
-                &team,
-                &rota,
-                q(),
-                failed(PageError::from(e).message().into()),
-            )
-            .await
+            let m = super::edits::refused(&st, &v, &team, &rota, e).await?;
+            show(&st, &v, &team, &rota, q(), failed(m)).await
         }
     }
 }
