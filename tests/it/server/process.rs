@@ -8,31 +8,48 @@ fn serve_stops_cleanly_on_sigterm() {
     use std::time::{Duration, Instant};
     let dir = std::env::temp_dir().join(format!("vigil-it-serve-{}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let port = 20000 + (rand::random::<u16>() % 20000);
-    let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            &format!("sqlite://{}/v.db", dir.display()),
-        ])
-        .current_dir(&dir)
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("vigil serve starts");
-    let mut child = KillOnDrop(child);
+    // A random port may be taken (by another test's server, or as the
+    // local end of some connection): a server that exits at start is
+    // started again on another.
+    let spawn = |port: u16| {
+        Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                &format!("sqlite://{}/v.db", dir.display()),
+            ])
+            .current_dir(&dir)
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("vigil serve starts")
+    };
     let start = Instant::now();
-    let up = loop {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break true;
+    let mut attempt = 0;
+    let (mut child, port, up) = loop {
+        attempt += 1;
+        let port = 20000 + (rand::random::<u16>() % 12000);
+        let mut child = KillOnDrop(spawn(port));
+        let up = loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break Some(true);
+            }
+            if child.0.try_wait().ok().flatten().is_some() {
+                break None;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                break Some(false);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        match up {
+            Some(up) => break (child, port, up),
+            None if attempt < 5 => continue,
+            None => break (child, port, false),
         }
-        if start.elapsed() > Duration::from_secs(20) {
-            break false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
     };
     assert!(up, "vigil serve listens");
     assert!(
