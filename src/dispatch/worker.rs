@@ -269,17 +269,37 @@ impl Dispatcher {
             return Ok(messages);
         }
         let tx = self.store.tx_quiet().await?;
-        let mut sent = HashMap::new();
-        for (c, a) in keys {
-            tx.lock_address(c.as_str(), &a).await?;
-            let times = tx.sends_since(c.as_str(), &a, now - WINDOW_MS).await?;
-            sent.insert((c, a), times);
+        for (c, a) in &keys {
+            tx.lock_address(c.as_str(), a).await?;
         }
+        // The window of every address in one read, the new sends in one write.
+        let pairs: Vec<(String, String)> = keys
+            .iter()
+            .map(|(c, a)| (c.as_str().to_string(), a.clone()))
+            .collect();
+        let mut times = tx.sends_since_each(&pairs, now - WINDOW_MS).await?;
+        let sent: HashMap<(Channel, String), Vec<i64>> = keys
+            .into_iter()
+            .map(|(c, a)| {
+                let t = times
+                    .remove(&(c.as_str().to_string(), a.clone()))
+                    .unwrap_or_default();
+                ((c, a), t)
+            })
+            .collect();
         let (go, hold) = plan::throttle(messages, &sent, limit, now);
-        for m in go.iter().filter(|m| limit(m.channel).is_some()) {
-            tx.record_send(&m.items[0].id, m.channel.as_str(), &m.address, now)
-                .await?;
-        }
+        let rows: Vec<(String, String, String)> = go
+            .iter()
+            .filter(|m| limit(m.channel).is_some())
+            .map(|m| {
+                (
+                    m.items[0].id.clone(),
+                    m.channel.as_str().to_string(),
+                    m.address.clone(),
+                )
+            })
+            .collect();
+        tx.record_sends(&rows, now).await?;
         for (m, until) in &hold {
             tx.reschedule(&ids_of(m), &self.cfg.instance, *until, None)
                 .await?;

@@ -4,7 +4,7 @@
 //! the messages it will send in the same transaction, so instances share
 //! one budget per address and a restart forgets nothing.
 
-use super::rows::{collect, i};
+use super::rows::{collect, i, s};
 use super::sealed::Conn;
 use super::{Result, Tx};
 use sea_orm::DbBackend;
@@ -54,6 +54,54 @@ impl Tx {
         )
         .await
         .map(drop)
+    }
+
+    /// `sends_since` for many (channel, address) pairs in one read per 200
+    /// (a storm pages hundreds of numbers in one pass).
+    pub async fn sends_since_each(
+        &self,
+        keys: &[(String, String)],
+        since_ms: i64,
+    ) -> Result<std::collections::HashMap<(String, String), Vec<i64>>> {
+        let mut out: std::collections::HashMap<(String, String), Vec<i64>> =
+            keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+        for chunk in keys.chunks(200) {
+            let terms = vec!["(address = ? AND channel = ?)"; chunk.len()].join(" OR ");
+            let sql = format!(
+                "SELECT channel, address, at_ms FROM sends WHERE at_ms > ? AND ({terms}) ORDER BY at_ms"
+            );
+            let mut values = vec![since_ms.into()];
+            for (c, a) in chunk {
+                values.push(a.clone().into());
+                values.push(c.clone().into());
+            }
+            for r in self.all(&sql, values).await? {
+                let key = (s(&r, "channel")?, s(&r, "address")?);
+                if let Some(v) = out.get_mut(&key) {
+                    v.push(i(&r, "at_ms")?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `record_send` for many messages, one statement per 200.
+    pub async fn record_sends(&self, rows: &[(String, String, String)], at_ms: i64) -> Result<()> {
+        for chunk in rows.chunks(200) {
+            let marks = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "INSERT INTO sends (id, channel, address, at_ms) VALUES {marks} ON CONFLICT (id) DO NOTHING"
+            );
+            let mut values = Vec::with_capacity(chunk.len() * 4);
+            for (id, c, a) in chunk {
+                values.push(id.clone().into());
+                values.push(c.clone().into());
+                values.push(a.clone().into());
+                values.push(at_ms.into());
+            }
+            self.exec(&sql, values).await?;
+        }
+        Ok(())
     }
 
     /// Forgets sends older than `before_ms`.
