@@ -216,3 +216,30 @@ fn known_hostile_inputs_are_refused_by_name() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A file whose mistakes multiply (every override contradicts every other)
+/// gets the first 200 listed and a count of the rest, at once.
+#[test]
+fn a_file_with_thousands_of_mistakes_lists_200_and_counts_the_rest() {
+    let dir = std::env::temp_dir().join(format!("vigil-hostile-many-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut text = String::from(
+        "[team]\nname = \"t\"\ntimezone = \"UTC\"\n[[people]]\nid = \"a\"\n[[people]]\nid = \"b\"\n[[layers]]\nname = \"l\"\n[[layers.rotations]]\ncadence = \"daily\"\nstart = \"2026-01-05\"\nhandoff_time = \"09:00\"\nparticipants = [\"a\", \"b\"]\n",
+    );
+    for i in 0..300 {
+        let who = if i % 2 == 0 { "a" } else { "b" };
+        text.push_str(&format!(
+            "[[overrides]]\nlayer = \"l\"\nstart = \"2026-02-01T00:00\"\nend = \"2026-02-02T00:00\"\nperson = \"{who}\"\n"
+        ));
+    }
+    let path = dir.join("many.toml");
+    std::fs::write(&path, text).expect("write");
+    let (code, err, took) = bounded(&["rota", "check", path.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.lines().count(), 201, "{took:?}");
+    assert!(
+        err.contains("more mistakes not listed (the first 200 are)"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -64,6 +64,7 @@ pub fn read_file(file: &str, text: &str) -> Result<defs::RotaFile, FileErrors> {
     let none = |_: &str| None;
     let mut cx = Cx::new(file, text, &none);
     if !schema::check_keys(&mut cx, text) {
+        cx.close();
         return Err(FileErrors(cx.errors));
     }
     match toml::from_str(text) {
@@ -141,7 +142,16 @@ pub(crate) struct Cx<'a> {
     text: &'a str,
     locate: &'a dyn Fn(&str) -> Option<Range<usize>>,
     pub(crate) errors: Vec<FileError>,
+    /// Where each line starts, made at the first error: a file with
+    /// thousands of mistakes is placed in n log n, not n².
+    lines: std::cell::OnceCell<Vec<usize>>,
+    /// Mistakes past `MAX_ERRORS`, counted but not listed.
+    unlisted: usize,
 }
+
+/// The most mistakes listed for one file (a file of 5,000 overlapping
+/// overrides has millions of pairs); the rest are counted.
+const MAX_ERRORS: usize = 200;
 
 impl<'a> Cx<'a> {
     fn new(file: &'a str, text: &'a str, locate: &'a dyn Fn(&str) -> Option<Range<usize>>) -> Self {
@@ -150,11 +160,31 @@ impl<'a> Cx<'a> {
             text,
             locate,
             errors: Vec::new(),
+            lines: std::cell::OnceCell::new(),
+            unlisted: 0,
         }
+    }
+
+    /// The 1-based line and column of byte `at` in the text.
+    fn place(&self, at: usize) -> (usize, usize) {
+        let at = at.min(self.text.len());
+        let starts = self.lines.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let line = starts.partition_point(|s| *s <= at).max(1);
+        let from = starts[line - 1].min(at);
+        let column = self.text.get(from..at).map_or(0, |l| l.chars().count()) + 1;
+        (line, column)
     }
 
     /// A mistake in `field`, placed where the field is written.
     pub(crate) fn err(&mut self, field: &str, message: impl Into<String>) {
+        if self.errors.len() >= MAX_ERRORS {
+            self.unlisted += 1;
+            return;
+        }
         let span = (self.locate)(field);
         self.push(span, field, message.into());
     }
@@ -168,12 +198,7 @@ impl<'a> Cx<'a> {
     /// The line `field` is written on, in a file.
     pub(crate) fn line_of(&self, field: &str) -> Option<usize> {
         let span = (self.locate)(field)?;
-        (!self.text.is_empty()).then(|| {
-            self.text[..span.start.min(self.text.len())]
-                .matches('\n')
-                .count()
-                + 1
-        })
+        (!self.text.is_empty()).then(|| self.place(span.start).0)
     }
 
     /// A mistake at a known place in the text.
@@ -182,13 +207,12 @@ impl<'a> Cx<'a> {
     }
 
     fn push(&mut self, span: Option<Range<usize>>, field: &str, message: String) {
+        if self.errors.len() >= MAX_ERRORS {
+            self.unlisted += 1;
+            return;
+        }
         let (line, column) = match span {
-            Some(span) if !self.text.is_empty() => {
-                let before = &self.text[..span.start.min(self.text.len())];
-                let line = before.matches('\n').count() + 1;
-                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-                (line, column)
-            }
+            Some(span) if !self.text.is_empty() => self.place(span.start),
             _ => (0, 0),
         };
         self.errors.push(FileError {
@@ -204,10 +228,28 @@ impl<'a> Cx<'a> {
         !self.errors.is_empty()
     }
 
-    fn finish(self, rota: Option<Rota>) -> Result<Rota, FileErrors> {
+    fn finish(mut self, rota: Option<Rota>) -> Result<Rota, FileErrors> {
+        self.close();
         match rota {
             Some(r) if self.errors.is_empty() => Ok(r),
             _ => Err(FileErrors(self.errors)),
+        }
+    }
+
+    /// Says how many mistakes were not listed, if any.
+    fn close(&mut self) {
+        if self.unlisted > 0 {
+            self.errors.push(FileError {
+                file: self.file.to_string(),
+                line: 0,
+                column: 0,
+                field: "(file)".into(),
+                message: format!(
+                    "and {} more mistakes not listed (the first {MAX_ERRORS} are)",
+                    self.unlisted
+                ),
+            });
+            self.unlisted = 0;
         }
     }
 }
