@@ -276,6 +276,7 @@ fn change(f: &EditForm) -> Result<edits::LayerChange, String> {
 /// date; or what is wrong, naming the field.
 fn edited(
     l: &crate::engine::Loaded,
+    doc: &crate::rota::file::defs::RotaDoc,
     f: &EditForm,
     now: crate::rota::Instant,
 ) -> Result<(crate::rota::file::defs::RotaDoc, crate::rota::Instant), String> {
@@ -285,8 +286,7 @@ fn edited(
         return Err("from: an edit applies from now on; past shifts never change".into());
     }
     let c = change(f)?;
-    let doc = edits::document(l).map_err(why)?;
-    let doc = edits::with_layer(&doc, &l.rota, c, at).map_err(why)?;
+    let doc = edits::with_layer(doc, &l.rota, c, at).map_err(why)?;
     Ok((doc, at))
 }
 
@@ -317,21 +317,12 @@ pub async fn layer(
         return show(&st, &v, &team, &rota, q(), failed(m)).await;
     }
     let doc_before = edits::document(&l)?;
-    let (doc, at) = match edited(&l, &f, now) {
+    let (doc, at) = match edited(&l, &doc_before, &f, now) {
         Ok(x) => x,
         Err(message) => return show(&st, &v, &team, &rota, q(), failed(message)).await,
     };
-    let w = rotas::Write {
-        team: team.clone(),
-        name: rota.clone(),
-        doc,
-        effective_from: None,
-        expected: Some(f.version),
-        accept_violations: f.accept.as_deref() == Some("on"),
-        actor: v.actor(),
-        now,
-        rewrites: None,
-    };
+    let accept = f.accept.as_deref() == Some("on");
+    let w = rotas::Write::edit(&team, &rota, doc, f.version, accept, v.actor(), now);
     let result = if f.action == "save" {
         rotas::save(&st.store, &st.cache, w).await.map(|_| None)
     } else {
@@ -344,19 +335,9 @@ pub async fn layer(
             Ok(Redirect::to(&to).into_response())
         }
         Ok(Some(p)) => {
-            let mut edit = EditView::of(&st, &v, &l.rota, &p).await;
-            let zone = super::now::viewer_zone(&st, &v).await;
-            edit.replaces = edits::replaced(&doc_before, &l.rota, &f.layer, at)
-                .into_iter()
-                .map(|(name, from)| {
-                    format!(
-                        "{name}, from {}",
-                        When::at(from.timestamp_millis(), zone.as_ref()).text
-                    )
-                })
-                .collect();
+            let replaced = edits::replaced(&doc_before, &l.rota, &f.layer, at);
             let extras = Extras {
-                edit: Some(edit),
+                edit: Some(EditView::of(&st, &v, &l.rota, &p, replaced).await),
                 after: Some(p.after),
                 edit_form: Some(posted),
                 ..Extras::default()
@@ -404,12 +385,14 @@ pub(super) async fn conflict(
 }
 
 impl EditView {
-    /// A preview as the page lists it, in the viewer's zone.
+    /// A preview as the page lists it, in the viewer's zone, with the
+    /// scheduled changes (name, from) the edit replaces.
     pub(super) async fn of(
         st: &AppState,
         v: &super::session::Viewer,
         before: &crate::rota::Rota,
         p: &edits::EditPreview,
+        replaced: Vec<(String, crate::rota::Instant)>,
     ) -> EditView {
         let zone = super::now::viewer_zone(st, v).await;
         let line = |s: &crate::rota::Shift, r: &crate::rota::Rota| {
@@ -423,7 +406,15 @@ impl EditView {
         };
         EditView {
             fairness: fairness_lines(before, &p.after, st.now()),
-            replaces: Vec::new(),
+            replaces: replaced
+                .into_iter()
+                .map(|(name, from)| {
+                    format!(
+                        "{name}, from {}",
+                        When::at(from.timestamp_millis(), zone.as_ref()).text
+                    )
+                })
+                .collect(),
             removed: p.removed.iter().map(|s| line(s, before)).collect(),
             added: p.added.iter().map(|s| line(s, &p.after)).collect(),
             new: p

@@ -175,17 +175,7 @@ pub async fn save(
         Ok(c) => c,
         Err(m) => return show(&st, &v, &team, &rota, q(), failed(m)).await,
     };
-    let w = rotas::Write {
-        team: team.clone(),
-        name: rota.clone(),
-        doc,
-        effective_from: None,
-        expected: Some(version),
-        accept_violations: accept,
-        actor: v.actor(),
-        now,
-        rewrites: None,
-    };
+    let w = rotas::Write::edit(&team, &rota, doc, version, accept, v.actor(), now);
     if action == "save" {
         return match rotas::save(&st.store, &st.cache, w).await {
             Ok(_) => Ok(Redirect::to(&format!("/rotas/{team}/{rota}?done=limits")).into_response()),
@@ -198,7 +188,7 @@ pub async fn save(
     match edits::preview(&st.store, &st.cache, &w, now).await {
         Ok(p) => {
             let extras = Extras {
-                edit: Some(super::edits::EditView::of(&st, &v, &l.rota, &p).await),
+                edit: Some(super::edits::EditView::of(&st, &v, &l.rota, &p, Vec::new()).await),
                 after: Some(p.after),
                 limits_form: Some(shown),
                 ..Extras::default()

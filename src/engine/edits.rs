@@ -14,45 +14,6 @@ use crate::store::{Reads, Store};
 /// How far ahead a preview compares shifts.
 pub const PREVIEW_DAYS: i64 = 28;
 
-/// `old` with layer `layer`'s rotation from `at` on taking `participants`
-/// in that order (PURE): the rotation in effect at `at` is copied with the
-/// new people, as a new version from `at`; earlier versions stay.
-pub fn with_participants(
-    old: &RotaDoc,
-    old_rota: &Rota,
-    layer: &str,
-    participants: Vec<String>,
-    at: Instant,
-) -> Result<RotaDoc> {
-    let li = old
-        .layers
-        .iter()
-        .position(|l| l.name == layer)
-        .ok_or_else(|| Error::invalid("layer", format!("no layer {layer}")))?;
-    let built = old_rota
-        .layer(layer)
-        .map(|i| &old_rota.layers[i])
-        .ok_or_else(|| Error::invalid("layer", format!("no layer {layer}")))?;
-    if participants.is_empty() {
-        return Err(Error::invalid("participants", "at least one person"));
-    }
-    let current = current_rotation(&old.layers[li], built, at)
-        .ok_or_else(|| Error::invalid("layer", "the layer has no rotation"))?;
-    let mut fresh = current.clone();
-    fresh.participants = participants;
-    if fresh
-        .first
-        .as_ref()
-        .is_some_and(|f| !fresh.participants.contains(f))
-    {
-        fresh.first = None;
-    }
-    fresh.name = None;
-    let mut doc = old.clone();
-    doc.layers[li].rotations = effective_layer(&old.layers[li], built, vec![fresh], at);
-    Ok(doc)
-}
-
 /// A layer as the rota edit form gives it.
 #[derive(Debug, Clone, Default)]
 pub struct LayerChange {

@@ -36,6 +36,32 @@ pub struct Write {
     pub rewrites: Option<Vec<ServiceRow>>,
 }
 
+impl Write {
+    /// An edit of an existing rota's whole document, as the version the
+    /// editor saw (the console's forms).
+    pub fn edit(
+        team: &str,
+        name: &str,
+        doc: RotaDoc,
+        expected: i64,
+        accept_violations: bool,
+        actor: String,
+        now: Instant,
+    ) -> Write {
+        Write {
+            team: team.to_string(),
+            name: name.to_string(),
+            doc,
+            effective_from: None,
+            expected: Some(expected),
+            accept_violations,
+            actor,
+            now,
+            rewrites: None,
+        }
+    }
+}
+
 pub struct Saved {
     pub row: RotaRow,
     pub created: bool,

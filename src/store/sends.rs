@@ -4,7 +4,7 @@
 //! the messages it will send in the same transaction, so instances share
 //! one budget per address and a restart forgets nothing.
 
-use super::rows::{collect, i, s};
+use super::rows::{i, s};
 use super::sealed::Conn;
 use super::{Result, Tx};
 use sea_orm::DbBackend;
@@ -24,40 +24,9 @@ impl Tx {
         Ok(())
     }
 
-    /// When messages on `channel` to `address` were started since `since_ms`.
-    pub async fn sends_since(
-        &self,
-        channel: &str,
-        address: &str,
-        since_ms: i64,
-    ) -> Result<Vec<i64>> {
-        let rows = self
-            .all(
-                "SELECT at_ms FROM sends WHERE address = ? AND channel = ? AND at_ms > ? ORDER BY at_ms",
-                vec![address.into(), channel.into(), since_ms.into()],
-            )
-            .await?;
-        collect(rows, |r| i(r, "at_ms"))
-    }
-
-    /// Records a message (`id`, the message id) started at `at_ms`.
-    pub async fn record_send(
-        &self,
-        id: &str,
-        channel: &str,
-        address: &str,
-        at_ms: i64,
-    ) -> Result<()> {
-        self.exec(
-            "INSERT INTO sends (id, channel, address, at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-            vec![id.into(), channel.into(), address.into(), at_ms.into()],
-        )
-        .await
-        .map(drop)
-    }
-
-    /// `sends_since` for many (channel, address) pairs in one read per 200
-    /// (a storm pages hundreds of numbers in one pass).
+    /// When messages on each (channel, address) were started since
+    /// `since_ms`: one read per 200 pairs (a storm pages hundreds of
+    /// numbers in one pass).
     pub async fn sends_since_each(
         &self,
         keys: &[(String, String)],
@@ -85,7 +54,8 @@ impl Tx {
         Ok(out)
     }
 
-    /// `record_send` for many messages, one statement per 200.
+    /// Records messages (id, channel, address) started at `at_ms`, one
+    /// statement per 200.
     pub async fn record_sends(&self, rows: &[(String, String, String)], at_ms: i64) -> Result<()> {
         for chunk in rows.chunks(200) {
             let marks = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
