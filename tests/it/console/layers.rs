@@ -162,6 +162,16 @@ async fn a_lead_changes_a_layers_hours_and_adds_a_layer_from_a_date() {
     until_text(&c, "#flash", "Saved", Duration::from_secs(5)).await;
     until_text(&c, "#calendar", "shadow", Duration::from_secs(2)).await;
     shot(&c, "calendar-layer-added").await;
+    // The layer forms as a phone shows them.
+    c.set_window_size(390, 844).await.expect("phone");
+    c.execute(
+        "document.getElementById('edit-secondary').closest('details').open = true;\
+         document.getElementById('layers-edit').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .expect("scroll");
+    shot(&c, "calendar-layer-form-phone").await;
     assert!(
         shifts(
             &app,

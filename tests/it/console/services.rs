@@ -220,6 +220,15 @@ async fn a_ladder_shows_who_each_stage_pages_and_a_lead_edits_it() {
             json!([{ "start": "2026-12-15T03:00:00Z", "end": "2026-12-15T07:00:00Z" }])
         );
         shot(&c, "service-upkeep").await;
+        // The stage form as a phone shows it.
+        c.set_window_size(390, 844).await.expect("phone");
+        c.execute(
+            "document.getElementById('stage-0').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+        shot(&c, "ladder-form-phone").await;
         c.close().await.expect("close");
     }
     app.stop().await;
