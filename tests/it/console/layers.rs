@@ -172,6 +172,14 @@ async fn a_lead_changes_a_layers_hours_and_adds_a_layer_from_a_date() {
     .await
     .expect("scroll");
     shot(&c, "calendar-layer-form-phone").await;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .expect("width");
+    assert_eq!(overflow, json!(0), "nothing wider than a phone's screen");
     assert!(
         shifts(
             &app,

@@ -229,6 +229,11 @@ async fn a_ladder_shows_who_each_stage_pages_and_a_lead_edits_it() {
         .await
         .expect("scroll");
         shot(&c, "ladder-form-phone").await;
+        let overflow = c
+            .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", vec![])
+            .await
+            .expect("width");
+        assert_eq!(overflow, json!(0), "nothing wider than a phone's screen");
         c.close().await.expect("close");
     }
     app.stop().await;
