@@ -73,3 +73,17 @@ pub fn chaos(test: &str) -> bool {
     );
     false
 }
+
+/// A port for a `vigil serve` process to listen on: below the kernel's
+/// ephemeral range (32768 up here, where the OS puts every outgoing
+/// connection's local end and every `:0` listener) and free when picked.
+/// Another process may still take it before the server binds, so callers
+/// start again on another port when the server exits at start.
+pub fn unused_port() -> u16 {
+    loop {
+        let port = 20000 + (rand::random::<u16>() % 12000);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}

@@ -33,7 +33,7 @@ impl Serve {
     ) -> Serve {
         // The test's own HTTP client needs a TLS provider installed, as `main` does.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let port = 20000 + (rand::random::<u16>() % 30000);
+        let port = crate::helpers::unused_port();
         let mut s = Serve {
             child: None,
             port,
@@ -47,12 +47,32 @@ impl Serve {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         };
-        s.restart();
+        // The port may be taken between picking and binding: the first
+        // start moves to another one then (later starts keep the port:
+        // clients of a restarted instance use the same address).
+        for attempt in 1.. {
+            match s.spawn_and_wait() {
+                Ok(()) => break,
+                Err(log) if log.contains("Address already in use") && attempt < 5 => {
+                    s.port = crate::helpers::unused_port();
+                    s.base = format!("http://127.0.0.1:{}", s.port);
+                }
+                Err(log) => panic!("vigil serve did not listen; its log:\n{log}"),
+            }
+        }
         s
     }
 
-    /// Starts the process (again) and waits until it listens.
+    /// Starts the process again and waits until it listens.
     pub fn restart(&mut self) {
+        if let Err(log) = self.spawn_and_wait() {
+            panic!("vigil serve did not listen; its log:\n{log}");
+        }
+    }
+
+    /// Starts the process and waits until it listens; its log if it exits
+    /// or does not listen within 30 s.
+    fn spawn_and_wait(&mut self) -> Result<(), String> {
         let cfg = self.dir.join("vigil.toml");
         std::fs::write(
             &cfg,
@@ -107,10 +127,15 @@ impl Serve {
                 let log =
                     std::fs::read_to_string(self.dir.join(format!("serve-{}.log", self.instance)))
                         .unwrap_or_default();
-                panic!("vigil serve did not listen (exited: {exited}); its log:\n{log}");
+                if let Some(mut c) = self.child.take() {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+                return Err(format!("(exited: {exited})\n{log}"));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+        Ok(())
     }
 
     /// SIGTERM, and wait for the process to exit (it finishes its sends).

@@ -31,7 +31,7 @@ fn serve_stops_cleanly_on_sigterm() {
     let mut attempt = 0;
     let (mut child, port, up) = loop {
         attempt += 1;
-        let port = 20000 + (rand::random::<u16>() % 12000);
+        let port = crate::helpers::unused_port();
         let mut child = KillOnDrop(spawn(port));
         let up = loop {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -173,38 +173,50 @@ fn serve_and_capture(env: &[(&str, &str)], work: impl FnOnce(u16, &str)) -> (Str
     use std::time::{Duration, Instant};
     let dir = std::env::temp_dir().join(format!("vigil-it-logs-{}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let port = 20000 + (rand::random::<u16>() % 20000);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
-    cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .args([
-            "--database-url",
-            &format!("sqlite://{}/v.db", dir.display()),
-        ])
-        .current_dir(&dir)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = KillOnDrop(cmd.spawn().expect("vigil serve starts"));
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        // An exit (a port already taken…) fails at once, with what it said;
-        // a slow start under a loaded machine gets a minute.
-        if let Ok(Some(status)) = child.0.try_wait() {
-            let mut err = String::new();
-            if let Some(e) = child.0.stderr.as_mut() {
-                let _ = e.read_to_string(&mut err);
-            }
-            panic!("vigil serve exited ({status}) before listening:\n{err}");
+    let spawn = |port: u16| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args([
+                "--database-url",
+                &format!("sqlite://{}/v.db", dir.display()),
+            ])
+            .current_dir(&dir)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "vigil serve listens"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        KillOnDrop(cmd.spawn().expect("vigil serve starts"))
+    };
+    let start = Instant::now();
+    let mut attempt = 0;
+    let (mut child, port) = 'start: loop {
+        attempt += 1;
+        let port = crate::helpers::unused_port();
+        let mut child = spawn(port);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            // An exit fails at once, with what it said, unless the port
+            // was taken between picking and binding: then another port.
+            // A slow start under a loaded machine gets a minute.
+            if let Ok(Some(status)) = child.0.try_wait() {
+                let mut err = String::new();
+                if let Some(e) = child.0.stderr.as_mut() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                if err.contains("Address already in use") && attempt < 5 {
+                    continue 'start;
+                }
+                panic!("vigil serve exited ({status}) before listening:\n{err}");
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "vigil serve listens"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        break (child, port);
+    };
     let token = std::fs::read_to_string(dir.join("vigil-admin-token")).unwrap_or_default();
     work(port, token.trim());
     let _ = Command::new("kill")
