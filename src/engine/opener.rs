@@ -15,8 +15,8 @@ use super::RotaCache;
 use super::alerts::{self, NewAlert, Outcome, ServicePolicy};
 use super::error::{Error, Result};
 use crate::rota::Instant;
-use crate::store::{AlertRow, Reads as _, Store};
-use std::collections::HashMap;
+use crate::store::{AlertReads as _, AlertRow, Reads as _, Store};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -160,16 +160,42 @@ async fn write(
         sps.push(sp);
     }
     let tx = store.tx_quiet().await?;
+    // The batch's rows are written together (multi-row INSERTs), and which
+    // of its dedup keys are open is read at once: a trigger whose key is
+    // neither open nor earlier in the batch opens a new alert without a
+    // read of its own. (A racing instance that opens the same key first
+    // makes the batch's insert fail on the unique index, and the batch is
+    // retried one trigger at a time.)
+    tx.defer_writes();
+    let keys: Vec<(String, String)> = batch
+        .iter()
+        .zip(&sps)
+        .filter_map(|(r, sp)| Some((sp.as_ref().ok()?.row.id.clone(), r.new.dedup_key.clone()?)))
+        .collect();
+    let open = tx.open_keys(&keys).await?;
+    let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(batch.len());
     for (r, sp) in batch.iter().zip(sps) {
-        match sp {
-            Ok(sp) => {
-                let done =
-                    alerts::trigger_in(&tx, cache, &sp, r.new.clone(), &r.actor, r.now).await?;
-                out.push(Ok(done));
+        let sp = match sp {
+            Ok(sp) => sp,
+            Err(e) => {
+                out.push(Err(e));
+                continue;
             }
-            Err(e) => out.push(Err(e)),
-        }
+        };
+        let done = match &r.new.dedup_key {
+            Some(k)
+                if open.contains(&(sp.row.id.clone(), k.clone()))
+                    || !seen.insert((sp.row.id.clone(), k.clone())) =>
+            {
+                alerts::trigger_in(&tx, cache, &sp, r.new.clone(), &r.actor, r.now).await?
+            }
+            key => {
+                let key = key.clone().unwrap_or_else(|| crate::ids::new_id("dk_"));
+                alerts::open_new_in(&tx, cache, &sp, r.new.clone(), key, &r.actor, r.now).await?
+            }
+        };
+        out.push(Ok(done));
     }
     tx.commit().await?;
     Ok(out)

@@ -257,6 +257,7 @@ impl Store {
             changes: self.changes.clone(),
             seen: std::sync::Mutex::new(None),
             read_only: self.read_only.clone(),
+            deferred: Default::default(),
             _held: self.held.hold(),
             _guard: guard,
         })
@@ -347,12 +348,14 @@ impl sealed::Conn for Tx {
         }
     }
     async fn all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
+        self.write_deferred(self.deferred.before(sql)).await?;
         Ok(self
             .tx
             .query_all_raw(stmt(self.backend, sql, values))
             .await?)
     }
     async fn one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
+        self.write_deferred(self.deferred.before(sql)).await?;
         Ok(self
             .tx
             .query_one_raw(stmt(self.backend, sql, values))
@@ -371,6 +374,7 @@ pub struct Tx {
     /// The change counter as this transaction first read it.
     seen: std::sync::Mutex<Option<i64>>,
     read_only: ReadOnly,
+    deferred: alerts::deferred::Deferred,
     // Dropped after the transaction (fields drop in order).
     _held: guard::Held,
     _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -378,6 +382,11 @@ pub struct Tx {
 
 impl Tx {
     async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64> {
+        self.write_deferred(self.deferred.before(sql)).await?;
+        self.exec_now(sql, values).await
+    }
+
+    async fn exec_now(&self, sql: &str, values: Vec<Value>) -> Result<u64> {
         match self.tx.execute_raw(stmt(self.backend, sql, values)).await {
             Ok(r) => Ok(r.rows_affected()),
             Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(e.to_string())),
@@ -389,6 +398,7 @@ impl Tx {
     /// PostgreSQL it tells the other instances (`NOTIFY vigil` at commit:
     /// `g` when the counter moved, `w` for new work).
     pub async fn commit(self) -> Result<()> {
+        self.write_deferred(self.deferred.take()).await?;
         if self.bump {
             self.exec(
                 "UPDATE meta SET value = value + 1 WHERE key = 'generation'",

@@ -142,6 +142,21 @@ pub async fn trigger_in(
         realize(tx, cache, sp, &mut row, state, effects, now).await?;
         return Ok((row, Outcome::Deduplicated));
     }
+    open_new_in(tx, cache, sp, new, dedup, actor, now).await
+}
+
+/// Opens a new alert under `dedup`, a key the caller knows no open alert
+/// of the service holds (`trigger_in` checks; a batch reads them at once).
+#[allow(clippy::too_many_arguments)]
+pub async fn open_new_in(
+    tx: &Tx,
+    cache: &RotaCache,
+    sp: &ServicePolicy,
+    new: NewAlert,
+    dedup: String,
+    actor: &str,
+    now: Instant,
+) -> Result<(AlertRow, Outcome)> {
     let window_end = maintenance_end(&sp.row, now);
     let suppressed = window_end.is_some();
     let (state, effects) = esc::trigger(new.priority, now);

@@ -73,7 +73,7 @@ async fn snapshot(
     sp: &ServicePolicy,
 ) -> Result<(Option<String>, Rotas)> {
     let team = &sp.row.team;
-    let lead = tx.load_team(team).await?.and_then(|t| t.lead);
+    let lead = tx.team_once(team).await?.and_then(|t| t.lead);
     let needed = planner::rotas_needed(&sp.ladder);
     let names: Vec<String> = if needed.contains("*") {
         tx.load_rotas(Some(team))
@@ -256,10 +256,13 @@ pub async fn person_plan(
     handle: &str,
     p: Priority,
 ) -> Result<(Vec<rules::Rule>, Contact)> {
-    let person = store.load_person(handle).await?;
+    let (person, rules) = match store.load_person_with_rules(handle).await? {
+        Some((p, r)) => (Some(p), r),
+        None => (None, None),
+    };
     // Rules are checked when saved; stored rules that no longer read (a
     // hand-edited database) page by the defaults, and the log says so.
-    let spec: Option<RulesSpec> = match store.load_person_rules(handle).await? {
+    let spec: Option<RulesSpec> = match rules {
         Some(s) => match serde_json::from_str(&s) {
             Ok(spec) => Some(spec),
             Err(e) => {

@@ -5,6 +5,7 @@
 //! touch (`FOR UPDATE`, and `SKIP LOCKED` where a worker claims due work),
 //! so several instances and many alerts proceed in parallel.
 
+pub(crate) mod deferred;
 mod reads;
 mod writes;
 
@@ -247,4 +248,53 @@ fn oi_val(v: Option<i64>) -> Value {
 /// Placeholders "?, ?, …" for `n` values.
 fn marks(n: usize) -> String {
     vec!["?"; n].join(", ")
+}
+
+/// An alert row's values in `ALERT_COLS` order, then `open_key`.
+fn alert_values(a: &AlertRow) -> Vec<Value> {
+    let open = a.status.is_open().then(|| a.dedup_key.clone());
+    vec![
+        a.id.clone().into(),
+        a.service.clone().into(),
+        a.dedup_key.clone().into(),
+        (a.priority.level() as i32).into(),
+        a.summary.clone().into(),
+        a.details.clone().into(),
+        a.source.clone().into(),
+        a.links.clone().into(),
+        a.status.as_str().into(),
+        a.state.clone().into(),
+        a.suppressed.into(),
+        a.count.into(),
+        a.created_ms.into(),
+        a.updated_ms.into(),
+        a.last_seen_ms.into(),
+        oi_val(a.next_due_ms),
+        super::opt(&a.ack_by),
+        super::opt(&a.ack_via),
+        super::opt(&a.resolved_by),
+        super::opt(&open),
+    ]
+}
+
+/// An outbox row's values in `OUTBOX_COLS` order.
+fn outbox_values(o: &OutboxRow) -> Vec<Value> {
+    vec![
+        o.id.clone().into(),
+        o.alert.clone().into(),
+        (o.stage as i32).into(),
+        (o.round as i32).into(),
+        super::opt(&o.person),
+        o.channel.as_str().into(),
+        o.address.clone().into(),
+        (o.priority.level() as i32).into(),
+        o.code.clone().into(),
+        o.due_ms.into(),
+        o.status.as_str().into(),
+        (o.attempts as i32).into(),
+        super::opt(&o.provider_id),
+        super::opt(&o.last_error),
+        o.created_ms.into(),
+        oi_val(o.sent_ms),
+    ]
 }

@@ -361,6 +361,20 @@ pub trait AlertReads: Conn {
         let Some(r) = row else { return Ok(0) };
         Ok(oi(&r, "l")?.unwrap_or(0))
     }
+    /// The person and their notification rules (as stored), in one read.
+    async fn load_person_with_rules(
+        &self,
+        handle: &str,
+    ) -> Result<Option<(crate::store::PersonRow, Option<String>)>> {
+        let r = self
+            .one(
+                "SELECT handle, name, email, phone, chat, timezone, rules FROM people WHERE handle = ?",
+                vec![handle.into()],
+            )
+            .await?;
+        r.map(|r| Ok((crate::store::rows::person(&r)?, os(&r, "rules")?)))
+            .transpose()
+    }
     async fn load_person_rules(&self, handle: &str) -> Result<Option<String>> {
         let r = self
             .one(

@@ -223,40 +223,24 @@ impl Tx {
         collect(self.all(&sql, vec![now_ms.into()]).await?, alert)
     }
     pub async fn insert_alert(&self, a: &AlertRow) -> Result<()> {
-        let open = a.status.is_open().then(|| a.dedup_key.clone());
+        if self.deferred.alert(a) {
+            return Ok(());
+        }
         self.exec(
             &format!(
                 "INSERT INTO alerts ({ALERT_COLS}, open_key) VALUES ({})",
                 marks(20)
             ),
-            vec![
-                a.id.clone().into(),
-                a.service.clone().into(),
-                a.dedup_key.clone().into(),
-                (a.priority.level() as i32).into(),
-                a.summary.clone().into(),
-                a.details.clone().into(),
-                a.source.clone().into(),
-                a.links.clone().into(),
-                a.status.as_str().into(),
-                a.state.clone().into(),
-                a.suppressed.into(),
-                a.count.into(),
-                a.created_ms.into(),
-                a.updated_ms.into(),
-                a.last_seen_ms.into(),
-                oi_val(a.next_due_ms),
-                opt(&a.ack_by),
-                opt(&a.ack_via),
-                opt(&a.resolved_by),
-                opt(&open),
-            ],
+            alert_values(a),
         )
         .await
         .map(|_| ())
     }
     /// Writes the alert's mutable fields (status, state, timers, who acted).
     pub async fn update_alert(&self, a: &AlertRow) -> Result<()> {
+        if self.deferred.update_alert(a) {
+            return Ok(());
+        }
         let open = a.status.is_open().then(|| a.dedup_key.clone());
         self.exec(
             "UPDATE alerts SET status = ?, state = ?, count = ?, updated_ms = ?, last_seen_ms = ?, next_due_ms = ?, \
@@ -290,40 +274,30 @@ impl Tx {
         actor: &str,
         detail: serde_json::Value,
     ) -> Result<()> {
+        let values = [
+            alert_id.into(),
+            at_ms.into(),
+            kind.into(),
+            actor.into(),
+            detail.to_string().into(),
+        ];
+        if self.deferred.log(values.clone()) {
+            return Ok(());
+        }
         self.exec(
             "INSERT INTO alert_log (alert, at_ms, kind, actor, detail) VALUES (?, ?, ?, ?, ?)",
-            vec![
-                alert_id.into(),
-                at_ms.into(),
-                kind.into(),
-                actor.into(),
-                detail.to_string().into(),
-            ],
+            values.into(),
         )
         .await
         .map(|_| ())
     }
     pub async fn insert_outbox(&self, o: &OutboxRow) -> Result<()> {
+        if self.deferred.outbox(o) {
+            return Ok(());
+        }
         self.exec(
             &format!("INSERT INTO outbox ({OUTBOX_COLS}) VALUES ({})", marks(16)),
-            vec![
-                o.id.clone().into(),
-                o.alert.clone().into(),
-                (o.stage as i32).into(),
-                (o.round as i32).into(),
-                opt(&o.person),
-                o.channel.as_str().into(),
-                o.address.clone().into(),
-                (o.priority.level() as i32).into(),
-                o.code.clone().into(),
-                o.due_ms.into(),
-                o.status.as_str().into(),
-                (o.attempts as i32).into(),
-                opt(&o.provider_id),
-                opt(&o.last_error),
-                o.created_ms.into(),
-                oi_val(o.sent_ms),
-            ],
+            outbox_values(o),
         )
         .await
         .map(|_| ())

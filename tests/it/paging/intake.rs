@@ -4,7 +4,7 @@
 //! shared key (issue 14: a transaction that waited for a second pooled
 //! connection starved the pool on PostgreSQL and every request hung).
 
-use super::{fake::Fake, ladder, notify_for, service};
+use super::{alert, fake::Fake, ladder, notify_for, service, timeline_kinds};
 use crate::both;
 use crate::server::{Backend, TestApp};
 use reqwest::StatusCode;
@@ -72,6 +72,17 @@ async fn concurrent_triggers(backend: Backend) {
     keys.sort();
     keys.dedup();
     assert_eq!(keys.len(), n);
+    // Opened in batches, written together: each has its own timeline and
+    // its first page, as one opened alone would.
+    for a in &alerts {
+        let d = alert(&app, a["id"].as_str().expect("id")).await;
+        let kinds = timeline_kinds(&d);
+        assert_eq!(kinds[..2], ["created", "stage_paged"], "{d}");
+        assert!(kinds[2..].iter().all(|k| k == "notified"), "{d}");
+        let pages = d["notifications"].as_array().expect("notifications");
+        assert!(!pages.is_empty(), "{d}");
+        assert!(pages.iter().all(|p| p["stage"] == json!(1)), "{d}");
+    }
 
     // One new dedup key shared by every trigger: one alert, counted n times.
     storm(&app, &key, |_| "shared".to_string()).await;
@@ -83,6 +94,14 @@ async fn concurrent_triggers(backend: Backend) {
     assert_eq!(shared.len(), 1, "one alert for the shared key");
     assert_eq!(shared[0]["count"], json!(n));
     assert_eq!(alerts.len(), n + 1);
+    let d = alert(&app, shared[0]["id"].as_str().expect("id")).await;
+    let kinds = timeline_kinds(&d);
+    assert_eq!(kinds[..2], ["created", "stage_paged"], "{d}");
+    assert_eq!(kinds.iter().filter(|k| *k == "deduplicated").count(), n - 1);
+    let others = kinds[2..]
+        .iter()
+        .filter(|k| *k != "deduplicated" && *k != "notified");
+    assert_eq!(others.count(), 0, "{kinds:?}");
     app.stop().await;
 }
 
