@@ -44,8 +44,18 @@ impl Dispatcher {
     async fn write_records(&self, batch: Vec<Rec>) {
         let all = async {
             let tx = self.store.tx_quiet().await?;
+            // The sent ones in one statement and their timeline entries in
+            // another (deferred), the failures one by one.
+            tx.defer_writes();
+            let sent: Vec<(&Outgoing, &str)> = batch
+                .iter()
+                .filter_map(|r| Some((&r.out, r.result.as_deref().ok()?)))
+                .collect();
+            self.record_sent(&tx, &sent).await?;
             for r in &batch {
-                self.record_in(&tx, &r.out, r.result.clone()).await?;
+                if r.result.is_err() {
+                    self.record_in(&tx, &r.out, r.result.clone()).await?;
+                }
             }
             tx.commit().await?;
             Ok::<(), crate::engine::error::Error>(())
@@ -77,6 +87,44 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// Messages the provider took: marked sent, each alert's timeline says so.
+    async fn record_sent(
+        &self,
+        tx: &crate::store::Tx,
+        sent: &[(&Outgoing, &str)],
+    ) -> Result<(), crate::engine::error::Error> {
+        if sent.is_empty() {
+            return Ok(());
+        }
+        let now_ms = self.clock.now().timestamp_millis();
+        let rows: Vec<_> = sent
+            .iter()
+            .map(|(out, pid)| {
+                let m = &out.message;
+                (
+                    ids_of(m),
+                    pid.to_string(),
+                    m.code.clone(),
+                    out.idempotency_key.clone(),
+                )
+            })
+            .collect();
+        tx.mark_sent(&rows, &self.cfg.instance, now_ms).await?;
+        for (out, pid) in sent {
+            let m = &out.message;
+            for i in &m.items {
+                let detail = json!({
+                    "channel": m.channel.as_str(), "person": m.person, "address": m.address,
+                    "provider_id": pid, "stage": i.stage + 1, "message": out.idempotency_key,
+                    "bundled": m.items.len(), "attempt": i.attempts,
+                });
+                tx.log(&i.alert, now_ms, "notified", "vigil", detail)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn record_in(
         &self,
         tx: &crate::store::Tx,
@@ -89,19 +137,7 @@ impl Dispatcher {
         let now_ms = now.timestamp_millis();
         let owner = &self.cfg.instance;
         match result {
-            Ok(pid) => {
-                tx.mark_sent(&ids, owner, &pid, &m.code, &out.idempotency_key, now_ms)
-                    .await?;
-                for i in &m.items {
-                    let detail = json!({
-                        "channel": m.channel.as_str(), "person": m.person, "address": m.address,
-                        "provider_id": pid, "stage": i.stage + 1, "message": out.idempotency_key,
-                        "bundled": m.items.len(), "attempt": i.attempts,
-                    });
-                    tx.log(&i.alert, now_ms, "notified", "vigil", detail)
-                        .await?;
-                }
-            }
+            Ok(pid) => self.record_sent(tx, &[(out, &pid)]).await?,
             Err(e) => {
                 let attempts = m.items.iter().map(|i| i.attempts).max().unwrap_or(1).max(1) as u32;
                 let retry: Vec<chrono::Duration> = self

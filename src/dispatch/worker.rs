@@ -269,14 +269,12 @@ impl Dispatcher {
             return Ok(messages);
         }
         let tx = self.store.tx_quiet().await?;
-        for (c, a) in &keys {
-            tx.lock_address(c.as_str(), a).await?;
-        }
         // The window of every address in one read, the new sends in one write.
         let pairs: Vec<(String, String)> = keys
             .iter()
             .map(|(c, a)| (c.as_str().to_string(), a.clone()))
             .collect();
+        tx.lock_addresses(&pairs).await?;
         let mut times = tx.sends_since_each(&pairs, now - WINDOW_MS).await?;
         let sent: HashMap<(Channel, String), Vec<i64>> = keys
             .into_iter()
@@ -316,13 +314,19 @@ impl Dispatcher {
         mut go: Vec<Message>,
         now: i64,
     ) -> crate::store::Result<Vec<Message>> {
-        let mut used: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
+        let mut numbers: Vec<String> = go
+            .iter()
+            .filter(|m| m.channel == Channel::Sms)
+            .map(|m| m.address.clone())
+            .collect();
+        if numbers.is_empty() {
+            return Ok(go);
+        }
+        numbers.sort();
+        numbers.dedup();
+        let since = now - LINK_DAYS * 86_400_000;
+        let mut used = self.store.codes_sent_to_each(&numbers, since).await?;
         for m in go.iter_mut().filter(|m| m.channel == Channel::Sms) {
-            if !used.contains_key(&m.address) {
-                let since = now - LINK_DAYS * 86_400_000;
-                let codes = self.store.codes_sent_to(&m.address, since).await?;
-                used.insert(m.address.clone(), codes.into_iter().collect());
-            }
             let set = used.entry(m.address.clone()).or_default();
             if set.contains(&m.code) {
                 m.code = plan::fresh_code(set, rand::random::<u32>);

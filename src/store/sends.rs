@@ -10,16 +10,28 @@ use super::{Result, Tx};
 use sea_orm::DbBackend;
 
 impl Tx {
-    /// Holds `address` on `channel` until this transaction ends. Callers
-    /// lock several addresses in sorted order, so two never deadlock.
-    pub async fn lock_address(&self, channel: &str, address: &str) -> Result<()> {
-        if self.backend() == DbBackend::Postgres {
-            let key = format!("vigil-send:{channel}:{address}");
-            self.one(
-                "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))::text AS locked",
-                vec![key.into()],
-            )
-            .await?;
+    /// Holds each (channel, address) until this transaction ends: on
+    /// PostgreSQL transaction-scoped advisory locks, taken in one
+    /// statement per 500 in the database's sort order, so two workers
+    /// locking overlapping sets never deadlock; SQLite has one writer.
+    pub async fn lock_addresses(&self, keys: &[(String, String)]) -> Result<()> {
+        if self.backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let mut keys: Vec<String> = keys
+            .iter()
+            .map(|(c, a)| format!("vigil-send:{c}:{a}"))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        for chunk in keys.chunks(500) {
+            let sql = format!(
+                "SELECT pg_advisory_xact_lock(hashtextextended(k, 0))::text AS locked \
+                 FROM (SELECT column1 AS k FROM (VALUES {}) AS v ORDER BY column1) AS s",
+                vec!["(?)"; chunk.len()].join(", ")
+            );
+            self.all(&sql, chunk.iter().map(|k| k.clone().into()).collect())
+                .await?;
         }
         Ok(())
     }

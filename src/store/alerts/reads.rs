@@ -156,15 +156,31 @@ pub trait AlertReads: Conn {
         }
         Ok(out)
     }
-    /// The reply codes of messages sent to `address` since `since_ms`.
-    async fn codes_sent_to(&self, address: &str, since_ms: i64) -> Result<Vec<String>> {
-        let rows = self
-            .all(
-                "SELECT DISTINCT code FROM outbox WHERE address = ? AND sent_ms > ? AND status = 'sent'",
-                vec![address.into(), since_ms.into()],
-            )
-            .await?;
-        rows.iter().map(|r| s(r, "code")).collect()
+    /// The reply codes sent to each address since `since_ms` (one read
+    /// per 200 addresses: a storm pages hundreds of numbers in one pass).
+    async fn codes_sent_to_each(
+        &self,
+        addresses: &[String],
+        since_ms: i64,
+    ) -> Result<std::collections::HashMap<String, std::collections::HashSet<String>>> {
+        let mut out: std::collections::HashMap<_, std::collections::HashSet<String>> = addresses
+            .iter()
+            .map(|a| (a.clone(), Default::default()))
+            .collect();
+        for chunk in addresses.chunks(200) {
+            let sql = format!(
+                "SELECT DISTINCT address, code FROM outbox WHERE address IN ({}) AND sent_ms > ? AND status = 'sent'",
+                marks(chunk.len())
+            );
+            let mut values: Vec<Value> = chunk.iter().map(|a| a.clone().into()).collect();
+            values.push(since_ms.into());
+            for r in self.all(&sql, values).await? {
+                if let Some(set) = out.get_mut(&s(&r, "address")?) {
+                    set.insert(s(&r, "code")?);
+                }
+            }
+        }
+        Ok(out)
     }
     /// Codes of messages sent to `address` since `since_ms` that carried an
     /// alert now in one of `statuses` (at most 100).
