@@ -17,10 +17,14 @@ const LATE_MS: i64 = 3_600_000;
 
 impl Dispatcher {
     /// Plans when due and starts sending due notices; returns how many it started.
-    pub(super) async fn handoffs(self: &Arc<Self>, now: crate::rota::Instant) -> usize {
+    /// Plans notices now and then; claims and sends those due when `due`
+    /// (the next-due read says something is: claiming is a write, and on
+    /// SQLite takes the one writer's lock from the intake).
+    pub(super) async fn handoffs(self: &Arc<Self>, now: crate::rota::Instant, due: bool) -> usize {
         let now_ms = now.timestamp_millis();
         let last = self.last_plan.load(Ordering::SeqCst);
-        if now_ms.saturating_sub(last) >= PLAN_EVERY_MS || now_ms < last {
+        let plan = now_ms.saturating_sub(last) >= PLAN_EVERY_MS || now_ms < last;
+        if plan {
             self.last_plan.store(now_ms, Ordering::SeqCst);
             if let Err(e) = handoffs::plan_upcoming(&self.store, &self.cache, now).await {
                 tracing::warn!(error = %e, "planning handoff notices failed");
@@ -28,6 +32,10 @@ impl Dispatcher {
             if let Err(e) = handoffs::plan_coverage_warnings(&self.store, &self.cache, now).await {
                 tracing::warn!(error = %e, "checking coverage failed");
             }
+        }
+        // (Notices just planned may be due at once.)
+        if !due && !plan {
+            return 0;
         }
         let lease = now_ms + self.cfg.lease.as_millis() as i64;
         let rows = match self

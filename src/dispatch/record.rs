@@ -46,7 +46,7 @@ impl Dispatcher {
             let tx = self.store.tx_quiet().await?;
             // The sent ones in one statement and their timeline entries in
             // another (deferred), the failures one by one.
-            tx.defer_writes();
+            tx.defer_writes(Default::default());
             let sent: Vec<(&Outgoing, &str)> = batch
                 .iter()
                 .filter_map(|r| Some((&r.out, r.result.as_deref().ok()?)))

@@ -128,9 +128,6 @@ impl Dispatcher {
         while !*stop.borrow() {
             let kick = self.signal.kicks.load(Ordering::SeqCst);
             let now = self.clock.now();
-            if self.handoffs(now).await > 0 {
-                continue;
-            }
             // One read says whether anything is due; only then take the
             // write transactions (on SQLite, the one writer's lock).
             let due = match self.store.next_due_ms().await {
@@ -141,7 +138,11 @@ impl Dispatcher {
                 }
             };
             let now_ms = now.timestamp_millis();
-            if due.is_some_and(|d| d <= now_ms) && self.step(now).await > 0 {
+            let is_due = due.is_some_and(|d| d <= now_ms);
+            if self.handoffs(now, is_due).await > 0 {
+                continue;
+            }
+            if is_due && self.step(now).await > 0 {
                 continue;
             }
             if self.signal.inflight.load(Ordering::SeqCst) == 0 {

@@ -77,6 +77,8 @@ impl Opener {
 struct Policies {
     generation: i64,
     by_id: HashMap<String, Arc<ServicePolicy>>,
+    /// The teams and people the last batch read.
+    memo: crate::store::Memo,
 }
 
 async fn run(store: Store, cache: Arc<RotaCache>, mut rx: mpsc::Receiver<Req>) {
@@ -141,6 +143,7 @@ async fn write(
     let g = store.generation().await?;
     if g != policies.generation {
         policies.by_id.clear();
+        policies.memo = Default::default();
         policies.generation = g;
     }
     let mut sps = Vec::with_capacity(batch.len());
@@ -166,7 +169,7 @@ async fn write(
     // read of its own. (A racing instance that opens the same key first
     // makes the batch's insert fail on the unique index, and the batch is
     // retried one trigger at a time.)
-    tx.defer_writes();
+    tx.defer_writes(std::mem::take(&mut policies.memo));
     let keys: Vec<(String, String)> = batch
         .iter()
         .zip(&sps)
@@ -197,6 +200,7 @@ async fn write(
         };
         out.push(Ok(done));
     }
+    policies.memo = tx.take_memo();
     tx.commit().await?;
     Ok(out)
 }

@@ -256,7 +256,17 @@ pub async fn person_plan(
     handle: &str,
     p: Priority,
 ) -> Result<(Vec<rules::Rule>, Contact)> {
-    let (person, rules) = match store.load_person_with_rules(handle).await? {
+    let read = store.load_person_with_rules(handle).await?;
+    plan_for(handle, read, p)
+}
+
+/// `person_plan` from the person and their stored rules, as read.
+fn plan_for(
+    handle: &str,
+    read: Option<(crate::store::PersonRow, Option<String>)>,
+    p: Priority,
+) -> Result<(Vec<rules::Rule>, Contact)> {
+    let (person, rules) = match read {
         Some((p, r)) => (Some(p), r),
         None => (None, None),
     };
@@ -293,7 +303,7 @@ pub(super) async fn page_person(
     at: Instant,
     now: Instant,
 ) -> Result<()> {
-    let (rules, mut contact) = person_plan(tx, handle, row.priority).await?;
+    let (rules, mut contact) = plan_for(handle, tx.person_once(handle).await?, row.priority)?;
     if contact.zone.is_none() && rules.iter().any(|r| r.waking_only) {
         // Without a zone of their own, a person keeps their team's hours.
         let team = tx.load_service(&row.service).await?.map(|s| s.team);

@@ -47,7 +47,10 @@ pub async fn save(
     row.origin = None;
     alerts::service_policy(row.clone()).map_err(|e| Error::invalid("ladder", e.to_string()))?;
     let at = now.timestamp();
-    let tx = store.tx_quiet().await?;
+    // A write that moves the change counter: the intake keeps services'
+    // ladders and maintenance windows until it moves (a quiet write here
+    // left the next triggers paging by the old ladder).
+    let tx = store.tx().await?;
     tx.upsert_service(&row, at).await?;
     tx.audit(at, actor, "service.put", id, json!(row)).await?;
     tx.commit().await?;

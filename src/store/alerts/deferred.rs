@@ -16,7 +16,7 @@
 //! other transaction writes each statement at once, as before.
 
 use super::{ALERT_COLS, AlertRow, OUTBOX_COLS, OutboxRow, alert_values, outbox_values};
-use crate::store::rows::TeamRow;
+use crate::store::rows::{PersonRow, TeamRow};
 use sea_orm::Value;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -35,8 +35,25 @@ struct Pending {
     alerts: Vec<AlertRow>,
     logs: Vec<[Value; 5]>,
     outbox: Vec<OutboxRow>,
-    /// Teams read during the batch (no team is written in it).
+    memo: Memo,
+}
+
+/// Teams and people read by a transaction that defers its writes (it
+/// writes neither). The opener hands it from batch to batch while the
+/// change counter stays put (every team or person write moves it).
+#[derive(Default)]
+pub struct Memo {
     teams: HashMap<String, Option<TeamRow>>,
+    people: HashMap<String, Option<(PersonRow, Option<String>)>>,
+}
+
+impl Memo {
+    /// Bounded: a directory larger than this is read again, not kept.
+    const MAX: usize = 20_000;
+
+    fn full(&self) -> bool {
+        self.teams.len() + self.people.len() >= Self::MAX
+    }
 }
 
 impl Pending {
@@ -49,10 +66,15 @@ impl Pending {
 pub(crate) type Insert = (String, Vec<Value>);
 
 impl Deferred {
-    pub(crate) fn start(&self) {
+    pub(crate) fn start(&self, memo: Memo) {
         if let Ok(mut p) = self.pending.lock() {
-            p.get_or_insert_with(Pending::default);
+            p.get_or_insert_with(Pending::default).memo = memo;
         }
+    }
+
+    pub(crate) fn take_memo(&self) -> Memo {
+        self.with(|p| std::mem::take(&mut p.memo))
+            .unwrap_or_default()
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Pending) -> T) -> Option<T> {
@@ -85,11 +107,27 @@ impl Deferred {
     }
 
     pub(crate) fn team(&self, slug: &str) -> Option<Option<TeamRow>> {
-        self.with(|p| p.teams.get(slug).cloned()).flatten()
+        self.with(|p| p.memo.teams.get(slug).cloned()).flatten()
     }
 
     pub(crate) fn remember_team(&self, slug: &str, t: &Option<TeamRow>) {
-        self.with(|p| p.teams.insert(slug.to_string(), t.clone()));
+        self.with(|p| {
+            if !p.memo.full() {
+                p.memo.teams.insert(slug.to_string(), t.clone());
+            }
+        });
+    }
+
+    pub(crate) fn person(&self, handle: &str) -> Option<Option<(PersonRow, Option<String>)>> {
+        self.with(|p| p.memo.people.get(handle).cloned()).flatten()
+    }
+
+    pub(crate) fn remember_person(&self, handle: &str, v: &Option<(PersonRow, Option<String>)>) {
+        self.with(|p| {
+            if !p.memo.full() {
+                p.memo.people.insert(handle.to_string(), v.clone());
+            }
+        });
     }
 
     /// The pending rows as statements (emptying the buffer), if `sql` may
@@ -108,11 +146,11 @@ impl Deferred {
                 if p.is_empty() {
                     return None;
                 }
-                let teams = std::mem::take(&mut p.teams);
+                let memo = std::mem::take(&mut p.memo);
                 Some(std::mem::replace(
                     p,
                     Pending {
-                        teams,
+                        memo,
                         ..Pending::default()
                     },
                 ))
@@ -172,8 +210,15 @@ impl crate::store::Tx {
     /// From here on, this transaction keeps its alert, timeline and outbox
     /// inserts and writes them together (before any statement that reads
     /// or writes those tables, and at commit).
-    pub fn defer_writes(&self) {
-        self.deferred.start();
+    /// `memo`: teams and people an earlier such transaction read, still
+    /// valid (the caller checks the change counter).
+    pub fn defer_writes(&self, memo: Memo) {
+        self.deferred.start(memo);
+    }
+
+    /// What this transaction read of teams and people, for the next one.
+    pub fn take_memo(&self) -> Memo {
+        self.deferred.take_memo()
     }
 
     pub(crate) async fn write_deferred(&self, inserts: Vec<Insert>) -> crate::store::Result<()> {
@@ -193,5 +238,22 @@ impl crate::store::Tx {
         let t = self.load_team(slug).await?;
         self.deferred.remember_team(slug, &t);
         Ok(t)
+    }
+}
+
+impl crate::store::Tx {
+    /// The person and their stored rules, read once per transaction that
+    /// defers its writes (and kept in its memo).
+    pub async fn person_once(
+        &self,
+        handle: &str,
+    ) -> crate::store::Result<Option<(PersonRow, Option<String>)>> {
+        use super::AlertReads as _;
+        if let Some(p) = self.deferred.person(handle) {
+            return Ok(p);
+        }
+        let p = self.load_person_with_rules(handle).await?;
+        self.deferred.remember_person(handle, &p);
+        Ok(p)
     }
 }

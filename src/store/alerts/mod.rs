@@ -9,6 +9,7 @@ pub(crate) mod deferred;
 mod reads;
 mod writes;
 
+pub use deferred::Memo;
 pub use reads::AlertReads;
 
 use super::rows::{i, os, s};

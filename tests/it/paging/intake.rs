@@ -197,3 +197,97 @@ async fn a_locked_database_answers_503_with_retry_after() {
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     app.stop().await;
 }
+
+/// The intake keeps services' ladders, teams and people between batches:
+/// a ladder edit and a changed phone number must reach the very next
+/// trigger (a cache kept past a write would page the old person, or the
+/// old number).
+async fn edits_reach_the_next_trigger(backend: Backend) {
+    let (app, _fake) = super::paging_app(backend).await;
+    let to = |who: &str| json!({ "ladder": { "stages": [{ "timeout": "5m", "targets": [format!("person:{who}")] }] } });
+    let key = service(&app, "web", to("alice")).await;
+    // Who the alert of `dedup` paged first: "person address" per notification.
+    let enqueue_and_see = |dedup: &'static str| {
+        let (app, key) = (&app, key.clone());
+        async move {
+            let r = app
+                .http
+                .post(format!("{}/v2/enqueue", app.base))
+                .json(&json!({
+                    "routing_key": key, "event_action": "trigger", "dedup_key": dedup,
+                    "payload": { "summary": dedup, "source": "test", "severity": "critical" },
+                }))
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(r.status(), StatusCode::ACCEPTED);
+            let a = alerts_of(app)
+                .await
+                .into_iter()
+                .find(|a| a["dedup_key"] == dedup)
+                .expect("the alert");
+            let d = alert(app, a["id"].as_str().expect("id")).await;
+            d["notifications"]
+                .as_array()
+                .expect("notifications")
+                .iter()
+                .map(|n| {
+                    format!(
+                        "{} {}",
+                        n["person"].as_str().unwrap_or(""),
+                        n["address"].as_str().unwrap_or("")
+                    )
+                })
+                .collect::<Vec<String>>()
+        }
+    };
+    let first = enqueue_and_see("one").await;
+    assert!(
+        !first.is_empty() && first.iter().all(|p| p.starts_with("alice ")),
+        "{first:?}"
+    );
+
+    // The ladder now pages bob: the next trigger pages bob.
+    let mut body = to("bob");
+    body["team"] = json!("payments");
+    let admin = app.admin.clone();
+    let (s, v) = app
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/services/web",
+            Some(&admin),
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let second = enqueue_and_see("two").await;
+    assert!(
+        !second.is_empty() && second.iter().all(|p| p.starts_with("bob ")),
+        "{second:?}"
+    );
+
+    // Bob's number changes: the next page goes to the new number.
+    let (s, v) = app
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/people/bob",
+            Some(&admin),
+            Some(json!({ "name": "bob", "phone": "+15557654321", "timezone": "America/New_York" })),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let third = enqueue_and_see("three").await;
+    let numbers: Vec<&String> = third.iter().filter(|p| p.contains('+')).collect();
+    assert!(!numbers.is_empty(), "{third:?}");
+    assert!(
+        numbers.iter().all(|p| *p == "bob +15557654321"),
+        "{third:?}"
+    );
+    app.stop().await;
+}
+
+both!(
+    edits_reach_the_next_trigger_sqlite,
+    edits_reach_the_next_trigger_postgres,
+    edits_reach_the_next_trigger
+);
