@@ -257,3 +257,38 @@ impl crate::store::Tx {
         Ok(p)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows are chunked below the parameter limit, every row once, in order.
+    #[test]
+    fn rows_are_chunked_below_the_parameter_limit() {
+        let mut out = Vec::new();
+        let n = 2 * (MAX_PARAMS / 20) + 1;
+        rows(
+            &mut out,
+            "INSERT INTO t (a) VALUES ",
+            20,
+            (0..n).map(|i| vec![Value::from(i as i64); 20]),
+        );
+        let per: Vec<usize> = out.iter().map(|(_, v)| v.len() / 20).collect();
+        assert_eq!(per, [MAX_PARAMS / 20, MAX_PARAMS / 20, 1]);
+        for (sql, v) in &out {
+            assert!(v.len() <= MAX_PARAMS);
+            assert_eq!(sql.matches('?').count(), v.len(), "{sql}");
+        }
+        let firsts: Vec<Value> = out
+            .iter()
+            .flat_map(|(_, v)| v.iter().step_by(20).cloned())
+            .collect();
+        assert_eq!(
+            firsts,
+            (0..n).map(|i| Value::from(i as i64)).collect::<Vec<_>>()
+        );
+        let mut none = Vec::new();
+        rows(&mut none, "X", 5, std::iter::empty());
+        assert!(none.is_empty(), "no rows, no statement");
+    }
+}
