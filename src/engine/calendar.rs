@@ -43,17 +43,11 @@ pub async fn person_rotas(
     generation: i64,
     handle: &str,
 ) -> Result<Vec<Arc<Loaded>>> {
-    let mut out = Vec::new();
-    for row in store.load_rotas(None).await? {
-        if let Some(l) = cache
-            .load_at(store, generation, &row.team, &row.name)
-            .await?
-            && l.rota.person(handle).is_some()
-        {
-            out.push(l);
-        }
-    }
-    Ok(out)
+    let all = cache.load_all_at(store, generation).await?;
+    Ok(all
+        .into_iter()
+        .filter(|l| l.rota.person(handle).is_some())
+        .collect())
 }
 
 /// `handle`'s shifts in `rotas` between `from` and `to`, by start (PURE).
@@ -126,15 +120,12 @@ pub async fn board(
     generation: i64,
     now: Instant,
 ) -> Result<Vec<(Arc<Loaded>, Vec<LayerBoard>)>> {
-    let mut out = Vec::new();
-    for row in store.load_rotas(None).await? {
-        if let Some(l) = cache
-            .load_at(store, generation, &row.team, &row.name)
-            .await?
-        {
+    let all = cache.load_all_at(store, generation).await?;
+    Ok(all
+        .into_iter()
+        .map(|l| {
             let b = now_and_next(&l.rota, now);
-            out.push((l, b));
-        }
-    }
-    Ok(out)
+            (l, b)
+        })
+        .collect())
 }

@@ -107,13 +107,77 @@ impl RotaCache {
         // Something changed somewhere: is it this rota (its version) or the
         // teams and people every rota reads (the directory)? Read the stamp
         // before any rows, so a cached rota is never older than its label.
-        let Some((version, directory)) = store.rota_stamp(team, name).await? else {
+        let Some(stamp) = store.rota_stamp(team, name).await? else {
             self.inner
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&key);
             return Ok(None);
         };
+        self.load_stamped(store, generation, key, cached, stamp, None)
+            .await
+    }
+
+    /// Every rota, by team and name, as of change counter `generation`
+    /// (read before this call). One read gives every rota's stamp and,
+    /// when rotas must be rebuilt, one read gives every team: after a
+    /// directory change a person's feed, which looks at every rota, makes
+    /// two reads and the people's one instead of two per rota.
+    pub async fn load_all_at(
+        &self,
+        store: &impl Reads,
+        generation: i64,
+    ) -> Result<Vec<Arc<Loaded>>, LoadError> {
+        let stamps = store.rota_stamps().await?;
+        let mut teams: Option<HashMap<String, TeamRow>> = None;
+        let mut out = Vec::with_capacity(stamps.len());
+        for (team, name, version, directory) in stamps {
+            let key = (team, name);
+            let cached = self
+                .inner
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+                .cloned();
+            if let Some(e) = &cached
+                && e.generation == generation
+            {
+                out.push(e.loaded.clone());
+                continue;
+            }
+            // A rebuild needs the team: read them all, once.
+            let stale = cached
+                .as_ref()
+                .is_none_or(|e| e.version != version || e.directory != directory);
+            if stale && teams.is_none() {
+                let all = store.load_teams().await?;
+                teams = Some(all.into_iter().map(|t| (t.slug.clone(), t)).collect());
+            }
+            let team_row = teams.as_ref().map(|t| t.get(&key.0).cloned());
+            let stamp = (version, directory);
+            if let Some(l) = self
+                .load_stamped(store, generation, key, cached, stamp, team_row)
+                .await?
+            {
+                out.push(l);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `load_at` past the stamp read: relabels the cached rota if its
+    /// stamp still holds, or rebuilds it (`team_row`: the team already
+    /// read, Some(None) when it is gone).
+    async fn load_stamped(
+        &self,
+        store: &impl Reads,
+        generation: i64,
+        key: (String, String),
+        cached: Option<Entry>,
+        (version, directory): (i64, i64),
+        team_row: Option<Option<TeamRow>>,
+    ) -> Result<Option<Arc<Loaded>>, LoadError> {
+        let (team, name) = (key.0.as_str(), key.1.as_str());
         if let Some(e) = &cached
             && e.version == version
             && e.directory == directory
@@ -128,7 +192,11 @@ impl RotaCache {
                 .insert(key, kept.clone());
             return Ok(Some(kept.loaded));
         }
-        let Some(team_row) = store.load_team(team).await? else {
+        let team_row = match team_row {
+            Some(t) => t,
+            None => store.load_team(team).await?,
+        };
+        let Some(team_row) = team_row else {
             return Ok(None);
         };
         let people = self.people_at(store, directory).await?;

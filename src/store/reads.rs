@@ -155,6 +155,20 @@ pub trait Reads: Conn {
     }
     /// A rota's version and the directory counter, or None if the rota is
     /// gone: what a cached rota is checked against.
+    /// `rota_stamp` of every rota: (team, name, version, directory), by
+    /// team and name.
+    async fn rota_stamps(&self) -> Result<Vec<(String, String, i64, i64)>> {
+        let sql = "SELECT r.team AS team, r.name AS name, r.version AS version, m.value AS directory \
+                   FROM rotas r, meta m WHERE m.key = 'directory' ORDER BY r.team, r.name";
+        collect(self.all(sql, vec![]).await?, |r| {
+            Ok((
+                s(r, "team")?,
+                s(r, "name")?,
+                i(r, "version")?,
+                i(r, "directory")?,
+            ))
+        })
+    }
     async fn rota_stamp(&self, team: &str, name: &str) -> Result<Option<(i64, i64)>> {
         let sql = "SELECT r.version AS version, m.value AS directory FROM rotas r, meta m WHERE r.team = ? AND r.name = ? AND m.key = 'directory'";
         let r = self.one(sql, vec![team.into(), name.into()]).await?;
