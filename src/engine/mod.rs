@@ -93,12 +93,7 @@ impl RotaCache {
         name: &str,
     ) -> Result<Option<Arc<Loaded>>, LoadError> {
         let key = (team.to_string(), name.to_string());
-        let cached = self
-            .inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .cloned();
+        let cached = self.entry(&key);
         if let Some(e) = &cached
             && e.generation == generation
         {
@@ -133,12 +128,7 @@ impl RotaCache {
         let mut out = Vec::with_capacity(stamps.len());
         for (team, name, version, directory) in stamps {
             let key = (team, name);
-            let cached = self
-                .inner
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
-                .cloned();
+            let cached = self.entry(&key);
             if let Some(e) = &cached
                 && e.generation == generation
             {
@@ -163,6 +153,14 @@ impl RotaCache {
             }
         }
         Ok(out)
+    }
+
+    fn entry(&self, key: &(String, String)) -> Option<Entry> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
     }
 
     /// `load_at` past the stamp read: relabels the cached rota if its

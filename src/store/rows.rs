@@ -221,7 +221,21 @@ pub(super) async fn claim(
     now_ms: i64,
     lease_until_ms: i64,
 ) -> Result<Vec<QueryResult>> {
-    let skip = if store.is_postgres() {
+    let tx = store.tx_quiet().await?;
+    let rows = claim_in(&tx, c, owner, now_ms, lease_until_ms).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// `claim` inside a transaction the caller commits.
+pub(super) async fn claim_in(
+    tx: &super::Tx,
+    c: Claim<'_>,
+    owner: &str,
+    now_ms: i64,
+    lease_until_ms: i64,
+) -> Result<Vec<QueryResult>> {
+    let skip = if tx.backend() == sea_orm::DbBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
     } else {
         ""
@@ -244,8 +258,5 @@ pub(super) async fn claim(
         now_ms.into(),
         now_ms.into(),
     ];
-    let tx = store.tx_quiet().await?;
-    let rows = tx.all(&sql, values).await?;
-    tx.commit().await?;
-    Ok(rows)
+    tx.all(&sql, values).await
 }
