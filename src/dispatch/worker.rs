@@ -196,10 +196,8 @@ impl Dispatcher {
             return Ok(0);
         }
         let lease = now + self.cfg.lease.as_millis() as i64;
-        // The claim and the throttle ledger in one write transaction (on
-        // SQLite one turn of the writer's lock per pass, not two).
-        let tx = self.store.tx_quiet().await?;
-        let rows = tx
+        let rows = self
+            .store
             .claim_outbox(&self.cfg.instance, now, lease, free.min(100) as u64)
             .await?;
         if rows.is_empty() {
@@ -209,7 +207,8 @@ impl Dispatcher {
         let mut ids: Vec<String> = rows.iter().map(|r| r.alert.clone()).collect();
         ids.sort();
         ids.dedup();
-        let alerts: HashMap<String, crate::store::AlertRow> = tx
+        let alerts: HashMap<String, crate::store::AlertRow> = self
+            .store
             .load_alerts_by_ids(&ids)
             .await?
             .into_iter()
@@ -218,7 +217,8 @@ impl Dispatcher {
         // Rewritten chat messages name who acknowledged or resolved.
         let names = if rows.iter().any(|r| r.channel == Channel::ChatUpdate) {
             use crate::store::Reads as _;
-            tx.load_people()
+            self.store
+                .load_people()
                 .await?
                 .into_iter()
                 .map(|p| (p.handle, p.name))
@@ -231,8 +231,7 @@ impl Dispatcher {
             .filter_map(|r| item(r, &alerts, &names))
             .collect();
         let messages = plan::bundle(items);
-        let go = self.throttle(&tx, messages, now).await?;
-        tx.commit().await?;
+        let go = self.throttle(messages, now).await?;
         let go = self.unique_codes(go, now).await?;
         for m in go {
             self.signal.inflight.fetch_add(1, Ordering::SeqCst);
@@ -248,11 +247,10 @@ impl Dispatcher {
 
     /// The messages to send now. Those over their address's budget wait
     /// (rescheduled) until the window frees up. The budget is the `sends`
-    /// ledger, read and written under a lock per address in the claim's
+    /// ledger, read and written under a lock per address in one
     /// transaction, so every instance shares it and a restart keeps it.
     async fn throttle(
         &self,
-        tx: &crate::store::Tx,
         messages: Vec<Message>,
         now: i64,
     ) -> crate::store::Result<Vec<Message>> {
@@ -271,6 +269,7 @@ impl Dispatcher {
         if keys.is_empty() {
             return Ok(messages);
         }
+        let tx = self.store.tx_quiet().await?;
         // The window of every address in one read, the new sends in one write.
         let pairs: Vec<(String, String)> = keys
             .iter()
@@ -305,6 +304,7 @@ impl Dispatcher {
                 .await?;
         }
         tx.prune_sends(now - 2 * WINDOW_MS).await?;
+        tx.commit().await?;
         Ok(go)
     }
 

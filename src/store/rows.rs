@@ -221,21 +221,7 @@ pub(super) async fn claim(
     now_ms: i64,
     lease_until_ms: i64,
 ) -> Result<Vec<QueryResult>> {
-    let tx = store.tx_quiet().await?;
-    let rows = claim_in(&tx, c, owner, now_ms, lease_until_ms).await?;
-    tx.commit().await?;
-    Ok(rows)
-}
-
-/// `claim` inside a transaction the caller commits.
-pub(super) async fn claim_in(
-    tx: &super::Tx,
-    c: Claim<'_>,
-    owner: &str,
-    now_ms: i64,
-    lease_until_ms: i64,
-) -> Result<Vec<QueryResult>> {
-    let skip = if tx.backend() == sea_orm::DbBackend::Postgres {
+    let skip = if store.is_postgres() {
         " FOR UPDATE SKIP LOCKED"
     } else {
         ""
@@ -258,5 +244,8 @@ pub(super) async fn claim_in(
         now_ms.into(),
         now_ms.into(),
     ];
-    tx.all(&sql, values).await
+    let tx = store.tx_quiet().await?;
+    let rows = tx.all(&sql, values).await?;
+    tx.commit().await?;
+    Ok(rows)
 }

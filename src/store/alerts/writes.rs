@@ -7,6 +7,27 @@ use crate::store::sealed::Conn;
 use crate::store::{Result, Store, Tx, opt};
 
 impl Store {
+    /// Claims up to `limit` due notifications for `owner` until `lease_ms`:
+    /// one statement, so two workers never claim the same row (PostgreSQL
+    /// skips rows another worker holds; SQLite has one writer at a time).
+    pub async fn claim_outbox(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: u64,
+    ) -> Result<Vec<OutboxRow>> {
+        let c = crate::store::rows::Claim {
+            table: "outbox",
+            also_set: ", attempts = attempts + 1",
+            order: "priority, due_ms",
+            cols: OUTBOX_COLS,
+            limit,
+        };
+        let rows = crate::store::rows::claim(self, c, owner, now_ms, lease_until_ms).await?;
+        collect(rows, outbox)
+    }
+
     /// Gives back the leases an earlier run of this same instance held (it
     /// stopped or crashed mid-send), so its work resumes at once.
     pub async fn release_leases(&self, owner: &str) -> Result<u64> {
@@ -48,28 +69,6 @@ impl Store {
 }
 
 impl Tx {
-    /// Claims up to `limit` due notifications for `owner` until `lease_ms`:
-    /// one statement, so two workers never claim the same row (PostgreSQL
-    /// skips rows another worker holds; SQLite has one writer at a time).
-    /// The claim holds once the transaction commits.
-    pub async fn claim_outbox(
-        &self,
-        owner: &str,
-        now_ms: i64,
-        lease_until_ms: i64,
-        limit: u64,
-    ) -> Result<Vec<OutboxRow>> {
-        let c = crate::store::rows::Claim {
-            table: "outbox",
-            also_set: ", attempts = attempts + 1",
-            order: "priority, due_ms",
-            cols: OUTBOX_COLS,
-            limit,
-        };
-        let rows = crate::store::rows::claim_in(self, c, owner, now_ms, lease_until_ms).await?;
-        collect(rows, outbox)
-    }
-
     fn for_update(&self) -> &'static str {
         if self.backend == sea_orm::DbBackend::Postgres {
             " FOR UPDATE"
