@@ -95,7 +95,8 @@ pub struct DispatchConfig {
     pub lease: std::time::Duration,
     pub send_timeout: std::time::Duration,
     pub retry: Vec<std::time::Duration>,
-    /// Sends in flight at once.
+    /// Provider requests under way at once (outcomes waiting for their
+    /// group commit do not count).
     pub concurrency: usize,
     /// Messages per minute to one address, per channel (sms, voice, chat,
     /// email); what is over waits and is bundled (VIGIL_THROTTLE "sms=6,voice=2").

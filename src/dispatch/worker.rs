@@ -32,6 +32,9 @@ pub struct Signal {
     kicks: AtomicU64,
     idle: watch::Sender<u64>,
     pub(super) inflight: AtomicUsize,
+    /// Provider requests under way (the concurrency limit counts these;
+    /// a send whose outcome waits to be written no longer does).
+    sending: AtomicUsize,
 }
 
 #[derive(Clone)]
@@ -98,6 +101,7 @@ impl Dispatcher {
                 kicks: AtomicU64::new(0),
                 idle,
                 inflight: AtomicUsize::new(0),
+                sending: AtomicUsize::new(0),
             }),
             last_plan: std::sync::atomic::AtomicI64::new(i64::MIN),
             metrics: Default::default(),
@@ -191,7 +195,7 @@ impl Dispatcher {
         let free = self
             .cfg
             .concurrency
-            .saturating_sub(self.signal.inflight.load(Ordering::SeqCst));
+            .saturating_sub(self.signal.sending.load(Ordering::SeqCst));
         if free == 0 {
             return Ok(0);
         }
@@ -235,6 +239,7 @@ impl Dispatcher {
         let go = self.unique_codes(go, now).await?;
         for m in go {
             self.signal.inflight.fetch_add(1, Ordering::SeqCst);
+            self.signal.sending.fetch_add(1, Ordering::SeqCst);
             let me = self.clone();
             tokio::spawn(async move {
                 me.deliver(m).await;
@@ -393,6 +398,10 @@ impl Dispatcher {
                 self.cfg.send_timeout.as_millis()
             ))),
         };
+        // The provider answered: the slot is free for the next request
+        // while the outcome waits for its group commit.
+        self.signal.sending.fetch_sub(1, Ordering::SeqCst);
+        self.signal.wake.notify_one();
         let now = self.now_ms();
         match &result {
             Ok(pid) => {
