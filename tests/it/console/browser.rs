@@ -126,6 +126,27 @@ pub(super) async fn shot(c: &Client, name: &str) {
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("saved");
 }
 
+/// The page at a phone's width (390 px) after running `scroll` (a script
+/// that brings the part to check into view): saved as `name`, and nothing
+/// on it may be wider than the screen.
+pub(super) async fn phone_shot(c: &Client, scroll: &str, name: &str) {
+    c.set_window_size(390, 844).await.expect("phone");
+    c.execute(scroll, vec![]).await.expect("scroll");
+    shot(c, name).await;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .expect("width");
+    assert_eq!(
+        overflow,
+        serde_json::json!(0),
+        "nothing wider than a phone's screen ({name})"
+    );
+}
+
 async fn css(c: &Client, sel: &str) -> fantoccini::elements::Element {
     c.wait()
         .at_most(Duration::from_secs(5))

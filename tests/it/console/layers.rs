@@ -4,7 +4,7 @@
 //! limits previewed with the problems they bring in and saved only with a
 //! lead's acceptance of a hard rule, and bad input named by field.
 
-use super::browser::{browser, driver, shot, sign_in, until_text};
+use super::browser::{browser, driver, phone_shot, shot, sign_in, until_text};
 use super::*;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use std::time::Duration;
@@ -163,23 +163,13 @@ async fn a_lead_changes_a_layers_hours_and_adds_a_layer_from_a_date() {
     until_text(&c, "#calendar", "shadow", Duration::from_secs(2)).await;
     shot(&c, "calendar-layer-added").await;
     // The layer forms as a phone shows them.
-    c.set_window_size(390, 844).await.expect("phone");
-    c.execute(
+    phone_shot(
+        &c,
         "document.getElementById('edit-secondary').closest('details').open = true;\
          document.getElementById('layers-edit').scrollIntoView();",
-        vec![],
+        "calendar-layer-form-phone",
     )
-    .await
-    .expect("scroll");
-    shot(&c, "calendar-layer-form-phone").await;
-    let overflow = c
-        .execute(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-            vec![],
-        )
-        .await
-        .expect("width");
-    assert_eq!(overflow, json!(0), "nothing wider than a phone's screen");
+    .await;
     assert!(
         shifts(
             &app,

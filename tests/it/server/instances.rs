@@ -48,15 +48,7 @@ async fn an_edit_through_one_instance_is_served_by_another(b: Backend) {
             Some(json!({ "person": "carol" })),
         )
         .await;
-    let ics = bi
-        .http
-        .get(f["url"].as_str().expect("url"))
-        .send()
-        .await
-        .expect("feed")
-        .text()
-        .await
-        .unwrap_or_default();
+    let ics = feed_text(&bi, f["url"].as_str().expect("url")).await;
     assert!(
         ics.contains("DTSTART:20261202T090000Z"),
         "the edit is in the other instance's feed"
@@ -73,15 +65,7 @@ async fn an_edit_through_one_instance_is_served_by_another(b: Backend) {
     assert_eq!(s, StatusCode::OK);
     let mut ics = String::new();
     for _ in 0..100 {
-        ics = bi
-            .http
-            .get(f["url"].as_str().expect("url"))
-            .send()
-            .await
-            .expect("feed")
-            .text()
-            .await
-            .unwrap_or_default();
+        ics = feed_text(&bi, f["url"].as_str().expect("url")).await;
         if ics.contains("On call: Carol Renamed") {
             break;
         }
@@ -256,3 +240,15 @@ both!(
     schedules_apply_postgres,
     schedules_apply_is_idempotent
 );
+
+/// The calendar feed at `url` as `app` serves it.
+async fn feed_text(app: &TestApp, url: &str) -> String {
+    app.http
+        .get(url)
+        .send()
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .unwrap_or_default()
+}
