@@ -411,6 +411,50 @@ async fn a_lead_selects_a_range_by_dragging_across_a_layer() {
         "the selected range is the gap"
     );
     shot(&c, "calendar-range").await;
+    // Published, the range leaves the holder's feed and the on-call answer.
+    let h = holder(&app, 0, "2026-12-15T15:00:00Z").await;
+    let url = feed_of(&app, &h).await;
+    if c.find(fantoccini::Locator::Css("#ov-accept")).await.is_ok() {
+        c.find(fantoccini::Locator::Css("#ov-accept"))
+            .await
+            .expect("accept")
+            .click()
+            .await
+            .expect("tick");
+    }
+    c.find(fantoccini::Locator::Css("#ov-publish"))
+        .await
+        .expect("publish")
+        .click()
+        .await
+        .expect("click");
+    until_text(&c, "#flash", "Override published", Duration::from_secs(5)).await;
+    let (_, v) = app
+        .get("/api/v1/teams/payments/rotas/payments-weekly/oncall?at=2026-12-15T15:00:00Z")
+        .await;
+    assert!(
+        v["layers"][0]["on_call"]
+            .as_array()
+            .is_none_or(|a| a.is_empty()),
+        "nobody on primary on Tuesday: {v}"
+    );
+    let feed = app
+        .http
+        .get(&url)
+        .send()
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        feed.contains("DTSTART:20261214T140000Z") && feed.contains("DTEND:20261215T050000Z"),
+        "{h}'s week now ends at Tuesday 00:00 New York: {feed}"
+    );
+    assert!(
+        feed.contains("DTSTART:20261216T140000Z"),
+        "and starts again on Wednesday 09:00"
+    );
     // On a phone the calendar scrolls sideways inside its card.
     c.set_window_size(390, 844).await.expect("phone");
     c.goto(&format!("{}{CAL}?view=week&start=2026-12-14", app.base))
