@@ -420,7 +420,10 @@ impl EditView {
             new: p
                 .new
                 .iter()
-                .map(|x| format!("{}: {}", x.rule.as_str(), x.message))
+                .map(|x| {
+                    let z = zone.as_ref().unwrap_or(&before.zone);
+                    format!("{}: {}", x.rule.as_str(), x.message_in(z))
+                })
                 .collect(),
             hard: p.hard,
         }

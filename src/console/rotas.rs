@@ -244,11 +244,14 @@ pub async fn override_post(
     let extras = match overrides::preview(&st.store, &st.cache, &o, st.now()).await {
         Ok(p) => Extras {
             preview: Some(PreviewView {
-                new: p
-                    .new
-                    .iter()
-                    .map(|x| format!("{}: {}", x.rule.as_str(), x.message))
-                    .collect(),
+                new: {
+                    let zone = viewer_zone(&st, &v).await;
+                    let zone = zone.as_ref().unwrap_or(&p.before.rota.zone);
+                    p.new
+                        .iter()
+                        .map(|x| format!("{}: {}", x.rule.as_str(), x.message_in(zone)))
+                        .collect()
+                },
                 fairness: super::edits::fairness_lines(&p.before.rota, &p.after, st.now()),
                 hard: p.hard,
             }),

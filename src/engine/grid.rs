@@ -297,7 +297,7 @@ fn shift_item(rota: &Rota, s: &Shift, flags: &[checks::Violation], zone: &Zone) 
     if !broken.is_empty() {
         class.push_str(" flagged");
         for v in broken {
-            title.push_str(&format!("\n⚠ {}: {}", v.rule.as_str(), v.message));
+            title.push_str(&format!("\n⚠ {}: {}", v.rule.as_str(), v.message_in(zone)));
         }
     }
     Item {

@@ -118,6 +118,38 @@ pub struct Violation {
     pub message: String,
 }
 
+impl Violation {
+    /// The message with its instants in `zone`: the checks write them in
+    /// UTC ("2026-12-14 14:00Z", as the API and CLI show them); a page
+    /// shows them in its zone, like every other time on it.
+    pub fn message_in(&self, zone: &crate::tz::Zone) -> String {
+        const LEN: usize = "2026-12-14 14:00Z".len();
+        let m = self.message.as_str();
+        let mut out = String::with_capacity(m.len() + 16);
+        let mut i = 0;
+        while let Some(c) = m[i..].chars().next() {
+            let utc = m
+                .get(i..i + LEN)
+                .filter(|t| t.ends_with('Z'))
+                .and_then(|t| {
+                    chrono::NaiveDateTime::parse_from_str(&t[..LEN - 1], "%Y-%m-%d %H:%M").ok()
+                });
+            match utc {
+                Some(t) => {
+                    let at = super::civil::local(zone, t.and_utc());
+                    out.push_str(&at.format("%a %-d %b %H:%M").to_string());
+                    i += LEN;
+                }
+                None => {
+                    out.push(c);
+                    i += c.len_utf8();
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Runs every configured rule over `[from, to)`. Critical windows and double
 /// duty read the calendar per role, after layer precedence.
 pub fn check(rota: &Rota, from: Instant, to: Instant) -> Vec<Violation> {
@@ -191,5 +223,44 @@ pub(super) fn person_violation(
         person: Some(person.to_string()),
         interval,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_reads_in_the_pages_zone() {
+        let t = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .expect("test literal")
+                .with_timezone(&chrono::Utc)
+        };
+        let (a, b) = (t("2026-03-08T06:30:00Z"), t("2026-03-08T07:30:00Z"));
+        let v = Violation {
+            rule: Rule::CoverageGap,
+            layer: Some("primary".into()),
+            person: None,
+            interval: Interval::new(a, b),
+            message: format!("nobody on “primary” from {} to {} (1.0 h)", fmt(a), fmt(b)),
+        };
+        let ny = crate::tz::Zone::named("America/New_York").expect("zone");
+        // Across the spring-forward gap: 01:30 EST, then 03:30 EDT.
+        assert_eq!(
+            v.message_in(&ny),
+            "nobody on “primary” from Sun 8 Mar 01:30 to Sun 8 Mar 03:30 (1.0 h)"
+        );
+        let utc = crate::tz::Zone::named("UTC").expect("zone");
+        assert_eq!(
+            v.message_in(&utc),
+            "nobody on “primary” from Sun 8 Mar 06:30 to Sun 8 Mar 07:30 (1.0 h)"
+        );
+        // Text that only looks like a time is left alone.
+        let odd = Violation {
+            message: "2026-13-40 99:99Z and 2026-03-08 06:30".into(),
+            ..v
+        };
+        assert_eq!(odd.message_in(&ny), odd.message);
     }
 }

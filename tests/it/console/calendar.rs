@@ -290,6 +290,14 @@ async fn a_lead_picks_a_shift_previews_a_gap_and_publishes_the_override() {
         .await
         .expect("click");
     until_text(&c, "#preview", "coverage_gap", Duration::from_secs(5)).await;
+    // In the page's zone (New York), like the calendar under it.
+    until_text(
+        &c,
+        "#preview",
+        "nobody is on call in layer primary from Mon 14 Dec 09:00 to Tue 15 Dec 09:00",
+        Duration::from_secs(1),
+    )
+    .await;
     // And how it moves on-call hours: the holder loses the day.
     until_text(
         &c,
