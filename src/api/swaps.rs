@@ -155,6 +155,8 @@ pub async fn offer(
         st.now(),
     )
     .await?;
+    // The people to tell are written with the offer; the dispatcher sends.
+    st.dispatch.wake();
     Ok((StatusCode::CREATED, Json(view(row, None))).into_response())
 }
 
@@ -192,6 +194,7 @@ pub async fn accept(
         st.now(),
     )
     .await?;
+    st.dispatch.wake();
     Ok(Json(view(w, Some(violations(&warnings)))).into_response())
 }
 
@@ -240,5 +243,6 @@ async fn move_on(
 ) -> Result<Response, ApiError> {
     let w = swaps::find(&st.store, &team, &name, &id).await?;
     let (w, warnings) = swaps::step(&st.store, &st.cache, w, step, &p.actor(), st.now()).await?;
+    st.dispatch.wake();
     Ok(Json(view(w, Some(violations(&warnings)))).into_response())
 }

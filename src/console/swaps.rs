@@ -4,11 +4,10 @@
 //! their contact methods, and an applied swap shows on the calendar at once.
 
 use super::PageError;
-use super::login::send_notice;
 use super::session::{Posted, Viewer};
 use super::view::When;
 use crate::api::state::AppState;
-use crate::engine::{calendar, handoffs, overrides, swaps};
+use crate::engine::{calendar, overrides, swaps};
 use crate::rota::interval::Interval;
 use crate::store::SwapRow;
 use axum::extract::{Path, State};
@@ -174,23 +173,6 @@ pub struct OfferForm {
     note: String,
 }
 
-/// Tells `person` what happened, through their contact method.
-async fn tell(st: &AppState, person: &str, text: String) {
-    match handoffs::address_of(&st.store, person).await {
-        Ok((channel, address)) => {
-            let out = crate::notify::Outgoing::notice(
-                channel,
-                &address,
-                Some(person),
-                text,
-                st.now().timestamp_millis(),
-            );
-            send_notice(st, out);
-        }
-        Err(e) => tracing::warn!(person, error = %e, "could not tell a person about a swap"),
-    }
-}
-
 fn back(team: &str, rota: &str, start: i64, done: &str) -> Response {
     let day = chrono::DateTime::from_timestamp(start, 0)
         .unwrap_or_default()
@@ -232,38 +214,9 @@ pub async fn offer(
         st.now(),
     )
     .await?;
-    let what = describe(&l, &w);
-    // Everyone else on the layer may take it.
-    if let Some(li) = l.rota.layer(&w.layer) {
-        let mut told = Vec::new();
-        for r in &l.rota.layers[li].rotations {
-            for p in r.cadence.participants() {
-                let id = &l.rota.people[p].id;
-                if *id != me && !told.contains(id) {
-                    told.push(id.clone());
-                    tell(&st, id, format!("Vigil: {me} offers their shift {what}. Take it on the rota's calendar in Vigil.")).await;
-                }
-            }
-        }
-    }
+    // The people told are written with the offer; the dispatcher sends.
+    st.dispatch.wake();
     Ok(back(&team, &rota, w.start, "swap-offered"))
-}
-
-fn describe(l: &crate::engine::Loaded, w: &SwapRow) -> String {
-    let z = &l.rota.zone;
-    let t = |s: i64| {
-        let at = chrono::DateTime::from_timestamp(s, 0).unwrap_or_default();
-        z.local_time(&at).format("%a %-d %b %H:%M").to_string()
-    };
-    format!(
-        "on {}/{} ({}) from {} to {} {}",
-        w.team,
-        w.rota,
-        w.layer,
-        t(w.start),
-        t(w.end),
-        z.name()
-    )
 }
 
 /// Accepts, approves, declines or cancels a swap.
@@ -296,46 +249,6 @@ pub async fn step(
         "approve" | "decline" | "cancel" => return Err(PageError::forbidden()),
         _ => return Err(PageError::new(StatusCode::NOT_FOUND, "no such step")),
     };
-    let g = calendar::generation(&st.store).await?;
-    let l = calendar::rota_at(&st.store, &st.cache, g, &team, &rota).await?;
-    let what = describe(&l, &w);
-    let taker = w.taker.clone().unwrap_or_default();
-    match w.state.as_str() {
-        "accepted" => {
-            tell(
-                &st,
-                &w.offered_by,
-                format!("Vigil: {taker} will take your shift {what} once a lead approves."),
-            )
-            .await;
-            if let Some(lead) = l.rota.lead.map(|i| l.rota.people[i].id.clone()) {
-                tell(&st, &lead, format!("Vigil: {taker} takes {}'s shift {what}: approve or decline it on the rota's calendar.", w.offered_by)).await;
-            }
-        }
-        "applied" => {
-            for p in [&w.offered_by, &taker] {
-                tell(
-                    &st,
-                    p,
-                    format!(
-                        "Vigil: the swap is on: {taker} holds {}'s shift {what}.",
-                        w.offered_by
-                    ),
-                )
-                .await;
-            }
-        }
-        "declined" | "cancelled" => {
-            for p in std::iter::once(&w.offered_by).chain(w.taker.as_ref()) {
-                tell(
-                    &st,
-                    p,
-                    format!("Vigil: the swap of the shift {what} was {}.", w.state),
-                )
-                .await;
-            }
-        }
-        _ => {}
-    }
+    st.dispatch.wake();
     Ok(back(&team, &rota, w.start, &format!("swap-{}", w.state)))
 }

@@ -66,6 +66,9 @@ impl Dispatcher {
         let now_ms = self.clock.now().timestamp_millis();
         let late = if r.kind.starts_with("remind") || r.kind == "ending" {
             now_ms >= r.start_ms
+        } else if r.kind == "swap" {
+            // Still worth knowing after an outage, while the shift is ahead.
+            now_ms >= r.end_ms
         } else {
             // A user group is set to who is on call when it is sent: never late.
             r.kind != "usergroup" && now_ms - r.due_ms > LATE_MS

@@ -12,7 +12,7 @@ use super::{RotaCache, build_stored};
 use crate::rota::checks::Violation;
 use crate::rota::interval::Interval;
 use crate::rota::{Instant, Rota, shifts};
-use crate::store::{OverrideRow, Reads, Store, SwapRow};
+use crate::store::{HandoffRow, OverrideRow, Reads, Store, SwapRow};
 use serde_json::json;
 
 /// What someone does to a swap.
@@ -110,6 +110,8 @@ pub async fn offer(
     let at = now.timestamp();
     let tx = store.tx().await?;
     tx.insert_swap(&row, at).await?;
+    tx.add_notices(&notices(&l.rota, &row, now), now.timestamp_millis())
+        .await?;
     tx.audit(
         at,
         actor,
@@ -192,6 +194,13 @@ pub async fn step(
         ..w
     };
     let at = now.timestamp();
+    let told = notices(
+        &super::rotas::loaded(store, cache, &w.team, &w.rota)
+            .await?
+            .rota,
+        &w,
+        now,
+    );
     let tx = store.tx().await?;
     let mut warnings = Vec::new();
     if state == "applied" {
@@ -223,6 +232,7 @@ pub async fn step(
         tx.touch_rota(&w.team, &w.rota, version, at).await?;
     }
     tx.advance_swap(&w, &from, at).await?;
+    tx.add_notices(&told, now.timestamp_millis()).await?;
     let action = match s {
         Step::Accept { .. } => "swap.accept",
         Step::Approve => "swap.approve",
@@ -239,6 +249,110 @@ pub async fn step(
     .await?;
     tx.commit().await?;
     Ok((w, warnings))
+}
+
+/// Who is told what about swap `w` in its current state (PURE): an offer
+/// goes to everyone else on the layer; an acceptance to the offerer and,
+/// when it waits for approval, the rota's lead; the outcome to both sides.
+/// The notices are written with the swap's step and sent by the dispatcher
+/// through each person's contact method, so a crash loses none.
+pub fn notices(rota: &Rota, w: &SwapRow, now: Instant) -> Vec<HandoffRow> {
+    let name = |id: &str| {
+        rota.person(id)
+            .map(|p| rota.people[p].name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let when = |s: i64| {
+        let at = chrono::DateTime::from_timestamp(s, 0).unwrap_or_default();
+        crate::rota::civil::local(&rota.zone, at)
+            .format("%a %-d %b %H:%M")
+            .to_string()
+    };
+    let span = |(a, b): (i64, i64)| format!("from {} to {} {}", when(a), when(b), rota.zone.name());
+    let what = format!(
+        "on {}/{} ({}) {}",
+        w.team,
+        w.rota,
+        w.layer,
+        span((w.start, w.end))
+    );
+    let offerer = name(&w.offered_by);
+    let taker = w.taker.as_deref().map(name).unwrap_or_default();
+    let back = w
+        .in_return
+        .map(|iv| format!(", and {offerer} takes {taker}'s shift {}", span(iv)))
+        .unwrap_or_default();
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut tell = |person: &str, text: String| {
+        if !person.is_empty() && !out.iter().any(|(p, _)| p == person) {
+            out.push((person.to_string(), text));
+        }
+    };
+    match w.state.as_str() {
+        "offered" => {
+            let note = w
+                .note
+                .as_ref()
+                .map(|n| format!(" Note: “{n}”."))
+                .unwrap_or_default();
+            let text = format!(
+                "Vigil: {offerer} offers their shift {what}.{note} Take it on the rota's calendar in Vigil."
+            );
+            if let Some(li) = rota.layer(&w.layer) {
+                for r in &rota.layers[li].rotations {
+                    for p in r.cadence.participants() {
+                        let id = &rota.people[p].id;
+                        if *id != w.offered_by {
+                            tell(id, text.clone());
+                        }
+                    }
+                }
+            }
+        }
+        "accepted" => {
+            tell(
+                &w.offered_by,
+                format!("Vigil: {taker} will take your shift {what}{back} once a lead approves."),
+            );
+            if let Some(lead) = rota.lead {
+                tell(
+                    &rota.people[lead].id,
+                    format!(
+                        "Vigil: {taker} takes {offerer}'s shift {what}{back}: approve or decline it on the rota's calendar."
+                    ),
+                );
+            }
+        }
+        "applied" => {
+            let text =
+                format!("Vigil: the swap is on: {taker} holds {offerer}'s shift {what}{back}.");
+            tell(&w.offered_by, text.clone());
+            tell(w.taker.as_deref().unwrap_or(""), text);
+        }
+        "declined" | "cancelled" => {
+            let text = format!(
+                "Vigil: the swap of {offerer}'s shift {what} was {}.",
+                w.state
+            );
+            tell(&w.offered_by, text.clone());
+            tell(w.taker.as_deref().unwrap_or(""), text);
+        }
+        _ => {}
+    }
+    out.into_iter()
+        .map(|(person, text)| HandoffRow {
+            id: crate::ids::hash(&format!("swap/{}/{}/{person}", w.id, w.state)),
+            team: w.team.clone(),
+            rota: w.rota.clone(),
+            layer: w.layer.clone(),
+            person,
+            kind: "swap".into(),
+            start_ms: w.start * 1000,
+            end_ms: w.end * 1000,
+            other: Some(text),
+            due_ms: now.timestamp_millis(),
+        })
+        .collect()
 }
 
 /// The replace overrides an applied swap writes.

@@ -3,7 +3,7 @@
 
 use super::rows::{collect, i, os, s};
 use super::sealed::Conn;
-use super::{Result, Store};
+use super::{Result, Store, Tx};
 use sea_orm::QueryResult;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,28 +58,7 @@ impl Store {
             return Ok(());
         }
         let tx = self.tx_quiet().await?;
-        for r in new {
-            tx.exec(
-                &format!(
-                    "INSERT INTO handoff_notices ({COLS}, status, created_ms) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (id) DO NOTHING"
-                ),
-                vec![
-                    r.id.clone().into(),
-                    r.team.clone().into(),
-                    r.rota.clone().into(),
-                    r.layer.clone().into(),
-                    r.person.clone().into(),
-                    r.kind.clone().into(),
-                    r.start_ms.into(),
-                    r.end_ms.into(),
-                    r.other.clone().into(),
-                    r.due_ms.into(),
-                    now_ms.into(),
-                ],
-            )
-            .await?;
-        }
+        tx.add_notices(new, now_ms).await?;
         tx.commit().await
     }
 
@@ -284,7 +263,7 @@ impl Store {
         &self,
         person: &str,
     ) -> Result<Option<(String, String, String)>> {
-        let sql = "SELECT team, rota, layer FROM handoff_notices WHERE person = ? AND status = 'sent'                    AND kind NOT IN ('unacked', 'coverage', 'channel', 'usergroup')                    ORDER BY due_ms DESC LIMIT 1";
+        let sql = "SELECT team, rota, layer FROM handoff_notices WHERE person = ? AND status = 'sent'                    AND kind NOT IN ('unacked', 'coverage', 'channel', 'usergroup', 'swap')                    ORDER BY due_ms DESC LIMIT 1";
         self.one(sql, vec![person.into()])
             .await?
             .map(|r| Ok((s(&r, "team")?, s(&r, "rota")?, s(&r, "layer")?)))
@@ -348,5 +327,40 @@ impl Store {
             )
             .await?;
         Ok(r.map(|r| i(&r, "n")).transpose()?.unwrap_or(0) > 0)
+    }
+}
+
+impl Tx {
+    /// Writes notices in this transaction (an existing id is left as it
+    /// is): planned handoff notices, and notices an operation owes people
+    /// (a swap's), so the operation and its notices commit together.
+    pub async fn add_notices<'a>(
+        &self,
+        rows: impl IntoIterator<Item = &'a HandoffRow>,
+        now_ms: i64,
+    ) -> Result<()> {
+        for r in rows {
+            self.exec(
+                &format!(
+                    "INSERT INTO handoff_notices ({COLS}, status, created_ms) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (id) DO NOTHING"
+                ),
+                vec![
+                    r.id.clone().into(),
+                    r.team.clone().into(),
+                    r.rota.clone().into(),
+                    r.layer.clone().into(),
+                    r.person.clone().into(),
+                    r.kind.clone().into(),
+                    r.start_ms.into(),
+                    r.end_ms.into(),
+                    r.other.clone().into(),
+                    r.due_ms.into(),
+                    now_ms.into(),
+                ],
+            )
+            .await?;
+        }
+        Ok(())
     }
 }

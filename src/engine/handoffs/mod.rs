@@ -39,9 +39,10 @@ fn shifts_of(l: &super::Loaded, from: Instant, to: Instant) -> Vec<ShiftRef> {
 /// `end`, still ends) a shift on that layer at that instant. An override
 /// or a swap made after planning makes it false, and the notice is skipped.
 pub async fn still_holds(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<bool> {
-    if n.kind == "coverage" || n.kind == "usergroup" {
+    if matches!(n.kind.as_str(), "coverage" | "usergroup" | "swap") {
         // Sent at once: the check that planned it just found the problem;
-        // a user group is set to whoever is on call when it is sent.
+        // a user group is set to whoever is on call when it is sent; a
+        // swap's notice tells of a step already taken.
         return Ok(true);
     }
     let Some(l) = cache.load(store, &n.team, &n.rota).await? else {
@@ -85,6 +86,8 @@ pub async fn text(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<St
     let what = format!("{}/{} ({})", n.team, n.rota, n.layer);
     let z = zone.name();
     Ok(match n.kind.as_str() {
+        // Written whole by the swap's step (engine::swaps::notices).
+        "swap" => n.other.clone().unwrap_or_default(),
         "start" => {
             let notes = store
                 .handoff_notes(&n.team, &n.rota, &n.layer, n.start_ms)

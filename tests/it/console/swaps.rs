@@ -80,7 +80,7 @@ async fn a_shift_is_offered_taken_and_approved_from_the_calendar() {
         Duration::from_secs(5),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.dispatch.settle().await;
     let told: Vec<String> = fake
         .to("chat", &chat(&taker))
         .into_iter()
@@ -121,6 +121,21 @@ async fn a_shift_is_offered_taken_and_approved_from_the_calendar() {
     )
     .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    // The offerer hears who takes it; the lead is asked to approve.
+    let texts = |who: &str, what: &'static str| {
+        fake.to("chat", &chat(who))
+            .into_iter()
+            .map(|m| m.text)
+            .filter(|t| t.contains(what))
+            .collect::<Vec<_>>()
+    };
+    let heard = texts(&offerer, "will take your shift");
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert!(
+        heard[0].contains("from Mon 14 Dec 09:00 to Mon 21 Dec 09:00 America/New_York"),
+        "in the rota's zone: {heard:?}"
+    );
+    assert_eq!(texts("dana", "approve or decline").len(), 1);
     // Someone else may not approve it; the lead may.
     let p = post(
         &app,
@@ -142,7 +157,6 @@ async fn a_shift_is_offered_taken_and_approved_from_the_calendar() {
     )
     .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-    tokio::time::sleep(Duration::from_millis(300)).await;
     for who in [&offerer, &taker] {
         let on: Vec<String> = fake
             .to("chat", &chat(who))

@@ -17,6 +17,7 @@ mod reports;
 mod slack_dm;
 mod sms_forms;
 mod stories;
+mod swap_notices;
 mod throttle;
 
 pub use fake::{Fake, FakeSmtp};
