@@ -377,7 +377,9 @@ pub async fn who_per_stage(
 /// The targets a ladder of `team` can pick from, as (target, label): each
 /// rota's layers and roles, each role across rotas, the lead, the team,
 /// its people, and the chat, email and webhook targets its services
-/// already use. Ordered as listed; no duplicates.
+/// already use. Ordered as listed; no duplicates. Labels are short (the
+/// picker groups them under "On call", "The team", …, and a phone shows
+/// about 30 characters of an option).
 pub async fn target_choices(
     store: &crate::store::Store,
     cache: &RotaCache,
@@ -398,13 +400,13 @@ pub async fn target_choices(
         for layer in &l.rota.layers {
             push(
                 format!("oncall:{}/{}", r.name, layer.name),
-                format!("on call: {} / {}", r.name, layer.name),
+                format!("{} / {}", r.name, layer.name),
             );
         }
         for role in l.rota.roles() {
             push(
                 format!("oncall:{}/{role}", r.name),
-                format!("on call: {} / {role} (role)", r.name),
+                format!("{} / {role} (role)", r.name),
             );
             if !roles.iter().any(|x| x == role) {
                 roles.push(role.to_string());
@@ -417,10 +419,7 @@ pub async fn target_choices(
         }
     }
     for role in &roles {
-        push(
-            format!("oncall:*/{role}"),
-            format!("on call: every rota / {role}"),
-        );
+        push(format!("oncall:*/{role}"), format!("every rota / {role}"));
     }
     let lead = store.load_team(team).await?.and_then(|t| t.lead);
     push(
