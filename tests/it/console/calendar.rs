@@ -212,21 +212,45 @@ async fn feed_of(app: &TestApp, person: &str) -> String {
     v["url"].as_str().expect("url").to_string()
 }
 
+async fn fetch(app: &TestApp, url: &str) -> String {
+    let r = app.http.get(url).send().await.expect("feed");
+    r.text().await.expect("body")
+}
+
+/// Publishes the previewed removal (ticking "I accept" when asked), checks
+/// nobody is on primary `at` (RFC 3339), and returns the feed at `url`.
+async fn publish_removal(c: &fantoccini::Client, app: &TestApp, url: &str, at: &str) -> String {
+    if let Ok(tick) = c.find(fantoccini::Locator::Css("#ov-accept")).await {
+        tick.click().await.expect("tick");
+    }
+    c.find(fantoccini::Locator::Css("#ov-publish"))
+        .await
+        .expect("publish")
+        .click()
+        .await
+        .expect("click");
+    until_text(c, "#flash", "Override published", Duration::from_secs(5)).await;
+    let (_, v) = app
+        .get(&format!(
+            "/api/v1/teams/payments/rotas/payments-weekly/oncall?at={at}"
+        ))
+        .await;
+    assert!(
+        v["layers"][0]["on_call"]
+            .as_array()
+            .is_none_or(|a| a.is_empty()),
+        "nobody on primary at {at}: {v}"
+    );
+    fetch(app, url).await
+}
+
 #[tokio::test]
 async fn a_lead_picks_a_shift_previews_a_gap_and_publishes_the_override() {
     let Some(d) = driver().await else { return };
     let (app, _fake, _) = console_app(Backend::Sqlite).await;
     let h = holder(&app, 0, "2026-12-14T15:00:00Z").await;
     let url = feed_of(&app, &h).await;
-    let before = app
-        .http
-        .get(&url)
-        .send()
-        .await
-        .expect("feed")
-        .text()
-        .await
-        .expect("body");
+    let before = fetch(&app, &url).await;
     assert!(
         before.contains("DTSTART:20261214T140000Z"),
         "{h}'s week starts Monday 09:00"
@@ -317,42 +341,10 @@ async fn a_lead_picks_a_shift_previews_a_gap_and_publishes_the_override() {
         .get("/api/v1/teams/payments/rotas/payments-weekly/oncall?at=2026-12-14T15:00:00Z")
         .await;
     assert_eq!(v["layers"][0]["on_call"][0]["person"], h.as_str());
-    if c.find(fantoccini::Locator::Css("#ov-accept")).await.is_ok() {
-        c.find(fantoccini::Locator::Css("#ov-accept"))
-            .await
-            .expect("accept")
-            .click()
-            .await
-            .expect("tick");
-    }
-    c.find(fantoccini::Locator::Css("#ov-publish"))
-        .await
-        .expect("publish")
-        .click()
-        .await
-        .expect("click");
-    until_text(&c, "#flash", "Override published", Duration::from_secs(5)).await;
+    // The on-call answer and the person's feed change.
+    let after = publish_removal(&c, &app, &url, "2026-12-14T15:00:00Z").await;
     shot(&c, "calendar-published").await;
     c.close().await.expect("close");
-    // The on-call answer and the person's feed changed.
-    let (_, v) = app
-        .get("/api/v1/teams/payments/rotas/payments-weekly/oncall?at=2026-12-14T15:00:00Z")
-        .await;
-    assert!(
-        v["layers"][0]["on_call"]
-            .as_array()
-            .is_none_or(|a| a.is_empty()),
-        "nobody on primary: {v}"
-    );
-    let after = app
-        .http
-        .get(&url)
-        .send()
-        .await
-        .expect("feed")
-        .text()
-        .await
-        .expect("body");
     assert!(
         !after.contains("DTSTART:20261214T140000Z"),
         "the removed day left the feed"
@@ -422,39 +414,7 @@ async fn a_lead_selects_a_range_by_dragging_across_a_layer() {
     // Published, the range leaves the holder's feed and the on-call answer.
     let h = holder(&app, 0, "2026-12-15T15:00:00Z").await;
     let url = feed_of(&app, &h).await;
-    if c.find(fantoccini::Locator::Css("#ov-accept")).await.is_ok() {
-        c.find(fantoccini::Locator::Css("#ov-accept"))
-            .await
-            .expect("accept")
-            .click()
-            .await
-            .expect("tick");
-    }
-    c.find(fantoccini::Locator::Css("#ov-publish"))
-        .await
-        .expect("publish")
-        .click()
-        .await
-        .expect("click");
-    until_text(&c, "#flash", "Override published", Duration::from_secs(5)).await;
-    let (_, v) = app
-        .get("/api/v1/teams/payments/rotas/payments-weekly/oncall?at=2026-12-15T15:00:00Z")
-        .await;
-    assert!(
-        v["layers"][0]["on_call"]
-            .as_array()
-            .is_none_or(|a| a.is_empty()),
-        "nobody on primary on Tuesday: {v}"
-    );
-    let feed = app
-        .http
-        .get(&url)
-        .send()
-        .await
-        .expect("feed")
-        .text()
-        .await
-        .expect("body");
+    let feed = publish_removal(&c, &app, &url, "2026-12-15T15:00:00Z").await;
     assert!(
         feed.contains("DTSTART:20261214T140000Z") && feed.contains("DTEND:20261215T050000Z"),
         "{h}'s week now ends at Tuesday 00:00 New York: {feed}"
