@@ -48,33 +48,46 @@ pub async fn events(
         ev["user"].as_str().unwrap_or(""),
         ev["channel"].as_str().unwrap_or(""),
     );
+    // Slack's conversation ids are short and alphanumeric ("D0123ABC").
+    if channel.is_empty()
+        || channel.len() > 64
+        || !channel.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return Ok(Json(json!({})).into_response());
+    }
     let text = ev["text"].as_str().unwrap_or("");
     let now = st.now();
-    let answer = match views::person_by_chat(&st.store, user).await? {
-        None => "Your Slack account is not linked to a Vigil person.".to_string(),
-        Some(person) => match reply::parse(text) {
-            Reply::Note(note) => handoffs::note_by(&st.store, &st.cache, &person, &note, now).await?,
-            Reply::Act {
-                verb: Verb::Ack,
-                code: None,
-            } => handoffs::ack_by(&st.store, &st.cache, &person, now)
-                .await?
-                .unwrap_or_else(|| "No handoff to acknowledge: you took over none that waits for it. Acknowledge pages with their buttons.".into()),
-            _ => "Send NOTE and your notes to leave them for the next shift, or ACK to acknowledge the handoff of the shift you just took over.".into(),
-        },
+    let Some(person) = views::person_by_chat(&st.store, user).await? else {
+        // Nobody to queue it for: answered once, now.
+        let out = crate::notify::Outgoing::notice(
+            Channel::Chat,
+            channel,
+            None,
+            "Your Slack account is not linked to a Vigil person.".into(),
+            now.timestamp_millis(),
+        );
+        let slack = st.console.notices.get(Channel::Chat);
+        tokio::spawn(async move {
+            if let Err(e) = slack.send(&out).await {
+                tracing::warn!(error = ?e, "answering a Slack message failed");
+            }
+        });
+        return Ok(Json(json!({})).into_response());
     };
-    let out = crate::notify::Outgoing::notice(
-        Channel::Chat,
-        channel,
-        None,
-        answer,
-        now.timestamp_millis(),
-    );
-    let slack = st.console.notices.get(Channel::Chat);
-    tokio::spawn(async move {
-        if let Err(e) = slack.send(&out).await {
-            tracing::warn!(error = ?e, "answering a Slack message failed");
-        }
-    });
+    let answer = match reply::parse(text) {
+        Reply::Note(note) => handoffs::note_by(&st.store, &st.cache, &person, &note, now).await?,
+        Reply::Act {
+            verb: Verb::Ack,
+            code: None,
+        } => handoffs::ack_by(&st.store, &st.cache, &person, now)
+            .await?
+            .unwrap_or_else(|| "No handoff to acknowledge: you took over none that waits for it. Acknowledge pages with their buttons.".into()),
+        _ => "Send NOTE and your notes to leave them for the next shift, or ACK to acknowledge the handoff of the shift you just took over.".into(),
+    };
+    // The answer is queued (the note or acknowledgement is stored already);
+    // the dispatcher sends it, again after a Slack outage.
+    let event = v["event_id"].as_str().unwrap_or("");
+    handoffs::answer_in_chat(&st.store, &person, channel, event, &answer, now).await?;
+    st.dispatch.wake();
     Ok(Json(json!({})).into_response())
 }

@@ -8,7 +8,7 @@ mod replies;
 mod summary;
 
 pub use plan::{COVERAGE_DAYS, plan_coverage_warnings, plan_upcoming};
-pub use replies::{ack_by, ack_by_sms, note_by, note_by_sms};
+pub use replies::{ack_by, ack_by_sms, answer_in_chat, note_by, note_by_sms};
 
 use super::RotaCache;
 use super::error::Result;
@@ -39,7 +39,10 @@ fn shifts_of(l: &super::Loaded, from: Instant, to: Instant) -> Vec<ShiftRef> {
 /// `end`, still ends) a shift on that layer at that instant. An override
 /// or a swap made after planning makes it false, and the notice is skipped.
 pub async fn still_holds(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<bool> {
-    if matches!(n.kind.as_str(), "coverage" | "usergroup" | "swap") {
+    if matches!(
+        n.kind.as_str(),
+        "coverage" | "usergroup" | "swap" | "answer"
+    ) {
         // Sent at once: the check that planned it just found the problem;
         // a user group is set to whoever is on call when it is sent; a
         // swap's notice tells of a step already taken.
@@ -189,6 +192,11 @@ pub async fn message(
     use crate::escalation::rules::Channel;
     let settings = |l: Option<std::sync::Arc<super::Loaded>>| l.map(|l| l.rota.handoffs.clone());
     match n.kind.as_str() {
+        // An answer goes back into the conversation it answers.
+        "answer" => Ok(n.other.as_deref().and_then(|o| {
+            let (to, words) = o.split_once('\n')?;
+            Some((Channel::Chat, to.to_string(), words.to_string()))
+        })),
         "channel" => {
             let set = settings(cache.load(store, &n.team, &n.rota).await?);
             let Some(channel) = set.and_then(|s| s.slack_channel) else {

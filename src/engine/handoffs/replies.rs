@@ -137,3 +137,33 @@ pub async fn ack_by(
     }
     Ok((!done.is_empty()).then(|| format!("Handoff acknowledged: {}.", done.join(", "))))
 }
+
+/// Queues `words` for the Slack conversation `channel`, answering a
+/// message of `person` (event `event`, Slack's id for it): written as a
+/// notice and sent by the dispatcher, so a Slack outage at that moment
+/// delays the answer instead of losing it. Not sent after an hour.
+pub async fn answer_in_chat(
+    store: &Store,
+    person: &str,
+    channel: &str,
+    event: &str,
+    words: &str,
+    now: Instant,
+) -> Result<()> {
+    let at = now.timestamp_millis();
+    let row = crate::store::HandoffRow {
+        id: crate::ids::hash(&format!("answer/{person}/{event}/{at}")),
+        team: String::new(),
+        rota: String::new(),
+        layer: String::new(),
+        person: person.to_string(),
+        kind: "answer".into(),
+        start_ms: at,
+        end_ms: at + 3_600_000,
+        other: Some(format!("{channel}\n{words}")),
+        due_ms: at,
+    };
+    let tx = store.tx_quiet().await?;
+    tx.add_notices([&row], at).await?;
+    Ok(tx.commit().await?)
+}

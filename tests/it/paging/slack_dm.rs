@@ -146,3 +146,33 @@ async fn notes_and_acknowledgements_by_slack_direct_message() {
     assert!(got[0].contains("not linked"), "{got:?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_answer_waits_out_a_slack_outage() {
+    let (app, fake) = paging_app(Backend::Sqlite).await;
+    // Slack answers 503 to everything when alice writes.
+    fake.faults.lock().expect("lock").fail = 1.0;
+    let (s, _) = event(
+        &app,
+        &dm(&chat("alice"), "D0ALICE", "hello?"),
+        SLACK_SECRET,
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    app.dispatch.settle().await;
+    assert!(
+        *fake.failed.lock().expect("lock") >= 1,
+        "an answer was tried"
+    );
+    assert!(fake.to("chat", "D0ALICE").is_empty());
+    // Slack is back; the claim's lease (30 s) runs out and it is sent once.
+    fake.faults.lock().expect("lock").fail = 0.0;
+    clock_to(&app, "2026-11-27T12:01:00Z").await;
+    let got = answers(&fake, "D0ALICE", 1).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].starts_with("Send NOTE and your notes"), "{}", got[0]);
+    clock_to(&app, "2026-11-27T12:03:00Z").await;
+    assert_eq!(fake.to("chat", "D0ALICE").len(), 1, "sent once");
+    app.stop().await;
+}
