@@ -66,9 +66,9 @@ impl Dispatcher {
         let now_ms = self.clock.now().timestamp_millis();
         let late = if r.kind.starts_with("remind") || r.kind == "ending" {
             now_ms >= r.start_ms
-        } else if r.kind == "swap" || r.kind == "answer" {
-            // A swap's notice is worth sending after an outage while the
-            // shift is ahead; an answer in a chat within the hour (end_ms).
+        } else if r.kind == handoffs::MESSAGE {
+            // Worth sending after an outage until its end: a swap's while
+            // the shift is ahead, an answer in a chat within the hour.
             now_ms >= r.end_ms
         } else {
             // A user group is set to who is on call when it is sent: never late.
@@ -109,8 +109,7 @@ impl Dispatcher {
         else {
             return Ok(false);
         };
-        let person = (!r.person.is_empty() && !matches!(r.kind.as_str(), "channel" | "answer"))
-            .then_some(r.person.as_str());
+        let person = (!r.person.is_empty() && r.kind != "channel").then_some(r.person.as_str());
         let mut out = Outgoing::notice(channel, &address, person, text, now_ms);
         // Providers that honour it drop a resend after a crash.
         out.idempotency_key = format!("handoff-{}", &r.id[..r.id.len().min(32)]);

@@ -174,7 +174,16 @@ pub async fn accept(
         in_return: in_return.map(|iv| (iv.start.timestamp(), iv.end.timestamp())),
         ..w
     };
-    step(store, cache, next, Step::Accept { approval }, actor, now).await
+    advance(
+        store,
+        cache,
+        &l.rota,
+        next,
+        Step::Accept { approval },
+        actor,
+        now,
+    )
+    .await
 }
 
 /// Moves `w` on by `s` (approve, decline, cancel; accept after its checks),
@@ -187,6 +196,21 @@ pub async fn step(
     actor: &str,
     now: Instant,
 ) -> Result<(SwapRow, Vec<Violation>)> {
+    let l = super::rotas::loaded(store, cache, &w.team, &w.rota).await?;
+    advance(store, cache, &l.rota, w, s, actor, now).await
+}
+
+/// `step` with the rota as loaded (`rota`: who is told, and by what names).
+#[allow(clippy::too_many_arguments)]
+async fn advance(
+    store: &Store,
+    cache: &RotaCache,
+    rota: &Rota,
+    w: SwapRow,
+    s: Step,
+    actor: &str,
+    now: Instant,
+) -> Result<(SwapRow, Vec<Violation>)> {
     let from = w.state.clone();
     let state = next(&from, s).map_err(Error::Conflict)?;
     let w = SwapRow {
@@ -194,13 +218,7 @@ pub async fn step(
         ..w
     };
     let at = now.timestamp();
-    let told = notices(
-        &super::rotas::loaded(store, cache, &w.team, &w.rota)
-            .await?
-            .rota,
-        &w,
-        now,
-    );
+    let told = notices(rota, &w, now);
     let tx = store.tx().await?;
     let mut warnings = Vec::new();
     if state == "applied" {
@@ -346,10 +364,10 @@ pub fn notices(rota: &Rota, w: &SwapRow, now: Instant) -> Vec<HandoffRow> {
             rota: w.rota.clone(),
             layer: w.layer.clone(),
             person,
-            kind: "swap".into(),
+            kind: super::handoffs::MESSAGE.into(),
             start_ms: w.start * 1000,
             end_ms: w.end * 1000,
-            other: Some(text),
+            other: Some(super::handoffs::written("", &text)),
             due_ms: now.timestamp_millis(),
         })
         .collect()

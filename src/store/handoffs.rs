@@ -263,7 +263,7 @@ impl Store {
         &self,
         person: &str,
     ) -> Result<Option<(String, String, String)>> {
-        let sql = "SELECT team, rota, layer FROM handoff_notices WHERE person = ? AND status = 'sent'                    AND kind NOT IN ('unacked', 'coverage', 'channel', 'usergroup', 'swap', 'answer')                    ORDER BY due_ms DESC LIMIT 1";
+        let sql = "SELECT team, rota, layer FROM handoff_notices WHERE person = ? AND status = 'sent'                    AND kind NOT IN ('unacked', 'coverage', 'channel', 'usergroup', 'message')                    ORDER BY due_ms DESC LIMIT 1";
         self.one(sql, vec![person.into()])
             .await?
             .map(|r| Ok((s(&r, "team")?, s(&r, "rota")?, s(&r, "layer")?)))

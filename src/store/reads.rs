@@ -153,8 +153,6 @@ pub trait Reads: Conn {
         .map(swap)
         .transpose()
     }
-    /// A rota's version and the directory counter, or None if the rota is
-    /// gone: what a cached rota is checked against.
     /// `rota_stamp` of every rota: (team, name, version, directory), by
     /// team and name.
     async fn rota_stamps(&self) -> Result<Vec<(String, String, i64, i64)>> {
@@ -169,6 +167,8 @@ pub trait Reads: Conn {
             ))
         })
     }
+    /// A rota's version and the directory counter, or None if the rota is
+    /// gone: what a cached rota is checked against.
     async fn rota_stamp(&self, team: &str, name: &str) -> Result<Option<(i64, i64)>> {
         let sql = "SELECT r.version AS version, m.value AS directory FROM rotas r, meta m WHERE r.team = ? AND r.name = ? AND m.key = 'directory'";
         let r = self.one(sql, vec![team.into(), name.into()]).await?;

@@ -17,6 +17,24 @@ use crate::rota::{Instant, shifts};
 use crate::store::{HandoffRow, Reads, Store};
 use summary::summary;
 
+/// A notice written whole by the operation that owes it (a swap's step,
+/// an answer in a Slack conversation), sent as it is until its `end_ms`:
+/// `other` holds where it goes (a Slack conversation, or nothing for the
+/// person's own address) and its words; see `written`.
+pub const MESSAGE: &str = "message";
+
+/// The `other` of a `MESSAGE` notice: `to` ("" for the person's own
+/// address), a line break, then the words.
+pub fn written(to: &str, words: &str) -> String {
+    format!("{to}\n{words}")
+}
+
+/// `written` read back: (to, words).
+fn unwritten(n: &HandoffRow) -> (&str, &str) {
+    let o = n.other.as_deref().unwrap_or("");
+    o.split_once('\n').unwrap_or(("", o))
+}
+
 fn ms(t: Instant) -> i64 {
     t.timestamp_millis()
 }
@@ -39,13 +57,10 @@ fn shifts_of(l: &super::Loaded, from: Instant, to: Instant) -> Vec<ShiftRef> {
 /// `end`, still ends) a shift on that layer at that instant. An override
 /// or a swap made after planning makes it false, and the notice is skipped.
 pub async fn still_holds(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<bool> {
-    if matches!(
-        n.kind.as_str(),
-        "coverage" | "usergroup" | "swap" | "answer"
-    ) {
+    if matches!(n.kind.as_str(), "coverage" | "usergroup" | MESSAGE) {
         // Sent at once: the check that planned it just found the problem;
         // a user group is set to whoever is on call when it is sent; a
-        // swap's notice tells of a step already taken.
+        // message tells of a step already taken.
         return Ok(true);
     }
     let Some(l) = cache.load(store, &n.team, &n.rota).await? else {
@@ -89,8 +104,7 @@ pub async fn text(store: &Store, cache: &RotaCache, n: &HandoffRow) -> Result<St
     let what = format!("{}/{} ({})", n.team, n.rota, n.layer);
     let z = zone.name();
     Ok(match n.kind.as_str() {
-        // Written whole by the swap's step (engine::swaps::notices).
-        "swap" => n.other.clone().unwrap_or_default(),
+        MESSAGE => unwritten(n).1.to_string(),
         "start" => {
             let notes = store
                 .handoff_notes(&n.team, &n.rota, &n.layer, n.start_ms)
@@ -193,10 +207,10 @@ pub async fn message(
     let settings = |l: Option<std::sync::Arc<super::Loaded>>| l.map(|l| l.rota.handoffs.clone());
     match n.kind.as_str() {
         // An answer goes back into the conversation it answers.
-        "answer" => Ok(n.other.as_deref().and_then(|o| {
-            let (to, words) = o.split_once('\n')?;
-            Some((Channel::Chat, to.to_string(), words.to_string()))
-        })),
+        MESSAGE if !unwritten(n).0.is_empty() => {
+            let (to, words) = unwritten(n);
+            Ok(Some((Channel::Chat, to.to_string(), words.to_string())))
+        }
         "channel" => {
             let set = settings(cache.load(store, &n.team, &n.rota).await?);
             let Some(channel) = set.and_then(|s| s.slack_channel) else {

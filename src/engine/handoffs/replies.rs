@@ -157,10 +157,10 @@ pub async fn answer_in_chat(
         rota: String::new(),
         layer: String::new(),
         person: person.to_string(),
-        kind: "answer".into(),
+        kind: super::MESSAGE.into(),
         start_ms: at,
         end_ms: at + 3_600_000,
-        other: Some(format!("{channel}\n{words}")),
+        other: Some(super::written(channel, words)),
         due_ms: at,
     };
     let tx = store.tx_quiet().await?;

@@ -63,12 +63,21 @@ pub fn notify_for(fake: &Fake) -> NotifyConfig {
 /// A server wired to a fresh fake provider, with every payments person
 /// reachable by SMS, voice and Slack.
 pub async fn paging_app(backend: Backend) -> (TestApp, Fake) {
+    paging_app_with(backend, |_| {}).await
+}
+
+/// `paging_app` with its config adjusted further by `tweak`.
+pub async fn paging_app_with(
+    backend: Backend,
+    tweak: impl FnOnce(&mut vigil::config::Config),
+) -> (TestApp, Fake) {
     let fake = Fake::start().await;
     let notify = notify_for(&fake);
     let app = TestApp::spawn_with(backend, |c| {
         c.notify = notify;
         c.dispatch.send_timeout = std::time::Duration::from_secs(2);
         c.dispatch.retry = vec![std::time::Duration::from_secs(1); 3];
+        tweak(c);
     })
     .await;
     for h in PEOPLE {

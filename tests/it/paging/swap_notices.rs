@@ -21,24 +21,14 @@ fn swap_msgs(fake: &Fake, person: &str) -> Vec<String> {
 
 async fn story(backend: Backend) {
     // No dispatcher at first: the step is stored, nothing is sent yet.
-    let fake = Fake::start().await;
-    let notify = notify_for(&fake);
-    let first = {
-        let notify = notify.clone();
-        TestApp::spawn_with(backend, move |c| {
-            c.notify = notify;
-            c.dispatch.enabled = false;
-        })
-        .await
-    };
-    for h in PEOPLE {
+    let (first, fake) = paging_app_with(backend, |c| c.dispatch.enabled = false).await;
+    // Notices name people by name, not handle.
+    for h in ["alice", "dave"] {
+        let body = json!({ "name": format!("{h} (name)"), "phone": phone(h), "chat": chat(h),
+            "timezone": "America/New_York" });
+        let path = format!("/api/v1/people/{h}");
         let (s, v) = first
-            .call(
-                Method::PUT,
-                &format!("/api/v1/people/{h}"),
-                Some(&first.admin.clone()),
-                Some(json!({ "name": format!("{h} (name)"), "chat": chat(h), "timezone": "America/New_York" })),
-            )
+            .call(Method::PUT, &path, Some(&first.admin.clone()), Some(body))
             .await;
         assert!(s.is_success(), "{v}");
     }
@@ -71,6 +61,7 @@ async fn story(backend: Backend) {
     let _old = first.stop_keeping_data().await;
     let dir = std::env::temp_dir().join(format!("vigil-it-swap-{}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).expect("dir");
+    let notify = notify_for(&fake);
     let app = TestApp::spawn_on_with(&db, dir, |c| c.notify = notify).await;
     app.dispatch.settle().await;
     for p in ["alice", "bob", "carol", "erin"] {
