@@ -2,7 +2,7 @@
 //! for the same window, each chart has its numbers and a CSV, and a bad
 //! window is refused naming the field.
 
-use super::browser::{browser, driver, shot, sign_in, until_text};
+use super::browser::{browser, driver, phone_shot, shot, sign_in, until_text};
 use super::*;
 use crate::paging::{advance, on_call, trigger};
 use std::time::Duration;
@@ -204,6 +204,14 @@ async fn the_reports_page_shows_what_the_api_reports() {
             .expect("open");
         until_text(&c, "h1", "Reports", Duration::from_secs(5)).await;
         shot(&c, "reports").await;
+        // On a phone: the filter form and a chart with its numbers.
+        phone_shot(&c, "window.scrollTo(0, 0)", "reports-phone").await;
+        phone_shot(
+            &c,
+            "document.querySelector('#window').nextElementSibling.nextElementSibling.scrollIntoView()",
+            "reports-chart-phone",
+        )
+        .await;
         c.close().await.expect("close");
     }
     app.stop().await;
